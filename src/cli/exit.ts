@@ -1,0 +1,58 @@
+import { WaveError } from '../errors.js';
+import { formatDiagnostic, ValidationError } from '../pipeline/diagnostics.js';
+
+/** CLI.md exit codes. */
+export const EXIT = {
+  ok: 0,
+  runFailed: 1,
+  usage: 2,
+  unreachable: 3,
+  cancelled: 130,
+} as const;
+
+/** Thrown by commands that want a specific exit code with a message for stderr. */
+export class ExitError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ExitError';
+  }
+}
+
+const USAGE_CODES = new Set([
+  'invalid_pipeline',
+  'invalid_config',
+  'invalid_request',
+  'invalid_usage',
+  'invalid_input',
+  'pipeline_not_found',
+  'pipeline_disabled',
+  'run_not_found',
+  'step_not_found',
+  'invalid_choice',
+  'gate_not_waiting',
+  'run_finished',
+  'missing_tool',
+  'forbidden',
+  'unauthorized',
+]);
+const UNREACHABLE_CODES = new Set(['store_unavailable', 'server_unreachable']);
+
+/** Maps any error to its exit code and the message to print. The one place that does so. */
+export function describeFailure(err: unknown): { exitCode: number; message: string } {
+  if (err instanceof ExitError) return { exitCode: err.exitCode, message: err.message };
+  if (err instanceof ValidationError) {
+    const lines = err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+    return { exitCode: EXIT.usage, message: lines.join('\n') };
+  }
+  if (err instanceof WaveError) {
+    if (UNREACHABLE_CODES.has(err.code)) return { exitCode: EXIT.unreachable, message: err.message };
+    if (err.code === 'cancelled') return { exitCode: EXIT.cancelled, message: err.message };
+    if (USAGE_CODES.has(err.code)) return { exitCode: EXIT.usage, message: err.message };
+    return { exitCode: EXIT.runFailed, message: err.message };
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { exitCode: EXIT.runFailed, message: `internal error: ${e.stack ?? e.message}` };
+}

@@ -1,0 +1,57 @@
+import type {
+  AdapterConfig,
+  AuthModeName,
+  PersonaConfig,
+  Scope,
+  WebhookProvider,
+} from './manifest-schema.js';
+
+/** The fully resolved configuration: every default applied, every source merged. */
+export interface Config {
+  name: string;
+  description: string;
+  project: Record<string, unknown>;
+  adapters: Record<string, AdapterConfig>;
+  /** Personas as wave.yaml writes them (persona files are merged in pipeline/personas.ts). */
+  personas: Record<string, PersonaConfig>;
+  runtime: {
+    workspace_root: string;
+    default_timeout_ms: number;
+    max_concurrent_workers: number;
+    /** Grace between SIGTERM and SIGKILL for a step's process group. */
+    process_grace_ms: number;
+  };
+  server: {
+    host: string;
+    port: number;
+    max_concurrent: number;
+    recovery: 'resume' | 'fail';
+    body_limit: number;
+    shutdown_grace_ms: number;
+    cancel_grace_ms: number;
+    log_level: string;
+    insecure: boolean;
+    mock: boolean;
+    auth: {
+      modes: AuthModeName[];
+      jwt_secret: string;
+      jwt_public_key: string;
+      issuer: string;
+      audience: string;
+      mtls_scopes: Scope[];
+    };
+    tls: { enabled: boolean; cert: string; key: string; ca: string };
+    cors: { origins: string[] };
+    rate_limit: { max: number; window_ms: number };
+    webhooks: { github?: WebhookProvider; gitlab?: WebhookProvider };
+  };
+  storage: { driver: 'sqlite'; path: string };
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8080;
+
+/** The adapters every project has, whatever its wave.yaml says (wave.yaml may override them). */
+export const BUILTIN_ADAPTERS: Record<string, AdapterConfig> = {
+  claude: { binary: 'claude', output_format: 'stream-json' },
+};

@@ -1,0 +1,125 @@
+import { join } from 'node:path';
+import { WaveError } from '../errors.js';
+import { type Diagnostic, hasErrors, ValidationError } from '../pipeline/diagnostics.js';
+import { checkJsonSchema } from '../pipeline/json-schema.js';
+import { listPipelineFiles, loadPipelineFile, type PipelineEntry } from '../pipeline/load-pipeline.js';
+import { BUILTIN_ADAPTER_NAMES, loadPersonas, type PersonaSet } from '../pipeline/personas.js';
+import { didYouMean } from '../pipeline/suggest.js';
+import type { ValidationContext } from '../pipeline/validate.js';
+import type { Config } from './config.js';
+import type { Env } from './interpolate.js';
+import { type LoadedManifest, loadManifest } from './load-manifest.js';
+import { type ConfigFlags, parseConfig } from './parse-config.js';
+import {
+  discoverProject,
+  type ProjectPaths,
+  resolveDefinitionPath,
+  resolveRuntimePath,
+} from './project-paths.js';
+
+export interface ProjectOptions {
+  cwd: string;
+  /** `-C DIR` */
+  project?: string;
+  /** `--config FILE` */
+  configFile?: string;
+  env: Env;
+  flags?: ConfigFlags;
+  /** Return the project even when the manifest has errors (they are in `diagnostics`). */
+  lenient?: boolean;
+}
+
+/** Everything a command needs to know about a project, loaded once. Pipelines load on demand. */
+export class Project {
+  private readonly cache = new Map<string, PipelineEntry>();
+  private files: { name: string; file: string }[] | undefined;
+
+  constructor(
+    readonly paths: ProjectPaths,
+    readonly config: Config,
+    readonly manifest: LoadedManifest,
+    readonly personas: PersonaSet,
+    /** Manifest, environment and persona diagnostics (pipelines have their own). */
+    readonly diagnostics: Diagnostic[],
+  ) {}
+
+  resolvePath(p: string): string {
+    return resolveDefinitionPath(this.paths, p);
+  }
+
+  runtimePath(p: string): string {
+    return resolveRuntimePath(this.paths, p);
+  }
+
+  get storagePath(): string {
+    return this.runtimePath(this.config.storage.path);
+  }
+
+  get validationContext(): ValidationContext {
+    return {
+      personas: this.personas.personas,
+      adapters: [...Object.keys(this.config.adapters), ...BUILTIN_ADAPTER_NAMES],
+      projectKeys: Object.entries(this.config.project)
+        .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
+        .map(([k]) => k),
+      resolvePath: (p) => this.resolvePath(p),
+      checkJsonSchema,
+    };
+  }
+
+  pipelineNames(): string[] {
+    this.files ??= listPipelineFiles(this.paths.defsDir);
+    return this.files.map((f) => f.name);
+  }
+
+  /** A pipeline by name (parsed and validated once), or undefined. */
+  pipeline(name: string): PipelineEntry | undefined {
+    const cached = this.cache.get(name);
+    if (cached) return cached;
+    this.files ??= listPipelineFiles(this.paths.defsDir);
+    const f = this.files.find((x) => x.name === name);
+    if (!f) return undefined;
+    const entry = loadPipelineFile(f.name, f.file, this.validationContext);
+    this.cache.set(name, entry);
+    return entry;
+  }
+
+  pipelines(): PipelineEntry[] {
+    return this.pipelineNames().map((n) => this.pipeline(n)!);
+  }
+
+  /** The pipeline ready to run, or a typed error: not found (with a suggestion) or invalid. */
+  requirePipeline(name: string): PipelineEntry & { spec: NonNullable<PipelineEntry['spec']> } {
+    const entry = this.pipeline(name);
+    if (!entry) {
+      const hint = didYouMean(name, this.pipelineNames());
+      throw new WaveError('pipeline_not_found', `no pipeline named "${name}"${hint ? ` (${hint})` : ''}`, {
+        available: this.pipelineNames(),
+      });
+    }
+    if (!entry.spec) throw new ValidationError('invalid_pipeline', entry.diagnostics);
+    return entry as PipelineEntry & { spec: NonNullable<PipelineEntry['spec']> };
+  }
+}
+
+/** Discovers and loads a project; throws ValidationError when its manifest is unusable. */
+export function loadProject(opts: ProjectOptions): Project {
+  const paths = discoverProject(opts);
+  const manifest = loadManifest(paths.manifestFile, opts.env);
+  const { config, diagnostics: configDiags } = parseConfig({
+    file: manifest.manifest,
+    env: opts.env,
+    flags: opts.flags ?? {},
+  });
+  const diagnostics = [...manifest.diagnostics, ...configDiags];
+  const personas = loadPersonas({
+    config,
+    manifestSource: manifest.source,
+    personasDir: join(paths.defsDir, 'personas'),
+    resolvePath: (p) => resolveDefinitionPath(paths, p),
+  });
+  diagnostics.push(...personas.diagnostics);
+  // `wave validate` wants every problem at once, so it may go on past manifest errors.
+  if (!opts.lenient && hasErrors(diagnostics)) throw new ValidationError('invalid_config', diagnostics);
+  return new Project(paths, config, manifest, personas, diagnostics);
+}

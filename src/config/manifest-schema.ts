@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { parseDuration } from '../pipeline/duration.js';
+
+/**
+ * wave.yaml (PIPELINES.md "Manifest"). Strict: an unknown key is an error with a "did you mean";
+ * Go Wave keys Wave does not use are removed with a warning before this runs (compat.ts).
+ * Every field is optional here; defaults live in defaults.ts so precedence stays explicit.
+ */
+
+const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {
+  message: 'not a duration: write e.g. 500ms, 30s, 10m, 1h, or a number of seconds',
+});
+
+export const PermissionsSchema = z.strictObject({
+  allowed_tools: z.array(z.string()).optional(),
+  deny: z.array(z.string()).optional(),
+});
+
+export const TierModelsSchema = z.strictObject({
+  cheapest: z.string().optional(),
+  balanced: z.string().optional(),
+  strongest: z.string().optional(),
+});
+
+export const AdapterConfigSchema = z.strictObject({
+  binary: z.string().min(1),
+  /** stream-json (and Go Wave's `json`) = the claude protocol; text = any CLI agent. */
+  output_format: z.enum(['stream-json', 'json', 'text']).optional(),
+  default_model: z.string().optional(),
+  args: z.array(z.string()).optional(),
+  /** How a `text` adapter receives the prompt. */
+  prompt_via: z.enum(['stdin', 'argument']).optional(),
+  tier_models: TierModelsSchema.optional(),
+  env: z.record(z.string(), z.string()).optional(),
+});
+
+export const PersonaConfigSchema = z.strictObject({
+  adapter: z.string().min(1).optional(),
+  description: z.string().optional(),
+  system_prompt_file: z.string().optional(),
+  model: z.string().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  permissions: PermissionsSchema.optional(),
+});
+
+const AuthMode = z.enum(['none', 'jwt', 'mtls']);
+
+const WebhookTriggerSchema = z.strictObject({
+  event: z.string().min(1),
+  actions: z.array(z.string()).optional(),
+  branches: z.array(z.string()).optional(),
+  pipeline: z.string().min(1),
+  input: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+});
+
+const WebhookProviderSchema = z.strictObject({
+  secret: z.string().min(1),
+  triggers: z.array(WebhookTriggerSchema).default([]),
+});
+
+const Scope = z.enum(['runs:read', 'runs:write', 'gates:answer', 'admin']);
+
+export const ServerConfigSchema = z.strictObject({
+  bind: z.string().optional(),
+  max_concurrent: z.number().int().min(1).max(1000).optional(),
+  recovery: z.enum(['resume', 'fail']).optional(),
+  body_limit: z.number().int().min(1024).optional(),
+  shutdown_grace: duration.optional(),
+  cancel_grace: duration.optional(),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+  auth: z
+    .strictObject({
+      mode: z.union([AuthMode, z.array(AuthMode).min(1)]).optional(),
+      jwt_secret: z.string().optional(),
+      jwt_public_key: z.string().optional(),
+      issuer: z.string().optional(),
+      audience: z.string().optional(),
+      mtls_scopes: z.array(Scope).optional(),
+    })
+    .optional(),
+  tls: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      cert: z.string().optional(),
+      key: z.string().optional(),
+      ca: z.string().optional(),
+    })
+    .optional(),
+  cors: z.strictObject({ origins: z.array(z.string()).optional() }).optional(),
+  rate_limit: z
+    .strictObject({
+      max: z.number().int().min(1).optional(),
+      window: duration.optional(),
+    })
+    .optional(),
+  webhooks: z
+    .strictObject({
+      github: WebhookProviderSchema.optional(),
+      gitlab: WebhookProviderSchema.optional(),
+    })
+    .optional(),
+});
+
+export const ManifestSchema = z.strictObject({
+  apiVersion: z.string().optional(),
+  kind: z.literal('WaveManifest').optional(),
+  metadata: z.strictObject({ name: z.string().optional(), description: z.string().optional() }).optional(),
+  project: z.record(z.string(), z.unknown()).optional(),
+  adapters: z.record(z.string(), AdapterConfigSchema).optional(),
+  personas: z.record(z.string(), PersonaConfigSchema).optional(),
+  runtime: z
+    .strictObject({
+      workspace_root: z.string().optional(),
+      default_timeout_minutes: z.number().positive().optional(),
+      max_concurrent_workers: z.number().int().min(1).max(256).optional(),
+      timeouts: z
+        .strictObject({
+          step_default_minutes: z.number().positive().optional(),
+          process_grace_seconds: z.number().min(0).optional(),
+          gate_approval_hours: z.number().positive().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  server: ServerConfigSchema.optional(),
+  storage: z
+    .strictObject({
+      driver: z.literal('sqlite').optional(),
+      path: z.string().optional(),
+    })
+    .optional(),
+});
+
+export type Manifest = z.infer<typeof ManifestSchema>;
+export type AdapterConfig = z.infer<typeof AdapterConfigSchema>;
+export type PersonaConfig = z.infer<typeof PersonaConfigSchema>;
+export type WebhookProvider = z.infer<typeof WebhookProviderSchema>;
+export type WebhookTrigger = z.infer<typeof WebhookTriggerSchema>;
+export type Scope = z.infer<typeof Scope>;
+export type AuthModeName = z.infer<typeof AuthMode>;

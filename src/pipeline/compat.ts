@@ -1,0 +1,235 @@
+import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
+import type { YamlSource } from './yaml-source.js';
+
+/**
+ * Go Wave compatibility (PIPELINES.md): fields that are accepted but not acted on become
+ * warnings, fields of features Wave does not support yet become errors that say so. Both are
+ * taken out of the value before the strict schema runs, so neither is reported twice.
+ */
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export interface CompatResult {
+  diagnostics: Diagnostic[];
+  /** Paths whose schema issues are already covered by a compat error. */
+  suppressed: PathSegment[][];
+}
+
+const STEP_IGNORED = ['thread', 'fidelity', 'max_concurrent_agents', 'skills'];
+const STEP_UNSUPPORTED = [
+  'iterate',
+  'aggregate',
+  'loop',
+  'branch',
+  'pipeline',
+  'edges',
+  'strategy',
+  'rework_only',
+];
+const SUPPORTED_CONTRACTS = new Set(['json_schema', 'test_suite', 'non_empty_file', 'markdown_spec']);
+
+class Collector {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly suppressed: PathSegment[][] = [];
+  constructor(private readonly source: YamlSource) {}
+
+  warnIgnored(obj: Obj, key: string, path: PathSegment[]): void {
+    if (!(key in obj)) return;
+    const full = [...path, key];
+    this.diagnostics.push({
+      severity: 'warning',
+      file: this.source.file,
+      line: this.source.keyLineOf(full),
+      path: formatPath(full),
+      message: `"${key}" is a Go Wave field that Wave accepts but does not act on; it is ignored`,
+    });
+    delete obj[key];
+  }
+
+  unsupported(path: PathSegment[], message: string, opts: { key?: boolean; remove?: Obj } = {}): void {
+    this.diagnostics.push({
+      severity: 'error',
+      file: this.source.file,
+      line: opts.key ? this.source.keyLineOf(path) : this.source.lineOf(path),
+      path: formatPath(path),
+      message,
+    });
+    this.suppressed.push(path);
+    const last = path[path.length - 1];
+    if (opts.remove && typeof last === 'string') delete opts.remove[last];
+  }
+}
+
+export function applyPipelineCompat(value: unknown, source: YamlSource): CompatResult {
+  const c = new Collector(source);
+  if (!isObj(value)) return c;
+  c.warnIgnored(value, 'skills', []);
+  if (isObj(value.requires)) c.warnIgnored(value.requires, 'skills', ['requires']);
+  const steps = Array.isArray(value.steps) ? value.steps : [];
+  steps.forEach((step, i) => {
+    if (!isObj(step)) return;
+    const at: PathSegment[] = ['steps', i];
+    for (const key of STEP_IGNORED) c.warnIgnored(step, key, at);
+    for (const key of STEP_UNSUPPORTED) {
+      if (key in step) {
+        c.unsupported(
+          [...at, key],
+          `"${key}" is not supported yet by Wave (Go Wave ${describeFeature(key)})`,
+          {
+            key: true,
+            remove: step,
+          },
+        );
+      }
+    }
+    if (step.type === 'conditional') {
+      c.unsupported([...at, 'type'], '"type: conditional" (graph-mode steps) is not supported yet by Wave', {
+        remove: step,
+      });
+    }
+    if (isObj(step.exec) && step.exec.type === 'slash_command') {
+      c.unsupported([...at, 'exec', 'type'], '"exec.type: slash_command" is not supported yet by Wave', {
+        remove: step.exec,
+      });
+      step.exec.type = 'prompt';
+    }
+    if (isObj(step.retry)) {
+      if ('rework_step' in step.retry) {
+        c.unsupported([...at, 'retry', 'rework_step'], '"retry.rework_step" is not supported yet by Wave', {
+          key: true,
+          remove: step.retry,
+        });
+      }
+      if (step.retry.on_failure === 'rework') {
+        c.unsupported([...at, 'retry', 'on_failure'], '"on_failure: rework" is not supported yet by Wave', {
+          remove: step.retry,
+        });
+      }
+    }
+    if (isObj(step.gate) && typeof step.gate.type === 'string' && step.gate.type !== 'approval') {
+      c.unsupported(
+        [...at, 'gate', 'type'],
+        `gate type "${step.gate.type}" is not supported yet by Wave (only "approval")`,
+        {
+          remove: step.gate,
+        },
+      );
+    }
+    if (isObj(step.handover)) {
+      c.warnIgnored(step.handover, 'compaction', [...at, 'handover']);
+      const contracts: [unknown, PathSegment[]][] = [];
+      if (step.handover.contract !== undefined)
+        contracts.push([step.handover.contract, [...at, 'handover', 'contract']]);
+      if (Array.isArray(step.handover.contracts)) {
+        step.handover.contracts.forEach((k, j) => {
+          contracts.push([k, [...at, 'handover', 'contracts', j]]);
+        });
+      }
+      for (const [contract, path] of contracts) checkContract(c, contract, path);
+    }
+  });
+  return c;
+}
+
+function checkContract(c: Collector, contract: unknown, path: PathSegment[]): void {
+  if (!isObj(contract)) return;
+  if (typeof contract.type === 'string' && !SUPPORTED_CONTRACTS.has(contract.type)) {
+    c.unsupported(
+      [...path, 'type'],
+      `contract type "${contract.type}" is not supported yet by Wave (supported: ${[...SUPPORTED_CONTRACTS].join(', ')})`,
+    );
+    c.suppressed.push(path);
+  }
+  if (contract.on_failure === 'rework' || contract.on_failure === 'rejected') {
+    c.unsupported(
+      [...path, 'on_failure'],
+      `"on_failure: ${contract.on_failure}" is not supported yet by Wave`,
+      {
+        remove: contract,
+      },
+    );
+  }
+}
+
+function describeFeature(key: string): string {
+  switch (key) {
+    case 'pipeline':
+      return 'sub-pipelines';
+    case 'edges':
+      return 'graph-mode edges';
+    case 'strategy':
+      return 'matrix strategy';
+    case 'rework_only':
+      return 'rework steps';
+    default:
+      return `${key} composition`;
+  }
+}
+
+/** Keys the Go Wave defines in wave.yaml and Wave does not use: accepted with a warning. */
+const MANIFEST_IGNORED: Record<string, string[]> = {
+  '': ['hooks', 'skills', 'evolution', 'ontology'],
+  metadata: ['repo', 'forge'],
+  runtime: [
+    'audit',
+    'relay',
+    'cost',
+    'routing',
+    'meta_pipeline',
+    'sandbox',
+    'artifacts',
+    'circuit_breaker',
+    'retros',
+    'fallbacks',
+    'stall_timeout',
+    'pipeline_id_hash_length',
+    'max_concurrency',
+  ],
+};
+const ADAPTER_IGNORED = ['mode', 'project_files', 'default_permissions', 'hooks_template'];
+const PERSONA_IGNORED = ['hooks', 'sandbox', 'skills', 'token_scopes'];
+/** runtime.timeouts.* keys Wave reads; the others are warned about. */
+export const USED_TIMEOUT_KEYS = ['step_default_minutes', 'process_grace_seconds', 'gate_approval_hours'];
+
+export function applyManifestCompat(value: unknown, source: YamlSource): CompatResult {
+  const c = new Collector(source);
+  if (!isObj(value)) return c;
+  for (const [section, keys] of Object.entries(MANIFEST_IGNORED)) {
+    const obj = section === '' ? value : value[section];
+    if (!isObj(obj)) continue;
+    for (const key of keys) c.warnIgnored(obj, key, section === '' ? [] : [section]);
+  }
+  const runtime = value.runtime;
+  if (isObj(runtime) && isObj(runtime.timeouts)) {
+    for (const key of Object.keys(runtime.timeouts)) {
+      if (!USED_TIMEOUT_KEYS.includes(key)) c.warnIgnored(runtime.timeouts, key, ['runtime', 'timeouts']);
+    }
+  }
+  if (isObj(value.adapters)) {
+    for (const [name, adapter] of Object.entries(value.adapters)) {
+      if (isObj(adapter)) for (const key of ADAPTER_IGNORED) c.warnIgnored(adapter, key, ['adapters', name]);
+    }
+  }
+  if (isObj(value.personas)) {
+    for (const [name, persona] of Object.entries(value.personas)) {
+      if (isObj(persona)) applyPersonaCompat(c, persona, ['personas', name]);
+    }
+  }
+  return c;
+}
+
+/** Persona fields of the Go Wave that Wave ignores (wave.yaml personas and persona .yaml files). */
+export function applyPersonaFileCompat(value: unknown, source: YamlSource): CompatResult {
+  const c = new Collector(source);
+  if (isObj(value)) applyPersonaCompat(c, value, []);
+  return c;
+}
+
+function applyPersonaCompat(c: Collector, persona: Obj, path: PathSegment[]): void {
+  for (const key of PERSONA_IGNORED) c.warnIgnored(persona, key, path);
+}
+
+export function isSuppressed(path: readonly PathSegment[], suppressed: readonly PathSegment[][]): boolean {
+  return suppressed.some((s) => s.length <= path.length && s.every((seg, i) => path[i] === seg));
+}

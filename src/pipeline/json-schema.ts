@@ -1,0 +1,38 @@
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import * as addFormatsModule from 'ajv-formats';
+
+type AddFormats = (ajv: Ajv2020) => unknown;
+// ajv-formats is CommonJS; under NodeNext its function sits on `default`.
+const addFormats = (addFormatsModule as unknown as { default: AddFormats }).default;
+
+let ajv: Ajv2020 | undefined;
+
+function instance(): Ajv2020 {
+  if (!ajv) {
+    ajv = new Ajv2020({ allErrors: true, strict: false });
+    addFormats(ajv);
+  }
+  return ajv;
+}
+
+/** Compiles a JSON Schema (2020-12, also accepting draft-07 documents); throws with ajv's message. */
+export function compileJsonSchema(schema: Record<string, unknown>): ValidateFunction {
+  const copy = { ...schema };
+  // A draft-07 `$schema` would make ajv 2020 refuse the document; the keywords we use overlap.
+  if (typeof copy.$schema === 'string' && !copy.$schema.includes('2020-12')) delete copy.$schema;
+  return instance().compile(copy);
+}
+
+/** Returns null when the schema compiles, else why not. */
+export function checkJsonSchema(schema: Record<string, unknown>): string | null {
+  try {
+    compileJsonSchema(schema);
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export function formatAjvErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`.trim());
+}

@@ -1,0 +1,89 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { applyPipelineCompat, isSuppressed } from './compat.js';
+import { type Diagnostic, hasErrors } from './diagnostics.js';
+import type { PipelineSpec } from './model.js';
+import { normalizePipeline } from './normalize.js';
+import { PipelineSchema } from './schema.js';
+import { type ValidationContext, validatePipeline } from './validate.js';
+import { parseYamlSource } from './yaml-source.js';
+import { zodIssuesToDiagnostics } from './zod-diagnostics.js';
+
+export interface PipelineEntry {
+  name: string;
+  file: string;
+  /** The YAML text as written. */
+  text: string;
+  /** null when the file has errors. */
+  spec: PipelineSpec | null;
+  diagnostics: Diagnostic[];
+}
+
+/** `<defs>/pipelines/*.yaml`, name = file name without the extension. */
+export function listPipelineFiles(defsDir: string): { name: string; file: string }[] {
+  const dir = join(defsDir, 'pipelines');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort()
+    .map((f) => ({ name: basename(f).replace(/\.ya?ml$/, ''), file: join(dir, f) }));
+}
+
+export function loadPipelineFile(name: string, file: string, ctx: ValidationContext): PipelineEntry {
+  const text = readFileSync(file, 'utf8');
+  return parsePipeline(name, file, text, ctx);
+}
+
+/** Parses, checks and normalises one pipeline, collecting every diagnostic of the file. */
+export function parsePipeline(
+  name: string,
+  file: string,
+  text: string,
+  ctx: ValidationContext,
+): PipelineEntry {
+  const { source, diagnostics } = parseYamlSource(file, text);
+  if (diagnostics.length) return { name, file, text, spec: null, diagnostics };
+  const value = source.value();
+  const compat = applyPipelineCompat(value, source);
+  diagnostics.push(...compat.diagnostics);
+  const parsed = PipelineSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.filter(
+      (i) =>
+        !isSuppressed(
+          i.path.filter((p): p is string | number => typeof p !== 'symbol'),
+          compat.suppressed,
+        ),
+    );
+    diagnostics.push(...zodIssuesToDiagnostics(issues, { source, schema: PipelineSchema, input: value }));
+    return { name, file, text, spec: null, diagnostics: sortDiagnostics(diagnostics) };
+  }
+  const { spec, diagnostics: shapeDiags } = normalizePipeline(parsed.data, {
+    name,
+    source,
+    resolvePath: ctx.resolvePath,
+  });
+  diagnostics.push(...shapeDiags);
+  diagnostics.push(...validatePipeline(spec, source, ctx));
+  const metaName = parsed.data.metadata?.name;
+  if (metaName && metaName !== name) {
+    diagnostics.push({
+      severity: 'warning',
+      file,
+      line: source.lineOf(['metadata', 'name']),
+      path: 'metadata.name',
+      message: `metadata.name "${metaName}" differs from the file name; the pipeline is called "${name}"`,
+    });
+  }
+  return {
+    name,
+    file,
+    text,
+    spec: hasErrors(diagnostics) ? null : spec,
+    diagnostics: sortDiagnostics(diagnostics),
+  };
+}
+
+function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return [...list].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+}

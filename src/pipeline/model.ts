@@ -1,0 +1,145 @@
+/** The normalised pipeline the engine runs: kinds decided, defaults applied, durations in ms. */
+
+export const STEP_KINDS = ['command', 'prompt', 'gate'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export type ContractOnFailure = 'fail' | 'skip' | 'continue' | 'warn';
+
+export interface RetrySpec {
+  maxAttempts: number;
+  backoff: 'fixed' | 'linear' | 'exponential';
+  baseDelayMs: number;
+  maxDelayMs: number;
+  onFailure: 'fail' | 'skip' | 'continue';
+}
+
+export interface ContractSpec {
+  type: 'json_schema' | 'test_suite' | 'non_empty_file' | 'markdown_spec';
+  source?: string;
+  schemaPath?: string;
+  schema?: Record<string, unknown>;
+  command?: string;
+  dir?: string;
+  requiredSections: string[];
+  onFailure: ContractOnFailure;
+}
+
+export interface ArtifactSpec {
+  name: string;
+  path: string;
+  type: 'json' | 'text' | 'markdown' | 'binary';
+  source: 'file' | 'stdout';
+  required: boolean;
+}
+
+export interface InjectSpec {
+  step: string;
+  artifact: string;
+  as: string;
+  optional: boolean;
+}
+
+export interface MountSpec {
+  source: string;
+  target: string;
+  mode: 'readonly' | 'readwrite';
+}
+
+export interface GateChoice {
+  key: string;
+  label: string;
+  target: string | null;
+}
+
+export interface GateSpec {
+  prompt: string;
+  choices: GateChoice[];
+  freeform: boolean;
+  default: string | null;
+  timeoutMs: number | null;
+}
+
+export interface OutcomeSpec {
+  type: string;
+  extractFrom: string;
+  jsonPath: string;
+  label: string;
+}
+
+export interface StepSpec {
+  id: string;
+  kind: StepKind;
+  description: string;
+  dependencies: string[];
+  persona: string | null;
+  adapter: string | null;
+  model: string | null;
+  /** command steps: the bash script (a template). */
+  command: string | null;
+  /** prompt steps: inline prompt text or a prompt file (resolved path). */
+  prompt: { source: string } | { sourcePath: string } | null;
+  workspace: {
+    type: 'fresh' | 'project' | 'worktree';
+    mount: MountSpec[];
+    branch: string | null;
+    base: string | null;
+  };
+  outputs: ArtifactSpec[];
+  injects: InjectSpec[];
+  contracts: ContractSpec[];
+  retry: RetrySpec;
+  gate: GateSpec | null;
+  outcomes: OutcomeSpec[];
+  /** null: the runtime default applies. */
+  timeoutMs: number | null;
+  optional: boolean;
+}
+
+export interface PipelineInputSpec {
+  source: string | null;
+  type: string;
+  required: boolean;
+  example: string | null;
+  description: string | null;
+  schema: Record<string, unknown> | null;
+}
+
+export interface PipelineSpec {
+  name: string;
+  description: string;
+  file: string;
+  disabled: boolean;
+  release: boolean;
+  category: string | null;
+  input: PipelineInputSpec | null;
+  requiresTools: string[];
+  outputs: Record<string, { step: string; artifact: string; type: string | null; field: string | null }>;
+  steps: StepSpec[];
+}
+
+export const RETRY_POLICIES: Record<
+  'none' | 'standard' | 'aggressive' | 'patient',
+  Omit<RetrySpec, 'onFailure'>
+> = {
+  none: { maxAttempts: 1, backoff: 'fixed', baseDelayMs: 0, maxDelayMs: 0 },
+  standard: { maxAttempts: 3, backoff: 'exponential', baseDelayMs: 1000, maxDelayMs: 30_000 },
+  aggressive: { maxAttempts: 5, backoff: 'exponential', baseDelayMs: 200, maxDelayMs: 30_000 },
+  patient: { maxAttempts: 3, backoff: 'exponential', baseDelayMs: 5000, maxDelayMs: 90_000 },
+};
+
+export const DEFAULT_GATE_CHOICES: GateChoice[] = [
+  { key: 'approve', label: 'Approve', target: null },
+  { key: 'reject', label: 'Reject', target: '_fail' },
+];
+
+/** Delay before attempt `attempt + 1`, after `attempt` failed (1-based). */
+export function retryDelayMs(retry: RetrySpec, attempt: number): number {
+  const base = retry.baseDelayMs;
+  const raw =
+    retry.backoff === 'fixed'
+      ? base
+      : retry.backoff === 'linear'
+        ? base * attempt
+        : base * 2 ** (attempt - 1);
+  return retry.maxDelayMs > 0 ? Math.min(raw, retry.maxDelayMs) : raw;
+}

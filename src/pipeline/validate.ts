@@ -1,0 +1,344 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
+import type { PipelineSpec, StepSpec } from './model.js';
+import type { Persona } from './personas.js';
+import { didYouMean } from './suggest.js';
+import { checkTemplateName, findTemplateRefs, type TemplateScope } from './templates.js';
+import type { YamlSource } from './yaml-source.js';
+
+export interface ValidationContext {
+  personas: ReadonlyMap<string, Persona>;
+  adapters: readonly string[];
+  projectKeys: readonly string[];
+  resolvePath: (p: string) => string;
+  checkJsonSchema: (schema: Record<string, unknown>) => string | null;
+}
+
+/**
+ * The checks a schema cannot make: ids, dependencies and cycles, references to personas,
+ * adapters, artifacts and files, template names, gate choices. Reports every problem found.
+ */
+export function validatePipeline(
+  spec: PipelineSpec,
+  source: YamlSource,
+  ctx: ValidationContext,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report = (
+    path: PathSegment[],
+    message: string,
+    hint?: string,
+    opts: { key?: boolean; severity?: 'error' | 'warning' } = {},
+  ) =>
+    out.push({
+      severity: opts.severity ?? 'error',
+      file: source.file,
+      line: opts.key ? source.keyLineOf(path) : source.lineOf(path),
+      path: formatPath(path),
+      message,
+      ...(hint ? { hint } : {}),
+    });
+
+  const stepIndex = new Map<string, number>();
+  spec.steps.forEach((step, i) => {
+    const first = stepIndex.get(step.id);
+    if (first !== undefined) {
+      report(
+        ['steps', i, 'id'],
+        `duplicate step id "${step.id}" (first defined at line ${source.lineOf(['steps', first, 'id'])})`,
+      );
+    } else stepIndex.set(step.id, i);
+  });
+  const ids = [...stepIndex.keys()];
+
+  spec.steps.forEach((step, i) => {
+    step.dependencies.forEach((dep, j) => {
+      if (!stepIndex.has(dep)) {
+        report(
+          ['steps', i, 'dependencies', j],
+          `unknown step "${dep}"`,
+          didYouMean(
+            dep,
+            ids.filter((id) => id !== step.id),
+          ),
+        );
+      }
+    });
+  });
+
+  const cycle = findCycle(spec.steps, stepIndex);
+  if (cycle) {
+    const at = stepIndex.get(cycle[0]!)!;
+    report(
+      ['steps', at, 'dependencies'],
+      `dependency cycle: ${cycle.join(' → ')} (each step depends on the next)`,
+      undefined,
+      { key: true },
+    );
+  }
+  const ancestors = cycle ? new Map<string, Set<string>>() : computeAncestors(spec.steps);
+
+  spec.steps.forEach((step, i) => {
+    validateStep(step, i);
+  });
+
+  for (const [alias, o] of Object.entries(spec.outputs)) {
+    const i = stepIndex.get(o.step);
+    if (i === undefined) {
+      report(['pipeline_outputs', alias, 'step'], `unknown step "${o.step}"`, didYouMean(o.step, ids));
+    } else if (!spec.steps[i]!.outputs.some((a) => a.name === o.artifact)) {
+      const names = spec.steps[i]!.outputs.map((a) => a.name);
+      report(
+        ['pipeline_outputs', alias, 'artifact'],
+        `step "${o.step}" has no output artifact "${o.artifact}"`,
+        didYouMean(o.artifact, names),
+      );
+    }
+  }
+
+  if (spec.input?.schema) {
+    const problem = ctx.checkJsonSchema(spec.input.schema);
+    if (problem) report(['input', 'schema'], `not a valid JSON Schema: ${problem}`);
+  }
+  return out;
+
+  function validateStep(step: StepSpec, i: number): void {
+    const at: PathSegment[] = ['steps', i];
+    const personaNames = [...ctx.personas.keys()];
+    const persona = step.persona ? ctx.personas.get(step.persona) : undefined;
+    if (step.persona && !persona) {
+      report(
+        [...at, 'persona'],
+        `unknown persona "${step.persona}"`,
+        didYouMean(step.persona, personaNames) ?? hintList('personas', personaNames),
+      );
+    }
+    if (step.adapter && !ctx.adapters.includes(step.adapter)) {
+      report(
+        [...at, 'adapter'],
+        `unknown adapter "${step.adapter}"`,
+        didYouMean(step.adapter, ctx.adapters) ?? hintList('adapters', ctx.adapters),
+      );
+    }
+    if (step.prompt && 'sourcePath' in step.prompt && !existsSync(step.prompt.sourcePath)) {
+      report([...at, 'exec', 'source_path'], `file not found: ${step.prompt.sourcePath}`);
+    }
+
+    // Artifacts this step injects must come from steps it depends on.
+    const mine = ancestors.get(step.id) ?? new Set<string>();
+    step.injects.forEach((inj, j) => {
+      const p = [...at, 'memory', 'inject_artifacts', j];
+      const from = stepIndex.get(inj.step);
+      if (from === undefined) {
+        report([...p, 'step'], `unknown step "${inj.step}"`, didYouMean(inj.step, ids));
+        return;
+      }
+      if (!cycle && !mine.has(inj.step)) {
+        report(
+          [...p, 'step'],
+          `step "${inj.step}" is not a dependency of "${step.id}", so its artifacts may not exist yet`,
+          `add "${inj.step}" to dependencies`,
+        );
+      }
+      const names = spec.steps[from]!.outputs.map((a) => a.name);
+      if (!names.includes(inj.artifact)) {
+        report(
+          [...p, 'artifact'],
+          `step "${inj.step}" has no output artifact "${inj.artifact}"`,
+          didYouMean(inj.artifact, names) ?? hintList('artifacts', names),
+        );
+      }
+    });
+
+    const seen = new Set<string>();
+    step.outputs.forEach((a, j) => {
+      if (seen.has(a.name))
+        report([...at, 'output_artifacts', j, 'name'], `duplicate artifact name "${a.name}"`);
+      seen.add(a.name);
+    });
+
+    // `contract` (if given) comes first in step.contracts, then `contracts[]`.
+    const single = hasKey(source, [...at, 'handover', 'contract']);
+    const contractPath = (j: number): PathSegment[] =>
+      single && j === 0
+        ? [...at, 'handover', 'contract']
+        : [...at, 'handover', 'contracts', single ? j - 1 : j];
+    step.contracts.forEach((c, j) => {
+      const p = contractPath(j);
+      if (c.type === 'json_schema') {
+        if (!c.schemaPath && !c.schema)
+          report(p, 'a json_schema contract needs `schema_path` or `schema`', undefined, { key: true });
+        if (c.schemaPath) checkSchemaFile(c.schemaPath, [...p, 'schema_path']);
+        if (c.schema) {
+          const problem = ctx.checkJsonSchema(c.schema);
+          if (problem) report([...p, 'schema'], `not a valid JSON Schema: ${problem}`);
+        }
+        if (!c.source && step.outputs.length === 0) {
+          report(p, 'a json_schema contract needs `source`, or an output artifact to check', undefined, {
+            key: true,
+          });
+        }
+      }
+      if (c.type === 'test_suite' && !c.command)
+        report(p, 'a test_suite contract needs `command`', undefined, { key: true });
+      if (
+        (c.type === 'non_empty_file' || c.type === 'markdown_spec') &&
+        !c.source &&
+        step.outputs.length === 0
+      ) {
+        report(p, `a ${c.type} contract needs \`source\`, or an output artifact to check`, undefined, {
+          key: true,
+        });
+      }
+    });
+
+    if (step.gate) {
+      const keys = new Set<string>();
+      const choicesPath = [...at, 'gate', 'choices'];
+      step.gate.choices.forEach((ch, j) => {
+        if (keys.has(ch.key)) report([...choicesPath, j, 'key'], `duplicate choice key "${ch.key}"`);
+        keys.add(ch.key);
+        if (ch.target && ch.target !== '_fail' && !stepIndex.has(ch.target)) {
+          report(
+            [...choicesPath, j, 'target'],
+            `unknown target "${ch.target}": use "_fail" or a step id`,
+            didYouMean(ch.target, [...ids, '_fail']),
+          );
+        }
+      });
+      if (step.gate.default !== null && !keys.has(step.gate.default)) {
+        report(
+          [...at, 'gate', 'default'],
+          `default "${step.gate.default}" is not one of the choices (${[...keys].join(', ')})`,
+          didYouMean(step.gate.default, keys),
+        );
+      }
+    }
+
+    // Templates: every name must be known in this step's scope.
+    const scope: TemplateScope = {
+      projectKeys: ctx.projectKeys,
+      gateSteps: [...mine].filter((id) => spec.steps[stepIndex.get(id)!]?.kind === 'gate'),
+      artifactNames: step.injects.map((x) => x.as),
+    };
+    const texts: [PathSegment[], string | null | undefined][] = [
+      [
+        step.command !== null && hasKey(source, [...at, 'script'])
+          ? [...at, 'script']
+          : [...at, 'exec', 'command'],
+        step.command,
+      ],
+      [[...at, 'exec', 'source'], step.prompt && 'source' in step.prompt ? step.prompt.source : null],
+      [[...at, 'gate', 'prompt'], step.gate?.prompt],
+      [[...at, 'workspace', 'branch'], step.workspace.branch],
+      ...step.contracts.map((c, j): [PathSegment[], string | undefined] => [
+        [...contractPath(j), 'command'],
+        c.command,
+      ]),
+    ];
+    for (const [path, text] of texts) if (text) checkTemplates(text, path, scope);
+    if (step.prompt && 'sourcePath' in step.prompt && existsSync(step.prompt.sourcePath)) {
+      checkTemplates(
+        readFileSync(step.prompt.sourcePath, 'utf8'),
+        [...at, 'exec', 'source_path'],
+        scope,
+        step.prompt.sourcePath,
+      );
+    }
+  }
+
+  function checkTemplates(text: string, path: PathSegment[], scope: TemplateScope, file?: string): void {
+    for (const ref of findTemplateRefs(text)) {
+      const check = checkTemplateName(ref.name, scope);
+      if (!check.ok)
+        report(
+          path,
+          file ? `${check.message} (in ${file})` : check.message,
+          didYouMean(check.word, check.candidates),
+        );
+    }
+  }
+
+  function checkSchemaFile(p: string, path: PathSegment[]): void {
+    const file = ctx.resolvePath(p);
+    if (!existsSync(file)) {
+      report(path, `file not found: ${file}`);
+      return;
+    }
+    let schema: unknown;
+    try {
+      schema = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      report(path, `${file} is not valid JSON: ${(err as Error).message}`);
+      return;
+    }
+    const problem =
+      typeof schema === 'object' && schema !== null
+        ? ctx.checkJsonSchema(schema as Record<string, unknown>)
+        : 'not an object';
+    if (problem) report(path, `${file} is not a valid JSON Schema: ${problem}`);
+  }
+}
+
+function hintList(what: string, names: readonly string[]): string | undefined {
+  return names.length ? `known ${what}: ${names.join(', ')}` : undefined;
+}
+
+function hasKey(source: YamlSource, path: PathSegment[]): boolean {
+  let v: unknown = source.value();
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return false;
+    v = (v as Record<string | number, unknown>)[seg];
+  }
+  return v !== undefined;
+}
+
+/** A dependency cycle as step ids, each depending on the next, the first repeated at the end; or null. */
+export function findCycle(steps: readonly StepSpec[], index: ReadonlyMap<string, number>): string[] | null {
+  const state = new Map<string, 1 | 2>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | null => {
+    state.set(id, 1);
+    stack.push(id);
+    const step = steps[index.get(id)!]!;
+    for (const dep of step.dependencies) {
+      if (!index.has(dep)) continue;
+      const s = state.get(dep);
+      if (s === 1) return [...stack.slice(stack.indexOf(dep)), dep];
+      if (s === undefined) {
+        const found = visit(dep);
+        if (found) return found;
+      }
+    }
+    stack.pop();
+    state.set(id, 2);
+    return null;
+  };
+  for (const step of steps) {
+    if (!state.has(step.id)) {
+      const found = visit(step.id);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** For each step, every step it depends on directly or transitively. Requires an acyclic graph. */
+export function computeAncestors(steps: readonly StepSpec[]): Map<string, Set<string>> {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const memo = new Map<string, Set<string>>();
+  const get = (id: string): Set<string> => {
+    const known = memo.get(id);
+    if (known) return known;
+    const set = new Set<string>();
+    memo.set(id, set);
+    for (const dep of byId.get(id)?.dependencies ?? []) {
+      if (!byId.has(dep)) continue;
+      set.add(dep);
+      for (const a of get(dep)) set.add(a);
+    }
+    return set;
+  };
+  for (const s of steps) get(s.id);
+  return memo;
+}
