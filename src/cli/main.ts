@@ -39,7 +39,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runValidate(io, { ...opts, pipelines }))();
     });
 
-  const list = program.command('list').description('list pipelines or personas').exitOverride();
+  const list = program.command('list').description('list pipelines, personas or runs').exitOverride();
   withProject(list.command('pipelines'))
     .description('the pipelines of the project')
     .option('--json', 'print JSON')
@@ -53,6 +53,87 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .action(async (opts: Record<string, unknown>) => {
       const { runListPersonas } = await import('./commands/list-definitions.js');
       await run(() => runListPersonas(io, opts))();
+    });
+
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+  withProject(program.command('run'))
+    .description('run a pipeline')
+    .argument('<pipeline>', 'pipeline name')
+    .argument('[input]', 'the input (or --input)')
+    .option('--input <text>', 'the input')
+    .option('--auto-approve', "answer gates with their default (else the first choice that doesn't fail)")
+    .option('--gate <step=key[:text]>', 'answer a gate in advance (repeatable)', collect, [])
+    .option('--mock', 'run prompt steps with the built-in mock adapter')
+    .option('--json', 'print the events as JSON lines, and nothing else on stdout')
+    .option('--detach', 'run in the background; print the run id and return')
+    .option('--label <k=v>', 'label the run (repeatable)', collect, [])
+    .action(async (pipeline: string, input: string | undefined, opts: Record<string, unknown>) => {
+      const { runRun } = await import('./commands/run.js');
+      await run(() =>
+        runRun(io, { ...opts, pipeline, ...(input !== undefined ? { positionalInput: input } : {}) }),
+      )();
+    });
+
+  withProject(program.command('resume'))
+    .description('continue a run that stopped (crash, kill) from its last completed step')
+    .argument('<run-id>')
+    .option('--json', 'print the events as JSON lines')
+    .action(async (runId: string, opts: Record<string, unknown>) => {
+      const { runResume } = await import('./commands/resume.js');
+      await run(() => runResume(io, { ...opts, runId }))();
+    });
+
+  withProject(list.command('runs'))
+    .description('the runs in the project store, newest first')
+    .option('--status <statuses>', 'comma-separated: queued,running,waiting,completed,failed,cancelled')
+    .option('--pipeline <name>', 'only runs of this pipeline')
+    .option('--limit <n>', 'how many (1-200, default 20)')
+    .option('--json', 'print JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runListRuns } = await import('./commands/runs-query.js');
+      await run(() => runListRuns(io, opts))();
+    });
+
+  withProject(program.command('status'))
+    .description('one run: steps, gates, times')
+    .argument('<run-id>')
+    .option('--json', 'print JSON')
+    .action(async (runId: string, opts: Record<string, unknown>) => {
+      const { runStatus } = await import('./commands/runs-query.js');
+      await run(() => runStatus(io, { ...opts, runId }))();
+    });
+
+  withProject(program.command('logs'))
+    .description("a run's output; --follow streams until the run ends")
+    .argument('<run-id>')
+    .option('--step <step>', 'only this step')
+    .option('--follow', 'keep printing until the run ends')
+    .option('--json', 'JSON lines: {seq, ts, step, stream, content}')
+    .action(async (runId: string, opts: Record<string, unknown>) => {
+      const { runLogs } = await import('./commands/runs-query.js');
+      await run(() => runLogs(io, { ...opts, runId }))();
+    });
+
+  withProject(program.command('cancel'))
+    .description('cancel a queued or running run')
+    .argument('<run-id>')
+    .action(async (runId: string, opts: Record<string, unknown>) => {
+      const { runCancel } = await import('./commands/control.js');
+      await run(() => runCancel(io, { ...opts, runId }))();
+    });
+
+  withProject(program.command('gate'))
+    .description('answer a gate (the first answer wins)')
+    .argument('<run-id>')
+    .argument('<step>')
+    .option('--choice <key>', 'the choice')
+    .option('--text <text>', 'free text with the choice (freeform gates)')
+    .option('--approve', 'the first choice that does not fail')
+    .option('--reject', 'the first choice that fails')
+    .action(async (runId: string, step: string, opts: Record<string, unknown>) => {
+      const { runGate } = await import('./commands/control.js');
+      await run(() => runGate(io, { ...opts, runId, step }))();
     });
 
   withProject(program.command('init'))

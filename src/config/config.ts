@@ -18,8 +18,10 @@ export interface Config {
     workspace_root: string;
     default_timeout_ms: number;
     max_concurrent_workers: number;
-    /** Grace between SIGTERM and SIGKILL for a step's process group. */
+    /** Grace between SIGTERM and SIGKILL for a step's process group (timeouts and cancels). */
     process_grace_ms: number;
+    /** How long a gate without `timeout` waits; null = until answered. */
+    gate_timeout_ms: number | null;
   };
   server: {
     host: string;

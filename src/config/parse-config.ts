@@ -142,13 +142,13 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
   };
 
   const timeouts = file.runtime?.timeouts;
+  const server = file.server ?? {};
   const defaultTimeoutMinutes =
     envInt('WAVE_DEFAULT_TIMEOUT_MINUTES', 1, 100_000) ??
     file.runtime?.default_timeout_minutes ??
     timeouts?.step_default_minutes ??
     30;
 
-  const server = file.server ?? {};
   const config: Config = {
     name: file.metadata?.name ?? 'wave-project',
     description: file.metadata?.description ?? '',
@@ -160,7 +160,14 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
       default_timeout_ms: defaultTimeoutMinutes * 60_000,
       max_concurrent_workers:
         envInt('WAVE_MAX_CONCURRENT_WORKERS', 1, 256) ?? file.runtime?.max_concurrent_workers ?? 4,
-      process_grace_ms: (timeouts?.process_grace_seconds ?? 5) * 1000,
+      process_grace_ms:
+        timeouts?.process_grace_seconds !== undefined
+          ? timeouts.process_grace_seconds * 1000
+          : server.cancel_grace !== undefined
+            ? (parseDuration(server.cancel_grace) ?? 10_000)
+            : 10_000,
+      gate_timeout_ms:
+        timeouts?.gate_approval_hours !== undefined ? timeouts.gate_approval_hours * 3_600_000 : null,
     },
     server: {
       host,

@@ -6,6 +6,8 @@ type AddFormats = (ajv: Ajv2020) => unknown;
 const addFormats = (addFormatsModule as unknown as { default: AddFormats }).default;
 
 let ajv: Ajv2020 | undefined;
+/** Compiled validators by schema text: ajv keeps every compiled schema, so compile each once. */
+const compiled = new Map<string, ValidateFunction>();
 
 function instance(): Ajv2020 {
   if (!ajv) {
@@ -17,10 +19,18 @@ function instance(): Ajv2020 {
 
 /** Compiles a JSON Schema (2020-12, also accepting draft-07 documents); throws with ajv's message. */
 export function compileJsonSchema(schema: Record<string, unknown>): ValidateFunction {
+  const key = JSON.stringify(schema);
+  const known = compiled.get(key);
+  if (known) return known;
   const copy = { ...schema };
   // A draft-07 `$schema` would make ajv 2020 refuse the document; the keywords we use overlap.
   if (typeof copy.$schema === 'string' && !copy.$schema.includes('2020-12')) delete copy.$schema;
-  return instance().compile(copy);
+  // A top-level `$id` registers the schema globally: a second, different schema with the same id
+  // would be refused. Contracts are self-contained, so the id is not needed.
+  delete copy.$id;
+  const validate = instance().compile(copy);
+  compiled.set(key, validate);
+  return validate;
 }
 
 /** Returns null when the schema compiles, else why not. */

@@ -86,12 +86,21 @@ export function checkTemplateName(name: string, scope: TemplateScope): TemplateC
 export function renderTemplate(
   text: string,
   values: Readonly<Record<string, string>>,
-  opts: { quote?: boolean } = {},
+  opts: { quote?: boolean | ((name: string) => boolean) } = {},
 ): string {
   return text.replace(TEMPLATE, (_m, name: string) => {
     const v = values[name] ?? '';
-    return opts.quote ? shellQuote(v) : v;
+    const quote = typeof opts.quote === 'function' ? opts.quote(name) : opts.quote;
+    return quote ? shellQuote(v) : v;
   });
+}
+
+/**
+ * Contract commands: `project.*` values are commands by nature (`{{ project.test_command }}`,
+ * as PIPELINES.md shows) and go in as written; every other value is shell-quoted.
+ */
+export function renderContractCommand(text: string, values: Readonly<Record<string, string>>): string {
+  return renderTemplate(text, values, { quote: (name) => !name.startsWith('project.') });
 }
 
 /** POSIX single-quote quoting: safe for any byte string in bash. */

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { isOwnerDead } from '../../runs/ids.js';
+import type { WaveContext } from '../../runs/local-context.js';
+import { LEASE_MS } from '../../runs/supervisor.js';
+import { EXIT, ExitError } from '../exit.js';
+import { type CliIO, out } from '../io.js';
+import { localActor, withLocalContext } from '../local.js';
+import { ProjectFlags, parseFlags } from '../options.js';
+
+const CancelFlags = ProjectFlags.extend({ runId: z.string().min(1) });
+
+/**
+ * `wave cancel <run-id>`: a queued run ends at once; a running one is stopped by the process
+ * that runs it (it polls, so within a second) and this command waits to report the result.
+ * A run whose process died is cancelled here directly.
+ */
+export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
+  const opts = parseFlags(CancelFlags, raw);
+  const by = localActor(io);
+  return withLocalContext(io, opts, async (ctx) => {
+    const { run, requested } = await ctx.runs.cancel(opts.runId, by);
+    if (!requested) {
+      out(io, `cancelled ${run.id} (it was queued)`);
+      return EXIT.ok;
+    }
+    const deadline = Date.now() + ctx.project.config.runtime.process_grace_ms + 5000;
+    for (;;) {
+      const now = await ctx.runs.requireRun(run.id);
+      if (now.status === 'cancelled' || now.status === 'completed' || now.status === 'failed') {
+        out(
+          io,
+          now.status === 'cancelled'
+            ? `cancelled ${run.id}`
+            : `run ${run.id} ended ${now.status} before the cancellation took effect`,
+        );
+        return EXIT.ok;
+      }
+      if (isOwnerDead(now.owner, now.leaseExpiresAt)) {
+        await cancelOrphan(ctx, now.id, by);
+        out(io, `cancelled ${run.id} (no process was running it)`);
+        return EXIT.ok;
+      }
+      if (Date.now() > deadline) {
+        out(io, `cancellation of ${run.id} requested; its process is still stopping`);
+        return EXIT.ok;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+}
+
+async function cancelOrphan(ctx: WaveContext, runId: string, by: string): Promise<void> {
+  const run = await ctx.store.claimRun(runId, ctx.owner, LEASE_MS, isOwnerDead);
+  if (!run) return;
+  const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();
+  await ctx.store.append(runId, [
+    { type: 'run_cancelled', run_id: runId, status: 'cancelled', duration_ms: Date.now() - started, by },
+  ]);
+}
+
+const GateFlags = ProjectFlags.extend({
+  runId: z.string().min(1),
+  step: z.string().min(1),
+  choice: z.string().min(1).optional(),
+  text: z.string().optional(),
+  approve: z.boolean().optional(),
+  reject: z.boolean().optional(),
+});
+
+/** `wave gate <run-id> <step>`: answers a gate; the first answer wins, atomically. */
+export async function runGate(io: CliIO, raw: unknown): Promise<number> {
+  const opts = parseFlags(GateFlags, raw);
+  const given = [opts.choice !== undefined, opts.approve === true, opts.reject === true].filter(
+    Boolean,
+  ).length;
+  if (given !== 1) throw new ExitError(EXIT.usage, 'give exactly one of --choice KEY, --approve or --reject');
+  if (opts.text !== undefined && opts.choice === undefined && !opts.approve && !opts.reject) {
+    throw new ExitError(EXIT.usage, '--text goes with --choice, --approve or --reject');
+  }
+  return withLocalContext(io, opts, async (ctx) => {
+    const body = {
+      ...(opts.choice !== undefined ? { choice: opts.choice } : { approved: opts.approve === true }),
+      ...(opts.text !== undefined ? { text: opts.text } : {}),
+    };
+    const event = await ctx.runs.answerGate(opts.runId, opts.step, body, localActor(io));
+    if (event.type === 'gate_answered')
+      out(
+        io,
+        `answered gate ${event.step} of ${event.run_id}: ${event.choice}${event.text ? ` "${event.text}"` : ''}`,
+      );
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,187 @@
+import { z } from 'zod';
+import { RunStatus, type WaveEvent } from '../../events/catalogue.js';
+import { didYouMean } from '../../pipeline/suggest.js';
+import { followRun } from '../../runs/follow.js';
+import type { RunView } from '../../runs/views.js';
+import { EXIT, ExitError } from '../exit.js';
+import { type CliIO, out, table } from '../io.js';
+import { withLocalContext } from '../local.js';
+import { intFlag, ProjectFlags, parseFlags } from '../options.js';
+import { formatDuration } from '../render/format.js';
+
+const Statuses = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(RunStatus, { error: `expected statuses among ${RunStatus.options.join(', ')}` }));
+
+const ListRunsFlags = ProjectFlags.extend({
+  status: Statuses.optional(),
+  limit: intFlag(1, 200).default(20),
+  pipeline: z.string().optional(),
+  json: z.boolean().optional(),
+});
+
+/** `wave list runs`: newest first, from the project's store (local and server runs alike). */
+export async function runListRuns(io: CliIO, raw: unknown): Promise<number> {
+  const opts = parseFlags(ListRunsFlags, raw);
+  return withLocalContext(io, opts, async (ctx) => {
+    const page = await ctx.runs.list({
+      limit: opts.limit,
+      ...(opts.status ? { statuses: opts.status } : {}),
+      ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+    });
+    if (opts.json) {
+      out(io, JSON.stringify(page, null, 2));
+      return EXIT.ok;
+    }
+    if (page.runs.length === 0) {
+      out(io, 'no runs yet');
+      return EXIT.ok;
+    }
+    out(io, runsTable(page.runs));
+    return EXIT.ok;
+  });
+}
+
+export function runsTable(runs: readonly RunView[]): string {
+  return table(
+    ['ID', 'PIPELINE', 'STATUS', 'CREATED', 'DURATION', 'TRIGGER'],
+    runs.map((r) => [
+      r.id,
+      r.pipeline,
+      r.status +
+        (r.queue_position ? ` (#${r.queue_position})` : '') +
+        (r.cancel_requested && !r.finished_at ? ' (cancelling)' : ''),
+      r.created_at.replace('T', ' ').slice(0, 19),
+      r.duration_ms === null ? '-' : formatDuration(r.duration_ms),
+      `${r.trigger.source}${r.trigger.actor ? `:${r.trigger.actor}` : ''}`,
+    ]),
+  );
+}
+
+const StatusFlags = ProjectFlags.extend({ runId: z.string().min(1), json: z.boolean().optional() });
+
+/** `wave status <run-id>`: one run with its steps, gates and times. */
+export async function runStatus(io: CliIO, raw: unknown): Promise<number> {
+  const opts = parseFlags(StatusFlags, raw);
+  return withLocalContext(io, opts, async (ctx) => {
+    const run = await ctx.runs.detail(opts.runId);
+    if (opts.json) {
+      out(io, JSON.stringify(run, null, 2));
+      return EXIT.ok;
+    }
+    out(io, statusText(run));
+    return EXIT.ok;
+  });
+}
+
+export function statusText(run: RunView): string {
+  const lines = [
+    `run       ${run.id}`,
+    `pipeline  ${run.pipeline}`,
+    `status    ${run.status}${run.queue_position ? ` (queue position ${run.queue_position})` : ''}${run.cancel_requested && !run.finished_at ? ' (cancel requested)' : ''}`,
+    `input     ${run.input ?? '-'}`,
+    `trigger   ${run.trigger.source}${run.trigger.actor ? ` by ${run.trigger.actor}` : ''}`,
+    `created   ${run.created_at}`,
+    `started   ${run.started_at ?? '-'}`,
+    `finished  ${run.finished_at ?? '-'}${run.duration_ms === null ? '' : ` (${formatDuration(run.duration_ms)})`}`,
+  ];
+  if (Object.keys(run.labels).length)
+    lines.push(
+      `labels    ${Object.entries(run.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
+  if (run.error)
+    lines.push(`error     ${run.error.message}${run.error.step ? ` (step ${run.error.step})` : ''}`);
+  lines.push('');
+  lines.push(
+    table(
+      ['STEP', 'KIND', 'STATUS', 'ATTEMPTS', 'DURATION', 'DETAIL'],
+      (run.steps ?? []).map((s) => [
+        s.id,
+        s.kind,
+        s.status,
+        String(s.attempts),
+        s.duration_ms === null ? '-' : formatDuration(s.duration_ms),
+        s.error?.message ?? s.artifacts.map((a) => a.name).join(', '),
+      ]),
+    ),
+  );
+  for (const g of run.gates ?? []) {
+    lines.push('');
+    lines.push(`gate ${g.step}: ${g.status} - ${g.prompt}`);
+    lines.push(
+      `  choices: ${g.choices.map((c) => `${c.key} (${c.label})`).join(', ')}${g.default ? `; default ${g.default}` : ''}`,
+    );
+    if (g.answer)
+      lines.push(
+        `  answer: ${g.answer.choice}${g.answer.text ? ` "${g.answer.text}"` : ''}${g.answer.by ? ` by ${g.answer.by}` : ''} at ${g.answer.at}`,
+      );
+    else if (g.status === 'waiting')
+      lines.push(`  answer with: wave gate ${run.id} ${g.step} --choice <key>`);
+  }
+  for (const o of run.outcomes ?? []) lines.push(`outcome ${o.label}: ${JSON.stringify(o.value)}`);
+  for (const [alias, o] of Object.entries(run.outputs ?? {}))
+    lines.push(`output ${alias}: ${JSON.stringify(o.value)}`);
+  return lines.join('\n');
+}
+
+const LogsFlags = ProjectFlags.extend({
+  runId: z.string().min(1),
+  step: z.string().min(1).optional(),
+  follow: z.boolean().optional(),
+  json: z.boolean().optional(),
+});
+
+/** `wave logs <run-id>`: the run's output lines; `--follow` streams until the run ends. */
+export async function runLogs(io: CliIO, raw: unknown): Promise<number> {
+  const opts = parseFlags(LogsFlags, raw);
+  return withLocalContext(io, opts, async (ctx) => {
+    const run = await ctx.runs.requireRun(opts.runId);
+    if (opts.step) {
+      const steps = (await ctx.store.listSteps(run.id)).map((s) => s.id);
+      if (!steps.includes(opts.step)) {
+        const hint = didYouMean(opts.step, steps);
+        throw new ExitError(
+          EXIT.usage,
+          `run ${run.id} has no step "${opts.step}"${hint ? ` (${hint})` : ''}`,
+        );
+      }
+    }
+    const print = (events: readonly WaveEvent[]) => {
+      let text = '';
+      for (const e of events) {
+        if (e.type !== 'stream_activity' || (opts.step && e.step !== opts.step)) continue;
+        text += opts.json
+          ? `${JSON.stringify({ seq: e.seq, ts: e.ts, step: e.step, stream: e.stream, content: e.content })}\n`
+          : `[${e.step}] ${e.content}\n`;
+      }
+      if (text) io.stdout.write(text);
+    };
+    if (opts.follow) {
+      const follower = followRun(ctx.store, ctx.bus, run.id, { afterSeq: 0, onEvents: print, pollMs: 250 });
+      await follower.done;
+      return EXIT.ok;
+    }
+    let after = 0;
+    for (;;) {
+      const rows = await ctx.store.readEvents({
+        runId: run.id,
+        afterSeq: after,
+        types: ['stream_activity'],
+        limit: 5000,
+        ...(opts.step ? { step: opts.step } : {}),
+      });
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]!.seq;
+      print(rows.map((r) => JSON.parse(r.json) as WaveEvent));
+    }
+    return EXIT.ok;
+  });
+}

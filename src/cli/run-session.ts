@@ -1,0 +1,108 @@
+import type { GatePolicy } from '../engine/context.js';
+import { WaveError } from '../errors.js';
+import { executeClaimedRun } from '../runs/executor.js';
+import { followRun } from '../runs/follow.js';
+import type { WaveContext } from '../runs/local-context.js';
+import type { RunRecord } from '../store/store.js';
+import { EXIT } from './exit.js';
+import { type CliIO, err, useColor } from './io.js';
+import { localActor } from './local.js';
+import { COLOR, PLAIN } from './render/format.js';
+import { terminalGateAsker } from './render/gate-prompt.js';
+import { JsonView } from './render/json-view.js';
+import { PlainView } from './render/plain-view.js';
+import type { RunRenderer, RunSummary } from './render/renderer.js';
+import { TtyView } from './render/tty-view.js';
+
+export interface SessionOptions {
+  json: boolean;
+  /** Gates wait for `wave gate` (a detached run) instead of failing without a terminal. */
+  detached: boolean;
+}
+
+/**
+ * Runs a claimed run in this process and shows it: live view on a terminal, plain lines
+ * otherwise, JSON events with --json. Ctrl-C cancels cleanly (a second one forces the exit).
+ * Returns the exit code of CLI.md.
+ */
+export async function runInForeground(
+  io: CliIO,
+  ctx: WaveContext,
+  run: RunRecord,
+  opts: SessionOptions,
+): Promise<number> {
+  const spec = await ctx.store.getRunSpec(run.id);
+  if (!spec) throw new WaveError('run_not_found', `run "${run.id}" has no pipeline snapshot`);
+  const renderer: RunRenderer = opts.json
+    ? new JsonView(io)
+    : io.stdout.isTTY
+      ? new TtyView(io, spec, run.id, useColor(io))
+      : new PlainView(io, useColor(io) ? COLOR : PLAIN);
+  const interactive = Boolean(io.stdin.isTTY && io.stderr.isTTY);
+  const actor = localActor(io);
+  const gates: GatePolicy = {
+    presets: run.options.gates ?? {},
+    autoApprove: run.options.autoApprove ?? false,
+    actor,
+    unanswered: opts.detached ? 'wait' : 'fail',
+    ...(interactive && !opts.detached ? { ask: terminalGateAsker(io, renderer, actor) } : {}),
+  };
+
+  const follower = followRun(ctx.store, ctx.bus, run.id, {
+    afterSeq: 0,
+    onEvents: (events) => renderer.onEvents(events),
+    pollMs: 250,
+  });
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      err(io, '\ncancelling the run… (Ctrl-C again to quit at once)');
+      ctx.supervisor.cancel(run.id, actor);
+    } else {
+      process.exit(EXIT.cancelled);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const result = await executeClaimedRun(ctx, run, { gates });
+    await Promise.race([follower.done, new Promise((r) => setTimeout(r, 5000).unref())]);
+    follower.stop();
+    renderer.finish(await summarize(ctx, run.id, result.error?.message ?? null));
+    return result.status === 'completed'
+      ? EXIT.ok
+      : result.status === 'cancelled'
+        ? EXIT.cancelled
+        : EXIT.runFailed;
+  } finally {
+    follower.stop();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+}
+
+async function summarize(ctx: WaveContext, runId: string, error: string | null): Promise<RunSummary> {
+  const [run, steps, artifacts] = await Promise.all([
+    ctx.store.getRun(runId),
+    ctx.store.listSteps(runId),
+    ctx.store.listArtifacts(runId),
+  ]);
+  const usages = steps.map((s) => s.usage).filter((u) => u !== null);
+  return {
+    runId,
+    status: run?.status ?? 'unknown',
+    durationMs:
+      run?.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
+    steps: steps.map((s) => ({ id: s.id, status: s.status, durationMs: s.durationMs, attempts: s.attempts })),
+    artifacts: artifacts.map((a) => ({ step: a.step, name: a.name, size: a.size, path: a.path })),
+    usage: usages.length
+      ? usages.reduce((a, b) => ({
+          tokens_in: a.tokens_in + b.tokens_in,
+          tokens_out: a.tokens_out + b.tokens_out,
+          cost_usd: a.cost_usd + b.cost_usd,
+        }))
+      : null,
+    error,
+  };
+}

@@ -1,0 +1,191 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { StepSpec } from '../pipeline/model.js';
+import { renderContractCommand } from '../pipeline/templates.js';
+import type { Outcome, SideEffects } from '../store/store.js';
+import type { Usage } from './adapters/types.js';
+import { collectArtifacts, injectArtifacts, readJsonPath } from './artifacts.js';
+import type { RunContext } from './context.js';
+import { checkContract } from './contracts/index.js';
+import { runCommandStep } from './executors/command.js';
+import { runPromptStep } from './executors/prompt.js';
+import type { ExecOptions } from './executors/types.js';
+import { stepEnv, templateValues } from './template-values.js';
+import { prepareWorkspace } from './workspace.js';
+
+export type AttemptResult =
+  | { kind: 'success'; usage: Usage | null; side: SideEffects }
+  | {
+      kind: 'failure';
+      error: { code: string; message: string };
+      retryable: boolean;
+      feedback: string;
+      usage: Usage | null;
+    }
+  | { kind: 'skipped'; reason: string }
+  | { kind: 'cancelled' };
+
+const TAIL_FOR_FEEDBACK = 2000;
+
+/** One attempt of a command or prompt step: workspace, run, artifacts, contracts, outcomes. */
+export async function runAttempt(
+  ctx: RunContext,
+  step: StepSpec,
+  attempt: number,
+  feedback: string | null,
+): Promise<AttemptResult> {
+  const [gates, artifacts] = await Promise.all([
+    ctx.store.listGates(ctx.run.id),
+    ctx.store.listArtifacts(ctx.run.id),
+  ]);
+  const values = templateValues(ctx, step, gates);
+  let workspace: string;
+  try {
+    workspace = await prepareWorkspace(ctx, step, attempt, values);
+  } catch (err) {
+    const e = err as { code?: string; message: string };
+    return {
+      kind: 'failure',
+      error: { code: e.code === 'workspace_error' ? e.code : 'workspace_error', message: e.message },
+      retryable: false,
+      feedback: '',
+      usage: null,
+    };
+  }
+  const { missing } = injectArtifacts(ctx, step, workspace, artifacts);
+  if (missing.length) {
+    const message = `injected artifacts are missing: ${missing.join(', ')}`;
+    return {
+      kind: 'failure',
+      error: { code: 'artifact_missing', message },
+      retryable: false,
+      feedback: message,
+      usage: null,
+    };
+  }
+
+  const env = stepEnv(ctx, step, workspace, attempt);
+  const timeoutMs = step.timeoutMs ?? ctx.project.config.runtime.default_timeout_ms;
+  const opts: ExecOptions = { workspace, values, env, timeoutMs, attempt, feedback };
+  const exec =
+    step.kind === 'prompt' ? await runPromptStep(ctx, step, opts) : await runCommandStep(ctx, step, opts);
+  if (!exec.ok) {
+    if (exec.cancelled) return { kind: 'cancelled' };
+    return {
+      kind: 'failure',
+      error: exec.error,
+      retryable: exec.retryable,
+      feedback: feedbackText(attempt, [exec.error.message], exec.tail),
+      usage: exec.usage,
+    };
+  }
+
+  const collected = await collectArtifacts(ctx, step, workspace);
+  if (collected.events.length) await ctx.recorder.emit(collected.events, { artifacts: collected.records });
+  if (collected.missing.length) {
+    const message = `required output artifacts were not written: ${collected.missing.map((a) => `${a.name} (${a.path})`).join(', ')}`;
+    return {
+      kind: 'failure',
+      error: { code: 'artifact_missing', message },
+      retryable: true,
+      feedback: feedbackText(attempt, [message], exec.tail),
+      usage: exec.usage,
+    };
+  }
+
+  for (const contract of step.contracts) {
+    if (ctx.signal.aborted) return { kind: 'cancelled' };
+    const result = await checkContract(contract, {
+      step,
+      workspace,
+      projectRoot: ctx.project.root,
+      resolvePath: (p) => ctx.project.resolvePath(p),
+      renderCommand: (cmd) => renderContractCommand(cmd, values),
+      env,
+      timeoutMs,
+      graceMs: ctx.project.config.runtime.process_grace_ms,
+      signal: ctx.signal,
+      onLine: (stream, line) => ctx.recorder.activity({ step: step.id, stream, content: line }),
+    });
+    if (ctx.signal.aborted) return { kind: 'cancelled' };
+    if (result.ok) {
+      await ctx.recorder.emit({
+        type: 'contract_passed',
+        run_id: ctx.run.id,
+        step: step.id,
+        contract: contract.type,
+      });
+      continue;
+    }
+    await ctx.recorder.emit({
+      type: 'contract_failed',
+      run_id: ctx.run.id,
+      step: step.id,
+      contract: contract.type,
+      errors: result.errors,
+      on_failure: contract.onFailure,
+    });
+    if (contract.onFailure === 'fail') {
+      const message = `contract ${contract.type} failed: ${result.errors.slice(0, 5).join('; ')}`;
+      return {
+        kind: 'failure',
+        error: { code: 'contract_failed', message },
+        retryable: true,
+        feedback: feedbackText(
+          attempt,
+          [`The ${contract.type} contract failed:`, ...result.errors],
+          exec.tail,
+        ),
+        usage: exec.usage,
+      };
+    }
+    if (contract.onFailure === 'skip')
+      return { kind: 'skipped', reason: `contract ${contract.type} failed (on_failure: skip)` };
+  }
+
+  const outcomes = extractOutcomes(ctx, step, workspace);
+  if (outcomes.length === 0) return { kind: 'success', usage: exec.usage, side: {} };
+  // Parallel steps share the run record: the list only grows, and is written whole each time.
+  ctx.run.outcomes.push(...outcomes);
+  return { kind: 'success', usage: exec.usage, side: { outcomes: [...ctx.run.outcomes] } };
+}
+
+function extractOutcomes(ctx: RunContext, step: StepSpec, workspace: string): Outcome[] {
+  const out: Outcome[] = [];
+  for (const o of step.outcomes) {
+    const file = resolve(workspace, o.extractFrom);
+    let value: unknown;
+    try {
+      value = existsSync(file) ? readJsonPath(file, o.jsonPath) : undefined;
+    } catch (err) {
+      ctx.recorder.activity({
+        step: step.id,
+        stream: 'stderr',
+        content: `outcome "${o.label}": ${o.extractFrom} is not JSON (${(err as Error).message})`,
+      });
+      continue;
+    }
+    if (value === undefined) {
+      ctx.recorder.activity({
+        step: step.id,
+        stream: 'stderr',
+        content: `outcome "${o.label}": nothing at ${o.jsonPath} in ${o.extractFrom}`,
+      });
+      continue;
+    }
+    out.push({ step: step.id, type: o.type, label: o.label, value });
+  }
+  return out;
+}
+
+/** What a retried prompt step is told about the attempt that failed. */
+function feedbackText(attempt: number, errors: string[], tail: string): string {
+  const trimmed = tail.length > TAIL_FOR_FEEDBACK ? `…${tail.slice(-TAIL_FOR_FEEDBACK)}` : tail;
+  return [
+    `Your previous attempt (attempt ${attempt}) failed:`,
+    ...errors.map((e) => `- ${e}`),
+    ...(trimmed.trim() ? ['', 'The end of its output was:', '```', trimmed.trimEnd(), '```'] : []),
+    '',
+    'Fix these problems in this attempt.',
+  ].join('\n');
+}

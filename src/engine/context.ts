@@ -1,0 +1,62 @@
+import type { Config } from '../config/config.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import type { PipelineSpec } from '../pipeline/model.js';
+import type { PersonaSet } from '../pipeline/personas.js';
+import type { GateRecord, RunRecord, Store } from '../store/store.js';
+import type { EventRecorder } from './recorder.js';
+
+/** What the engine needs to know of the project: no HTTP, no terminal. */
+export interface EngineProject {
+  root: string;
+  config: Config;
+  personas: PersonaSet;
+  /** `.wave/...` and relative definition paths. */
+  resolvePath(p: string): string;
+  /** Runtime paths (workspaces, artifacts) under the project root. */
+  runtimePath(p: string): string;
+}
+
+/** Answers a gate: first answer wins; false when someone else answered first. */
+export type AnswerGate = (choice: string, text: string | null, by: string | null) => Promise<boolean>;
+
+/**
+ * How gates get their answers besides HTTP and `wave gate`: presets and auto-approve from the
+ * command line, a terminal prompt, or a clear failure when none of them can answer (CI).
+ */
+export interface GatePolicy {
+  presets: Record<string, { choice: string; text: string | null }>;
+  autoApprove: boolean;
+  /** The actor recorded for preset and auto answers. */
+  actor: string | null;
+  /** `wait`: someone answers over HTTP or `wave gate`; `fail`: nobody can, fail at once. */
+  unanswered: 'wait' | 'fail';
+  /** Asks interactively (a terminal); runs alongside the wait, so another answer may win. */
+  ask?: (gate: GateRecord, answer: AnswerGate, signal: AbortSignal) => Promise<void>;
+}
+
+/** Concurrency slots of a server: a waiting run gives its slot back and asks again later. */
+export interface SlotControl {
+  release(runId: string): void;
+  acquire(runId: string, signal: AbortSignal): Promise<void>;
+}
+
+export interface RunContext {
+  run: RunRecord;
+  spec: PipelineSpec;
+  project: EngineProject;
+  store: Store;
+  bus: EventBus;
+  recorder: EventRecorder;
+  /** Aborted when the run is cancelled; reaches every child process. */
+  signal: AbortSignal;
+  /** Who cancelled, once `signal` is aborted. */
+  cancelledBy: () => string | null;
+  /** Every prompt step uses the mock adapter. */
+  mock: boolean;
+  gates: GatePolicy;
+  slots?: SlotControl;
+  /** This run is being continued after a crash, kill or restart. */
+  resumed: boolean;
+  logger: Logger;
+}

@@ -1,0 +1,225 @@
+import type { RunError } from '../events/catalogue.js';
+import type { StepSpec } from '../pipeline/model.js';
+import type { RunContext } from './context.js';
+import { runStep, type StepResult } from './step-runner.js';
+import { which } from './which.js';
+import { removeWorktree } from './workspace.js';
+
+export interface RunResult {
+  status: 'completed' | 'failed' | 'cancelled';
+  error: RunError | null;
+}
+
+type Live = 'pending' | 'running' | 'done';
+
+/**
+ * Runs a pipeline run to its end: walks the step DAG, starting each step when its
+ * dependencies completed, up to runtime.max_concurrent_workers at once (gates do not count).
+ * A failed step stops new starts and skips its dependents; optional steps let the run go on.
+ * Works the same for a fresh run and a resumed one: completed steps are never run again.
+ */
+export async function executeRun(ctx: RunContext): Promise<RunResult> {
+  const { run, spec, recorder } = ctx;
+  const records = new Map((await ctx.store.listSteps(run.id)).map((r) => [r.id, r]));
+  const gates = new Map((await ctx.store.listGates(run.id)).map((g) => [g.step, g]));
+  const byId = new Map(spec.steps.map((s) => [s.id, s]));
+  const outcome = new Map<string, StepResult>();
+  const live = new Map<string, Live>();
+  for (const step of spec.steps) {
+    const status = records.get(step.id)?.status ?? 'pending';
+    if (status === 'completed') outcome.set(step.id, { status: 'completed' });
+    else if (status === 'skipped') outcome.set(step.id, { status: 'skipped', reason: 'skipped before' });
+    else if (status === 'failed') {
+      const r = records.get(step.id)!;
+      outcome.set(step.id, {
+        status: 'failed',
+        error: r.error ?? { code: 'failed', message: 'failed' },
+        runGoesOn: step.optional || step.retry.onFailure === 'continue',
+      });
+    }
+    live.set(step.id, outcome.has(step.id) ? 'done' : 'pending');
+  }
+
+  await recorder.emit({ type: 'run_started', run_id: run.id, pipeline: spec.name, resumed: ctx.resumed });
+  const startedAt = Date.parse(run.startedAt ?? new Date().toISOString());
+  const duration = () => Math.max(0, Date.now() - startedAt);
+
+  try {
+    const missing = spec.requiresTools.filter((t) => which(t, process.env.PATH) === null);
+    if (missing.length) {
+      const error: RunError = {
+        code: 'missing_tool',
+        message: `required tool${missing.length > 1 ? 's' : ''} not found on PATH: ${missing.join(', ')} (requires.tools)`,
+        step: null,
+      };
+      await skipPending('required tools are missing');
+      await recorder.emit({
+        type: 'run_failed',
+        run_id: run.id,
+        status: 'failed',
+        duration_ms: duration(),
+        error,
+      });
+      return { status: 'failed', error };
+    }
+
+    let fatal: { step: string; error: { code: string; message: string } } | null = null;
+    const inflight = new Map<string, Promise<void>>();
+    const blockedGates = new Set<string>();
+    let announced = '';
+    let slotHeld = true;
+    let wake: () => void = () => {};
+    const gateStop = new AbortController();
+    const stopGates = () => gateStop.abort();
+    ctx.signal.addEventListener('abort', stopGates, { once: true });
+    const stepCtx = { ...ctx, signal: AbortSignal.any([ctx.signal, gateStop.signal]) };
+
+    const depState = (step: StepSpec): 'ready' | 'blocked' | { skip: string } => {
+      for (const dep of step.dependencies) {
+        const o = outcome.get(dep);
+        if (!o) return 'blocked';
+        if (o.status === 'completed') continue;
+        if (o.status === 'failed' && o.runGoesOn) continue;
+        if (o.status === 'skipped') return { skip: `dependency "${dep}" was skipped` };
+        return { skip: `dependency "${dep}" ${o.status === 'cancelled' ? 'was cancelled' : 'failed'}` };
+      }
+      return 'ready';
+    };
+
+    const start = (step: StepSpec) => {
+      live.set(step.id, 'running');
+      const onBlocked = () => {
+        blockedGates.add(step.id);
+        wake();
+      };
+      const signalCtx = step.kind === 'gate' ? stepCtx : ctx;
+      const p = runStep(signalCtx, step, records.get(step.id), gates.get(step.id), onBlocked).then(
+        (result) => {
+          outcome.set(step.id, result);
+          live.set(step.id, 'done');
+          blockedGates.delete(step.id);
+          inflight.delete(step.id);
+          if (result.status === 'failed' && !result.runGoesOn && !fatal) {
+            fatal = { step: step.id, error: result.error };
+            gateStop.abort();
+          }
+        },
+        (err: unknown) => {
+          // An unexpected error (the store failing, a bug) must still end the step and the run.
+          const message = err instanceof Error ? err.message : String(err);
+          ctx.logger.error({ err, step: step.id }, 'step crashed');
+          outcome.set(step.id, {
+            status: 'failed',
+            error: { code: 'internal_error', message },
+            runGoesOn: false,
+          });
+          live.set(step.id, 'done');
+          inflight.delete(step.id);
+          fatal ??= { step: step.id, error: { code: 'internal_error', message } };
+          gateStop.abort();
+        },
+      );
+      inflight.set(step.id, p);
+    };
+
+    for (;;) {
+      if (!ctx.signal.aborted && !fatal) {
+        let running = [...inflight.keys()].filter((id) => byId.get(id)!.kind !== 'gate').length;
+        for (const step of spec.steps) {
+          if (live.get(step.id) !== 'pending') continue;
+          const state = depState(step);
+          if (state === 'blocked') continue;
+          if (state !== 'ready') {
+            live.set(step.id, 'done');
+            outcome.set(step.id, { status: 'skipped', reason: state.skip });
+            await recorder.emit({ type: 'step_skipped', run_id: run.id, step: step.id, reason: state.skip });
+            continue;
+          }
+          if (step.kind !== 'gate') {
+            if (running >= ctx.project.config.runtime.max_concurrent_workers) continue;
+            if (!slotHeld && ctx.slots) {
+              await ctx.slots.acquire(run.id, ctx.signal).catch(() => undefined);
+              if (ctx.signal.aborted) break;
+            }
+            slotHeld = true;
+            announced = '';
+            running++;
+          }
+          start(step);
+        }
+        // A skip can make further steps decidable: go round again before waiting.
+        if (
+          spec.steps.some(
+            (s) =>
+              live.get(s.id) === 'pending' &&
+              depState(s) !== 'blocked' &&
+              !(s.kind !== 'gate' && running >= ctx.project.config.runtime.max_concurrent_workers),
+          )
+        )
+          continue;
+        const nonGateRunning = running;
+        if (nonGateRunning === 0 && blockedGates.size > 0) {
+          const waitingSteps = [...blockedGates].sort();
+          const key = waitingSteps.join(',');
+          if (key !== announced) {
+            await recorder.emit({ type: 'run_waiting', run_id: run.id, steps: waitingSteps });
+            announced = key;
+            if (slotHeld && ctx.slots) {
+              ctx.slots.release(run.id);
+              slotHeld = false;
+            }
+          }
+        }
+      }
+      if (inflight.size === 0) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        for (const p of inflight.values()) void p.then(resolve);
+      });
+    }
+    ctx.signal.removeEventListener('abort', stopGates);
+
+    if (ctx.signal.aborted) {
+      await recorder.emit({
+        type: 'run_cancelled',
+        run_id: run.id,
+        status: 'cancelled',
+        duration_ms: duration(),
+        by: ctx.cancelledBy(),
+      });
+      return { status: 'cancelled', error: null };
+    }
+    const failure = fatal as { step: string; error: { code: string; message: string } } | null;
+    if (failure) {
+      await skipPending(`the run failed at step "${failure.step}"`);
+      const error: RunError = { ...failure.error, step: failure.step };
+      await recorder.emit({
+        type: 'run_failed',
+        run_id: run.id,
+        status: 'failed',
+        duration_ms: duration(),
+        error,
+      });
+      return { status: 'failed', error };
+    }
+    await recorder.emit({
+      type: 'run_completed',
+      run_id: run.id,
+      status: 'completed',
+      duration_ms: duration(),
+    });
+    return { status: 'completed', error: null };
+  } finally {
+    await recorder.flush().catch((err) => ctx.logger.error({ err }, 'could not write the last output lines'));
+    if (spec.steps.some((s) => s.workspace.type === 'worktree')) await removeWorktree(ctx);
+  }
+
+  async function skipPending(reason: string): Promise<void> {
+    // Steps never started, and gates that were waiting when the run failed.
+    const drafts = spec.steps
+      .filter((s) => !outcome.has(s.id) || outcome.get(s.id)?.status === 'cancelled')
+      .map((s) => ({ type: 'step_skipped' as const, run_id: run.id, step: s.id, reason }));
+    for (const d of drafts) outcome.set(d.step, { status: 'skipped', reason });
+    if (drafts.length) await recorder.emit(drafts);
+  }
+}

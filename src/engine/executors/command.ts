@@ -1,0 +1,80 @@
+import type { StepSpec } from '../../pipeline/model.js';
+import { renderTemplate } from '../../pipeline/templates.js';
+import { duplicateStdoutArtifacts, stdoutCapturePath } from '../artifacts.js';
+import type { RunContext } from '../context.js';
+import { type ProcessResult, runProcessGroup } from '../process-group.js';
+import type { ExecOptions, ExecResult } from './types.js';
+
+/**
+ * Runs a command step under bash (`-eo pipefail`, no profile), every substituted value
+ * shell-quoted: input is data, never code.
+ */
+export async function runCommandStep(
+  ctx: RunContext,
+  step: StepSpec,
+  opts: ExecOptions,
+): Promise<ExecResult> {
+  const script = renderTemplate(step.command ?? '', opts.values, { quote: true });
+  const stdoutFile = stdoutCapturePath(ctx, step);
+  const result = await runProcessGroup({
+    command: 'bash',
+    args: ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script],
+    cwd: opts.workspace,
+    env: opts.env,
+    signal: ctx.signal,
+    timeoutMs: opts.timeoutMs,
+    graceMs: ctx.project.config.runtime.process_grace_ms,
+    onLine: (stream, line) => ctx.recorder.activity({ step: step.id, stream, content: line }),
+    ...(stdoutFile ? { stdoutFile } : {}),
+  });
+  duplicateStdoutArtifacts(ctx, step);
+  return processOutcome(result, opts.timeoutMs, 'command');
+}
+
+/** Maps a finished process to a step result with a message that says what happened. */
+export function processOutcome(result: ProcessResult, timeoutMs: number, what: string): ExecResult {
+  const base = { usage: null, tail: result.tail };
+  if (result.aborted)
+    return {
+      ok: false,
+      cancelled: true,
+      error: { code: 'cancelled', message: 'the run was cancelled' },
+      retryable: false,
+      ...base,
+    };
+  if (result.timedOut) {
+    return {
+      ok: false,
+      cancelled: false,
+      error: {
+        code: 'timeout',
+        message: `the ${what} timed out after ${Math.round(timeoutMs / 1000)} s (timeout_minutes) and was killed`,
+      },
+      retryable: true,
+      ...base,
+    };
+  }
+  if (result.spawnError) {
+    return {
+      ok: false,
+      cancelled: false,
+      error: { code: 'spawn_failed', message: `the ${what} could not start: ${result.spawnError.message}` },
+      retryable: false,
+      ...base,
+    };
+  }
+  if (result.exitCode === 0) return { ok: true, ...base };
+  const how =
+    result.exitCode === null ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+  const lastLine = result.tail.trimEnd().split('\n').pop();
+  return {
+    ok: false,
+    cancelled: false,
+    error: {
+      code: 'exit_code',
+      message: `the ${what} ${how}${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}`,
+    },
+    retryable: true,
+    ...base,
+  };
+}

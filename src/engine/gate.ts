@@ -1,0 +1,176 @@
+import type { GateChoice, StepSpec } from '../pipeline/model.js';
+import { renderTemplate } from '../pipeline/templates.js';
+import type { GateRecord } from '../store/store.js';
+import type { AnswerGate, RunContext } from './context.js';
+import { templateValues } from './template-values.js';
+
+export type GateOutcome =
+  | { kind: 'completed'; choice: string }
+  | { kind: 'failed'; error: { code: string; message: string } }
+  | { kind: 'cancelled' };
+
+/** How often the store is re-read while waiting, for answers from another process. */
+const POLL_MS = 500;
+
+/** The choice `--auto-approve` takes: the default, else the first that does not fail. */
+export function autoChoice(gate: { choices: GateChoice[]; default: string | null }): GateChoice | undefined {
+  return gate.choices.find((c) => c.key === gate.default) ?? gate.choices.find((c) => c.target !== '_fail');
+}
+
+/**
+ * A gate step: announces itself (gate_waiting), takes a preset answer if the command line gave
+ * one, else waits for the first answer from anywhere (HTTP, `wave gate`, a terminal prompt)
+ * or the timeout. First answer wins in the store, atomically.
+ */
+export async function runGateStep(
+  ctx: RunContext,
+  step: StepSpec,
+  existing: GateRecord | undefined,
+  onBlocked: () => void,
+): Promise<GateOutcome> {
+  const spec = step.gate!;
+  let gate = existing;
+  if (!gate) {
+    const values = templateValues(ctx, step, await ctx.store.listGates(ctx.run.id));
+    const timeoutMs = spec.timeoutMs ?? gateDefaultTimeout(ctx);
+    const timeoutAt = timeoutMs === null ? null : new Date(Date.now() + timeoutMs).toISOString();
+    await ctx.recorder.emit([
+      { type: 'step_started', run_id: ctx.run.id, step: step.id, kind: 'gate', persona: null, attempt: 1 },
+      {
+        type: 'gate_waiting',
+        run_id: ctx.run.id,
+        step: step.id,
+        prompt: renderTemplate(spec.prompt, values),
+        choices: spec.choices,
+        freeform: spec.freeform,
+        default: spec.default,
+        timeout_at: timeoutAt,
+      },
+    ]);
+    gate = (await ctx.store.listGates(ctx.run.id)).find((g) => g.step === step.id)!;
+  }
+
+  const answer: AnswerGate = async (choice, text, by) =>
+    (await ctx.store.answerGate(ctx.run.id, step.id, { choice, text, by, timedOut: false })) !== null;
+
+  if (gate.status === 'waiting') {
+    const preset = ctx.gates.presets[step.id];
+    const auto = ctx.gates.autoApprove ? autoChoice(gate) : undefined;
+    if (preset) {
+      if (!gate.choices.some((c) => c.key === preset.choice)) {
+        return fail(
+          'invalid_choice',
+          `--gate ${step.id}=${preset.choice}: "${preset.choice}" is not a choice of this gate (${gate.choices.map((c) => c.key).join(', ')})`,
+        );
+      }
+      await answer(preset.choice, preset.text, ctx.gates.actor);
+    } else if (auto) {
+      await answer(auto.key, null, ctx.gates.actor);
+    } else if (ctx.gates.unanswered === 'fail' && !ctx.gates.ask) {
+      return fail(
+        'gate_unanswered',
+        `gate "${step.id}" needs an answer and there is no terminal to ask on: run with --auto-approve or --gate ${step.id}=<${gate.choices.map((c) => c.key).join('|')}>`,
+      );
+    }
+  }
+
+  gate = (await ctx.store.listGates(ctx.run.id)).find((g) => g.step === step.id) ?? gate;
+  if (gate.status === 'waiting') onBlocked();
+  const decided = await waitForDecision(ctx, step, gate);
+  if (decided === 'cancelled') return { kind: 'cancelled' };
+  if (decided.status === 'timed_out' && !decided.answer) {
+    return fail('gate_timeout', `gate "${step.id}" timed out at ${decided.timeoutAt} with no default choice`);
+  }
+  const choice = decided.choices.find((c) => c.key === decided.answer!.choice);
+  if (choice?.target === '_fail') {
+    const who = decided.answer!.by
+      ? ` by ${decided.answer!.by}`
+      : decided.status === 'timed_out'
+        ? ' (timeout default)'
+        : '';
+    return fail('gate_rejected', `gate "${step.id}" answered "${choice.key}" (${choice.label})${who}`);
+  }
+  return { kind: 'completed', choice: decided.answer!.choice };
+}
+
+function fail(code: string, message: string): GateOutcome {
+  return { kind: 'failed', error: { code, message } };
+}
+
+/** Gates without `timeout` wait for `runtime.timeouts.gate_approval_hours`, else forever. */
+function gateDefaultTimeout(ctx: RunContext): number | null {
+  return ctx.project.config.runtime.gate_timeout_ms;
+}
+
+/** Resolves with the gate once it is answered or timed out, or 'cancelled'. */
+async function waitForDecision(
+  ctx: RunContext,
+  step: StepSpec,
+  initial: GateRecord,
+): Promise<GateRecord | 'cancelled'> {
+  const decided = (g: GateRecord | undefined) => g !== undefined && g.status !== 'waiting';
+  if (decided(initial)) return initial;
+  const asking = new AbortController();
+  const onCancel = () => asking.abort();
+  ctx.signal.addEventListener('abort', onCancel, { once: true });
+  if (ctx.gates.ask) {
+    const answer: AnswerGate = async (choice, text, by) =>
+      (await ctx.store.answerGate(ctx.run.id, step.id, { choice, text, by, timedOut: false })) !== null;
+    void ctx.gates
+      .ask(initial, answer, asking.signal)
+      .catch((err) => ctx.logger.warn({ err }, 'gate prompt failed'));
+  }
+
+  try {
+    return await new Promise<GateRecord | 'cancelled'>((resolve) => {
+      let done = false;
+      const timers: NodeJS.Timeout[] = [];
+      const finish = (value: GateRecord | 'cancelled') => {
+        if (done) return;
+        done = true;
+        unsubscribe();
+        for (const t of timers) clearTimeout(t);
+        clearInterval(poll);
+        ctx.signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      };
+      const check = async () => {
+        const gate = (await ctx.store.listGates(ctx.run.id)).find((g) => g.step === step.id);
+        if (gate && decided(gate)) finish(gate);
+      };
+      const unsubscribe = ctx.bus.subscribe((events) => {
+        if (events.some((e) => e.type === 'gate_answered' && e.run_id === ctx.run.id && e.step === step.id))
+          void check();
+      });
+      const poll = setInterval(() => void check().catch(() => undefined), POLL_MS);
+      const onAbort = () => finish('cancelled');
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      if (initial.timeoutAt) {
+        const delay = Math.max(0, Date.parse(initial.timeoutAt) - Date.now());
+        timers.push(
+          setTimeout(() => {
+            void onTimeout(ctx, step, initial).then(check);
+          }, delay),
+        );
+      }
+      void check();
+    });
+  } finally {
+    asking.abort();
+    ctx.signal.removeEventListener('abort', onCancel);
+  }
+}
+
+/** The timeout takes the default choice, unless a human answered first (still first-wins). */
+async function onTimeout(ctx: RunContext, step: StepSpec, gate: GateRecord): Promise<void> {
+  if (gate.default !== null) {
+    await ctx.store.answerGate(ctx.run.id, step.id, {
+      choice: gate.default,
+      text: null,
+      by: null,
+      timedOut: true,
+    });
+  } else {
+    await ctx.store.append(ctx.run.id, [], { gateTimedOut: { step: step.id } });
+  }
+}

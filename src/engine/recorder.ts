@@ -1,0 +1,81 @@
+import type { EventDraft, WaveEvent } from '../events/catalogue.js';
+import type { SideEffects, Store } from '../store/store.js';
+
+/** Lines buffered before a flush is forced, and the longest a line waits to be written. */
+const MAX_BUFFERED = 2000;
+const FLUSH_DELAY_MS = 25;
+
+export type ActivityDraft = Extract<EventDraft, { type: 'stream_activity' }>;
+
+/**
+ * Writes one run's events. State events are committed at once; output lines are batched into
+ * one transaction per flush (many lines never cost one transaction each). Before any state
+ * event, pending lines are flushed first, so the stored order is the order things happened.
+ * All writes go through one promise chain: commits never overtake each other.
+ */
+export class EventRecorder {
+  private buffer: ActivityDraft[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private failure: unknown;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runId: string,
+  ) {}
+
+  /** Queues an output line; it is written within FLUSH_DELAY_MS. */
+  activity(draft: Omit<ActivityDraft, 'type' | 'run_id' | 'ts'>): void {
+    this.buffer.push({ type: 'stream_activity', run_id: this.runId, ts: new Date().toISOString(), ...draft });
+    if (this.buffer.length >= MAX_BUFFERED) this.flushSoon(0);
+    else this.flushSoon(FLUSH_DELAY_MS);
+  }
+
+  /** Commits state events (after any pending lines) and resolves with them once committed. */
+  emit(drafts: EventDraft | readonly EventDraft[], side?: SideEffects): Promise<WaveEvent[]> {
+    const list = Array.isArray(drafts) ? (drafts as EventDraft[]) : [drafts as EventDraft];
+    const lines = this.takeBuffer();
+    const work = this.chain.then(async () => {
+      if (lines.length) await this.store.append(this.runId, lines);
+      return this.store.append(this.runId, list, side);
+    });
+    this.chain = work.catch((err) => {
+      this.failure ??= err;
+    });
+    return work;
+  }
+
+  /** Writes everything pending; rejects if any earlier batch failed. */
+  async flush(): Promise<void> {
+    const lines = this.takeBuffer();
+    if (lines.length) {
+      this.chain = this.chain
+        .then(() => this.store.append(this.runId, lines))
+        .catch((err) => {
+          this.failure ??= err;
+        });
+    }
+    await this.chain;
+    if (this.failure) throw this.failure;
+  }
+
+  private flushSoon(delay: number): void {
+    if (this.timer && delay > 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush().catch(() => {
+        // kept in `failure`; the next emit or flush reports it
+      });
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  private takeBuffer(): ActivityDraft[] {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const lines = this.buffer;
+    this.buffer = [];
+    return lines;
+  }
+}

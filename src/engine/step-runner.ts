@@ -1,0 +1,154 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { retryDelayMs, type StepSpec } from '../pipeline/model.js';
+import type { GateRecord, StepRecord } from '../store/store.js';
+import type { Usage } from './adapters/types.js';
+import { runAttempt } from './attempt.js';
+import type { RunContext } from './context.js';
+import { runGateStep } from './gate.js';
+
+export type StepResult =
+  | { status: 'completed' }
+  | {
+      status: 'failed';
+      error: { code: string; message: string } /** optional / on_failure continue */;
+      runGoesOn: boolean;
+    }
+  | { status: 'skipped'; reason: string }
+  | { status: 'cancelled' };
+
+/** The attempt a step starts with: 1, or where a crashed or restarted run left it. */
+export function firstAttempt(step: StepSpec, record: StepRecord | undefined): number {
+  if (!record || record.status !== 'running') return 1;
+  // A failure recorded with will_retry left an error behind: the next attempt is due.
+  const next = record.error ? record.attempts + 1 : Math.max(1, record.attempts);
+  return Math.min(next, step.retry.maxAttempts);
+}
+
+/**
+ * Runs one step to its end: attempts with backoff for commands and prompts, the wait for an
+ * answer for gates. Emits step_started / step_completed / step_failed / step_retrying /
+ * step_skipped; never throws for a step's own failure.
+ */
+export async function runStep(
+  ctx: RunContext,
+  step: StepSpec,
+  record: StepRecord | undefined,
+  gate: GateRecord | undefined,
+  onGateBlocked: () => void,
+): Promise<StepResult> {
+  const runId = ctx.run.id;
+  if (step.kind === 'gate') {
+    const started = Date.now();
+    const outcome = await runGateStep(ctx, step, gate, onGateBlocked);
+    if (outcome.kind === 'cancelled') return { status: 'cancelled' };
+    if (outcome.kind === 'failed') {
+      await ctx.recorder.emit({
+        type: 'step_failed',
+        run_id: runId,
+        step: step.id,
+        error: outcome.error,
+        attempt: 1,
+        will_retry: false,
+      });
+      return { status: 'failed', error: outcome.error, runGoesOn: step.optional };
+    }
+    await ctx.recorder.emit({
+      type: 'step_completed',
+      run_id: runId,
+      step: step.id,
+      status: 'success',
+      duration_ms: Date.now() - started,
+      attempt: 1,
+    });
+    return { status: 'completed' };
+  }
+
+  let attempt = firstAttempt(step, record);
+  let feedback: string | null = null;
+  let usage: Usage | null = record?.usage ?? null;
+  for (;;) {
+    const started = Date.now();
+    await ctx.recorder.emit({
+      type: 'step_started',
+      run_id: runId,
+      step: step.id,
+      kind: step.kind,
+      persona: step.persona,
+      attempt,
+    });
+    const result = await runAttempt(ctx, step, attempt, feedback);
+    if (result.kind === 'cancelled') return { status: 'cancelled' };
+    if (result.kind !== 'skipped') usage = addUsage(usage, result.usage);
+    const usageSide = usage ? { usage: { step: step.id, usage } } : {};
+    if (result.kind === 'success') {
+      await ctx.recorder.emit(
+        {
+          type: 'step_completed',
+          run_id: runId,
+          step: step.id,
+          status: 'success',
+          duration_ms: Date.now() - started,
+          attempt,
+        },
+        { ...result.side, ...usageSide },
+      );
+      return { status: 'completed' };
+    }
+    if (result.kind === 'skipped') {
+      await ctx.recorder.emit({ type: 'step_skipped', run_id: runId, step: step.id, reason: result.reason });
+      return { status: 'skipped', reason: result.reason };
+    }
+    const willRetry = result.retryable && attempt < step.retry.maxAttempts && !ctx.signal.aborted;
+    await ctx.recorder.emit(
+      {
+        type: 'step_failed',
+        run_id: runId,
+        step: step.id,
+        error: result.error,
+        attempt,
+        will_retry: willRetry,
+      },
+      usageSide,
+    );
+    if (willRetry) {
+      const delay = retryDelayMs(step.retry, attempt);
+      await ctx.recorder.emit({
+        type: 'step_retrying',
+        run_id: runId,
+        step: step.id,
+        attempt: attempt + 1,
+        delay_ms: delay,
+        reason: result.error.message,
+      });
+      try {
+        await sleep(delay, undefined, { signal: ctx.signal });
+      } catch {
+        return { status: 'cancelled' };
+      }
+      // A retried prompt step is told what failed; a command gets the same environment again.
+      feedback = step.kind === 'prompt' ? result.feedback : null;
+      attempt += 1;
+      continue;
+    }
+    if (step.retry.onFailure === 'skip') {
+      const reason = `failed after ${attempt} attempt${attempt === 1 ? '' : 's'} (retry.on_failure: skip): ${result.error.message}`;
+      await ctx.recorder.emit({ type: 'step_skipped', run_id: runId, step: step.id, reason });
+      return { status: 'skipped', reason };
+    }
+    return {
+      status: 'failed',
+      error: result.error,
+      runGoesOn: step.optional || step.retry.onFailure === 'continue',
+    };
+  }
+}
+
+function addUsage(a: Usage | null, b: Usage | null): Usage | null {
+  if (!a) return b;
+  if (!b) return a;
+  return {
+    tokens_in: a.tokens_in + b.tokens_in,
+    tokens_out: a.tokens_out + b.tokens_out,
+    cost_usd: a.cost_usd + b.cost_usd,
+  };
+}

@@ -1,0 +1,50 @@
+import type { StepSpec } from '../pipeline/model.js';
+import type { GateRecord } from '../store/store.js';
+import type { RunContext } from './context.js';
+
+/** Where injected artifacts land inside a workspace (PIPELINES.md "Artifacts"). */
+export const INJECT_DIR = '.wave/artifacts';
+
+/** The values of `{{ name }}` for one step (PIPELINES.md "Templates"). */
+export function templateValues(
+  ctx: RunContext,
+  step: StepSpec,
+  gates: readonly GateRecord[],
+): Record<string, string> {
+  const values: Record<string, string> = {
+    input: ctx.run.input ?? '',
+    'run.id': ctx.run.id,
+    pipeline_name: ctx.spec.name,
+    step_id: step.id,
+  };
+  for (const [k, v] of Object.entries(ctx.project.config.project)) {
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v))
+      values[`project.${k}`] = v === null ? '' : String(v);
+  }
+  for (const g of gates) {
+    values[`gate.${g.step}.choice`] = g.answer?.choice ?? '';
+    values[`gate.${g.step}.text`] = g.answer?.text ?? '';
+  }
+  for (const inj of step.injects) values[`artifacts.${inj.as}`] = `${INJECT_DIR}/${inj.as}`;
+  return values;
+}
+
+/** The environment of a step's processes: the parent's, minus secrets, plus WAVE_*. */
+export function stepEnv(
+  ctx: RunContext,
+  step: StepSpec,
+  workspace: string,
+  attempt: number,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Credentials of the Wave server and client are not the steps' business.
+  for (const key of ['WAVE_JWT_SECRET', 'WAVE_TOKEN', 'WAVE_JWT_PUBLIC_KEY']) delete env[key];
+  env.WAVE_INPUT = ctx.run.input ?? '';
+  env.WAVE_RUN_ID = ctx.run.id;
+  env.WAVE_STEP_ID = step.id;
+  env.WAVE_PIPELINE = ctx.spec.name;
+  env.WAVE_WORKSPACE = workspace;
+  env.WAVE_ATTEMPT = String(attempt);
+  env.WAVE_PROJECT_ROOT = ctx.project.root;
+  return env;
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/**
+ * The event catalogue of API.md: the single source of every event's shape. The engine emits
+ * drafts (no seq/ts), the store assigns `seq` at commit, SSE and `--json` print them as is.
+ */
+
+export const RunStatus = z.enum(['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled']);
+export type RunStatus = z.infer<typeof RunStatus>;
+export const StepStatus = z.enum([
+  'pending',
+  'running',
+  'waiting',
+  'completed',
+  'failed',
+  'skipped',
+  'cancelled',
+]);
+export type StepStatus = z.infer<typeof StepStatus>;
+export const StepKindSchema = z.enum(['command', 'prompt', 'gate']);
+export const TriggerSource = z.enum(['api', 'cli', 'ui', 'webhook']);
+export const Trigger = z.object({ source: TriggerSource, actor: z.string().nullable() });
+export type Trigger = z.infer<typeof Trigger>;
+
+export const RunError = z.object({ code: z.string(), message: z.string(), step: z.string().nullable() });
+export type RunError = z.infer<typeof RunError>;
+export const StepError = z.object({ code: z.string(), message: z.string() });
+export type StepError = z.infer<typeof StepError>;
+export const GateChoiceSchema = z.object({
+  key: z.string(),
+  label: z.string(),
+  target: z.string().nullable(),
+});
+
+const common = { seq: z.number().int(), ts: z.string(), run_id: z.string() };
+const stepScoped = { ...common, step: z.string() };
+
+export const EventSchema = z.discriminatedUnion('type', [
+  z.object({
+    ...common,
+    type: z.literal('run_queued'),
+    pipeline: z.string(),
+    queue_position: z.number().int().nullable(),
+    trigger: Trigger,
+  }),
+  z.object({ ...common, type: z.literal('run_started'), pipeline: z.string(), resumed: z.boolean() }),
+  z.object({ ...common, type: z.literal('run_waiting'), steps: z.array(z.string()) }),
+  z.object({
+    ...common,
+    type: z.literal('run_completed'),
+    status: z.literal('completed'),
+    duration_ms: z.number(),
+  }),
+  z.object({
+    ...common,
+    type: z.literal('run_failed'),
+    status: z.literal('failed'),
+    duration_ms: z.number(),
+    error: RunError,
+  }),
+  z.object({
+    ...common,
+    type: z.literal('run_cancelled'),
+    status: z.literal('cancelled'),
+    duration_ms: z.number(),
+    by: z.string().nullable(),
+  }),
+  z.object({
+    ...stepScoped,
+    type: z.literal('step_started'),
+    kind: StepKindSchema,
+    persona: z.string().nullable(),
+    attempt: z.number().int(),
+  }),
+  z.object({
+    ...stepScoped,
+    type: z.literal('step_completed'),
+    status: z.literal('success'),
+    duration_ms: z.number(),
+    attempt: z.number().int(),
+  }),
+  z.object({
+    ...stepScoped,
+    type: z.literal('step_failed'),
+    error: StepError,
+    attempt: z.number().int(),
+    will_retry: z.boolean(),
+  }),
+  z.object({
+    ...stepScoped,
+    type: z.literal('step_retrying'),
+    attempt: z.number().int(),
+    delay_ms: z.number(),
+    reason: z.string(),
+  }),
+  z.object({ ...stepScoped, type: z.literal('step_skipped'), reason: z.string() }),
+  z.object({
+    ...stepScoped,
+    type: z.literal('stream_activity'),
+    stream: z.enum(['stdout', 'stderr', 'agent', 'tool']),
+    content: z.string(),
+  }),
+  z.object({ ...stepScoped, type: z.literal('contract_passed'), contract: z.string() }),
+  z.object({
+    ...stepScoped,
+    type: z.literal('contract_failed'),
+    contract: z.string(),
+    errors: z.array(z.string()),
+    on_failure: z.enum(['fail', 'skip', 'continue', 'warn']),
+  }),
+  z.object({
+    ...stepScoped,
+    type: z.literal('artifact_written'),
+    name: z.string(),
+    size: z.number().int(),
+    sha256: z.string(),
+  }),
+  z.object({
+    ...stepScoped,
+    type: z.literal('gate_waiting'),
+    prompt: z.string(),
+    choices: z.array(GateChoiceSchema),
+    freeform: z.boolean(),
+    default: z.string().nullable(),
+    timeout_at: z.string().nullable(),
+  }),
+  z.object({
+    ...stepScoped,
+    type: z.literal('gate_answered'),
+    choice: z.string(),
+    text: z.string().nullable(),
+    by: z.string().nullable(),
+    timed_out: z.boolean(),
+  }),
+]);
+
+export type WaveEvent = z.infer<typeof EventSchema>;
+export type EventType = WaveEvent['type'];
+export type EventOf<T extends EventType> = Extract<WaveEvent, { type: T }>;
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** An event before commit: the store assigns `seq`; `ts` defaults to the commit time. */
+export type EventDraft = DistributiveOmit<WaveEvent, 'seq' | 'ts'> & { ts?: string };
+
+export const EVENT_TYPES = EventSchema.options.map((o) => o.shape.type.value) as EventType[];
+export const TERMINAL_EVENT_TYPES: ReadonlySet<EventType> = new Set([
+  'run_completed',
+  'run_failed',
+  'run_cancelled',
+]);
+export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
+
+export function isTerminalEvent(e: { type: string }): boolean {
+  return TERMINAL_EVENT_TYPES.has(e.type as EventType);
+}

@@ -1,0 +1,58 @@
+import type { Project } from '../config/load-project.js';
+import type { GatePolicy, SlotControl } from '../engine/context.js';
+import { executeRun, type RunResult } from '../engine/engine.js';
+import { EventRecorder } from '../engine/recorder.js';
+import { WaveError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import type { RunRecord, Store } from '../store/store.js';
+import type { RunSupervisor } from './supervisor.js';
+
+export interface ExecutorDeps {
+  store: Store;
+  bus: EventBus;
+  project: Project;
+  supervisor: RunSupervisor;
+  logger: Logger;
+}
+
+/**
+ * Executes a run this process has claimed: builds its RunContext (abort signal tracked by the
+ * supervisor, batching recorder, the pipeline snapshot taken at creation) and runs the engine.
+ */
+export async function executeClaimedRun(
+  deps: ExecutorDeps,
+  run: RunRecord,
+  opts: { gates: GatePolicy; slots?: SlotControl; mock?: boolean },
+): Promise<RunResult> {
+  const spec = await deps.store.getRunSpec(run.id);
+  if (!spec) throw new WaveError('run_not_found', `run "${run.id}" has no pipeline snapshot`);
+  const tracked = deps.supervisor.track(run.id);
+  if (run.cancelRequested) tracked.cancel(run.cancelBy);
+  try {
+    return await executeRun({
+      run,
+      spec,
+      project: {
+        root: deps.project.paths.root,
+        config: deps.project.config,
+        personas: deps.project.personas,
+        resolvePath: (p) => deps.project.resolvePath(p),
+        runtimePath: (p) => deps.project.runtimePath(p),
+      },
+      store: deps.store,
+      bus: deps.bus,
+      recorder: new EventRecorder(deps.store, run.id),
+      signal: tracked.signal,
+      cancelledBy: tracked.cancelledBy,
+      mock: opts.mock ?? run.options.mock ?? false,
+      gates: opts.gates,
+      ...(opts.slots ? { slots: opts.slots } : {}),
+      resumed: run.startedAt !== null,
+      logger: deps.logger.child({ run: run.id }),
+    });
+  } finally {
+    deps.supervisor.untrack(run.id);
+    await deps.store.releaseRun(run.id, deps.supervisor.owner).catch(() => undefined);
+  }
+}

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import type { Project } from '../config/load-project.js';
+import { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+import { newOwnerId } from './ids.js';
+import { RunService } from './run-service.js';
+import { RunSupervisor } from './supervisor.js';
+
+/** The composition root of one process: store, bus, supervisor and services, built once. */
+export interface WaveContext {
+  project: Project;
+  store: Store;
+  bus: EventBus;
+  supervisor: RunSupervisor;
+  runs: RunService;
+  logger: Logger;
+  /** This process's lease owner id. */
+  owner: string;
+  close(): Promise<void>;
+}
+
+export async function createContext(
+  project: Project,
+  logger: Logger,
+  opts: { storePath?: string } = {},
+): Promise<WaveContext> {
+  const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
+  const origin = randomBytes(6).toString('hex');
+  const store = new SqliteStore({
+    path: opts.storePath ?? project.storagePath,
+    origin,
+    onCommit: (events) => bus.publish(events),
+  });
+  const owner = newOwnerId();
+  const supervisor = new RunSupervisor(store, bus, owner, origin, logger);
+  await supervisor.start();
+  const runs = new RunService(store, project);
+  return {
+    project,
+    store,
+    bus,
+    supervisor,
+    runs,
+    logger,
+    owner,
+    async close() {
+      await supervisor.stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import type { Usage } from '../engine/adapters/types.js';
+import type { RunError, RunStatus, StepError, StepStatus, Trigger } from '../events/catalogue.js';
+import type { GateChoice, PipelineSpec, StepKind } from '../pipeline/model.js';
+
+/** Where a run executes: queued for a `wave serve`, or owned by a local `wave run` process. */
+export type RunMode = 'server' | 'local';
+
+/** How a run was started; kept so that `wave resume` (and a server restart) behaves the same. */
+export interface RunOptions {
+  mock?: boolean;
+  autoApprove?: boolean;
+  /** Preset gate answers (`--gate STEP=KEY[:TEXT]`). */
+  gates?: Record<string, { choice: string; text: string | null }>;
+  /** Started with `--detach`: gates wait for `wave gate` instead of a terminal. */
+  detached?: boolean;
+}
+
+export interface Outcome {
+  step: string;
+  type: string;
+  label: string;
+  value: unknown;
+}
+
+export interface RunRecord {
+  id: string;
+  /** Creation order: FIFO and cursor pagination. */
+  num: number;
+  pipeline: string;
+  status: RunStatus;
+  input: string | null;
+  labels: Record<string, string>;
+  trigger: Trigger;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  cancelRequested: boolean;
+  cancelBy: string | null;
+  error: RunError | null;
+  mode: RunMode;
+  options: RunOptions;
+  owner: string | null;
+  leaseExpiresAt: number | null;
+  /** A waiting server run whose gate was answered and that needs a slot again. */
+  wantsSlot: boolean;
+  outcomes: Outcome[];
+}
+
+export interface StepRecord {
+  runId: string;
+  id: string;
+  idx: number;
+  kind: StepKind;
+  persona: string | null;
+  dependencies: string[];
+  status: StepStatus;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  error: StepError | null;
+  usage: Usage | null;
+}
+
+export interface GateAnswer {
+  choice: string;
+  text: string | null;
+  by: string | null;
+  at: string;
+}
+
+export interface GateRecord {
+  runId: string;
+  step: string;
+  status: 'waiting' | 'answered' | 'timed_out';
+  prompt: string;
+  choices: GateChoice[];
+  freeform: boolean;
+  default: string | null;
+  timeoutAt: string | null;
+  answer: GateAnswer | null;
+}
+
+export interface ArtifactRecord {
+  runId: string;
+  step: string;
+  name: string;
+  /** Absolute path of the kept copy under `.wave/artifacts/<run>/<step>/<name>`. */
+  path: string;
+  type: string;
+  size: number;
+  sha256: string;
+  createdAt: string;
+}
+
+export interface NewRun {
+  id: string;
+  pipeline: string;
+  input: string | null;
+  labels: Record<string, string>;
+  trigger: Trigger;
+  mode: RunMode;
+  options: RunOptions;
+  spec: PipelineSpec;
+  idempotencyKey?: string;
+  /** Claim the run for this owner in the same transaction (a local `wave run`). */
+  claim?: { owner: string; leaseMs: number };
+}
+
+export interface RunQuery {
+  statuses?: RunStatus[];
+  pipeline?: string;
+  labels?: Record<string, string>;
+  mode?: RunMode;
+  limit: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface EventQuery {
+  runId?: string;
+  afterSeq: number;
+  /** Inclusive upper bound. */
+  upToSeq?: number;
+  types?: readonly string[];
+  /** Only events of this step (logs). */
+  step?: string;
+  /** Leave out events written by this origin (a process reading only others' events). */
+  excludeOrigin?: string;
+  limit: number;
+}
+
+/** An event as stored: `json` is the exact wire form (SSE data, --json line). */
+export interface StoredEvent {
+  seq: number;
+  runId: string;
+  type: string;
+  json: string;
+}

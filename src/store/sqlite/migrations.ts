@@ -1,0 +1,121 @@
+/**
+ * Numbered schema migrations, applied in order inside one transaction at open. A migration is
+ * never edited once released: add the next number instead.
+ */
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'runs, steps, attempts, events, gates, artifacts',
+    sql: `
+      CREATE TABLE runs (
+        num INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        pipeline TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('queued','running','waiting','completed','failed','cancelled')),
+        input TEXT,
+        labels TEXT NOT NULL DEFAULT '{}',
+        trigger_source TEXT NOT NULL,
+        trigger_actor TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0,
+        cancel_by TEXT,
+        error TEXT,
+        mode TEXT NOT NULL CHECK (mode IN ('server','local')),
+        options TEXT NOT NULL DEFAULT '{}',
+        spec TEXT NOT NULL,
+        owner TEXT,
+        lease_expires_at INTEGER,
+        wants_slot INTEGER NOT NULL DEFAULT 0,
+        outcomes TEXT NOT NULL DEFAULT '[]'
+      );
+      CREATE INDEX runs_status ON runs (status, mode, num);
+      CREATE INDEX runs_pipeline ON runs (pipeline, num);
+      CREATE INDEX runs_owner ON runs (owner) WHERE owner IS NOT NULL;
+
+      CREATE TABLE run_labels (
+        run_num INTEGER NOT NULL REFERENCES runs (num) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_num, key)
+      );
+      CREATE INDEX run_labels_kv ON run_labels (key, value, run_num);
+
+      CREATE TABLE steps (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        persona TEXT,
+        dependencies TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT,
+        finished_at TEXT,
+        duration_ms INTEGER,
+        error TEXT,
+        usage TEXT,
+        PRIMARY KEY (run_id, id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE step_attempts (
+        run_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'running',
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        error TEXT,
+        PRIMARY KEY (run_id, step, attempt),
+        FOREIGN KEY (run_id, step) REFERENCES steps (run_id, id) ON DELETE CASCADE
+      ) WITHOUT ROWID;
+
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        step TEXT,
+        origin TEXT NOT NULL,
+        json TEXT NOT NULL
+      );
+      CREATE INDEX events_run ON events (run_id, seq);
+
+      CREATE TABLE gates (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('waiting','answered','timed_out')),
+        prompt TEXT NOT NULL,
+        choices TEXT NOT NULL,
+        freeform INTEGER NOT NULL,
+        default_choice TEXT,
+        timeout_at TEXT,
+        answer_choice TEXT,
+        answer_text TEXT,
+        answer_by TEXT,
+        answer_at TEXT,
+        PRIMARY KEY (run_id, step)
+      );
+
+      CREATE TABLE artifacts (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step TEXT NOT NULL,
+        name TEXT NOT NULL,
+        path TEXT NOT NULL,
+        type TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, step, name)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE remembered_keys (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        run_id TEXT,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (scope, key)
+      ) WITHOUT ROWID;
+    `,
+  },
+];

@@ -1,0 +1,78 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { WaveError } from '../../errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/**
+ * Opens (creating if needed) the SQLite file with the settings two processes need to share it:
+ * WAL, a busy timeout, foreign keys; then applies pending migrations in one transaction.
+ * Failures become `store_unavailable` errors that say what is wrong with the file.
+ */
+export function openDatabase(path: string): Db {
+  let db: Db | undefined;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const existed = path === ':memory:' || existsSync(path);
+    db = new Database(path, { timeout: 10_000 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 10000');
+    migrate(db);
+    if (existed) db.pragma('quick_check(1)');
+    return db;
+  } catch (err) {
+    db?.close();
+    throw storeError(path, err);
+  }
+}
+
+function migrate(db: Db): void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
+      (r) => r.version,
+    ),
+  );
+  const pending = MIGRATIONS.filter((m) => !applied.has(m.version));
+  if (pending.length === 0) return;
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  db.transaction(() => {
+    for (const m of pending) {
+      db.exec(m.sql);
+      record.run(m.version, m.name, new Date().toISOString());
+    }
+  }).immediate();
+}
+
+/** Translates SQLite's errors into one a user can act on. */
+export function storeError(path: string, err: unknown): WaveError {
+  const e = err as { code?: string; message?: string };
+  const code = e.code ?? '';
+  let message: string;
+  if (
+    code === 'SQLITE_NOTADB' ||
+    code === 'SQLITE_CORRUPT' ||
+    /not a database|malformed/i.test(e.message ?? '')
+  ) {
+    message = `the store ${path} is not a valid SQLite database (corrupt or another kind of file): move it aside to start a new one`;
+  } else if (
+    code === 'SQLITE_READONLY' ||
+    code === 'SQLITE_CANTOPEN' ||
+    /readonly|read-only|unable to open/i.test(e.message ?? '')
+  ) {
+    message = `the store ${path} cannot be opened for writing (${e.message ?? code}): check the file's and its folder's permissions`;
+  } else if (code === 'SQLITE_BUSY') {
+    message = `the store ${path} stayed locked by another process for too long: try again`;
+  } else if (code === 'SQLITE_FULL') {
+    message = `the disk holding the store ${path} is full`;
+  } else {
+    message = `the store ${path} could not be used: ${e.message ?? String(err)}`;
+  }
+  return new WaveError('store_unavailable', message, { path, sqlite: code || null }, { cause: err });
+}

@@ -1,0 +1,507 @@
+import { WaveError } from '../../errors.js';
+import type { EventDraft, RunStatus, WaveEvent } from '../../events/catalogue.js';
+import type { PipelineSpec } from '../../pipeline/model.js';
+import type {
+  ArtifactRecord,
+  EventQuery,
+  GateRecord,
+  NewRun,
+  RunQuery,
+  RunRecord,
+  StepRecord,
+  StoredEvent,
+} from '../records.js';
+import type { CancelResult, GateAnswerInput, SideEffects, Store } from '../store.js';
+import { type Db, openDatabase, storeError } from './open-database.js';
+import { Projection } from './projection.js';
+import {
+  type ArtifactRow,
+  type GateRow,
+  RUN_COLUMNS,
+  type RunRow,
+  type StepRow,
+  toArtifact,
+  toGate,
+  toRun,
+  toStep,
+} from './row-mappers.js';
+
+export interface SqliteStoreOptions {
+  path: string;
+  /** Identifies this process's writes, so it can tell other processes' events apart. */
+  origin: string;
+  /** Called after each commit with the events it wrote (the event bus). */
+  onCommit?: (events: WaveEvent[]) => void;
+  now?: () => Date;
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The Store on better-sqlite3. Every write is a `BEGIN IMMEDIATE` transaction, so two processes
+ * (a `wave run` and a `wave serve`) serialise cleanly instead of failing on lock upgrades; events
+ * get their `seq` inside that transaction, which makes seq order equal commit order.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly location: string;
+  private readonly db: Db;
+  private readonly projection: Projection;
+  private readonly origin: string;
+  private readonly onCommit: (events: WaveEvent[]) => void;
+  private readonly now: () => Date;
+  private readonly s;
+
+  constructor(opts: SqliteStoreOptions) {
+    this.location = opts.path;
+    this.db = openDatabase(opts.path);
+    this.projection = new Projection(this.db);
+    this.origin = opts.origin;
+    this.onCommit = opts.onCommit ?? (() => {});
+    this.now = opts.now ?? (() => new Date());
+    const db = this.db;
+    this.s = {
+      maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').pluck(),
+      insertEvent: db.prepare(
+        'INSERT INTO events (seq, run_id, type, step, origin, json) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      insertRun: db.prepare(
+        `INSERT INTO runs (id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, mode, options, spec, owner, lease_expires_at)
+         VALUES (@id, @pipeline, 'queued', @input, @labels, @trigger_source, @trigger_actor, @created_at, @mode, @options, @spec, @owner, @lease)`,
+      ),
+      insertLabel: db.prepare('INSERT INTO run_labels (run_num, key, value) VALUES (?, ?, ?)'),
+      insertStep: db.prepare(
+        'INSERT INTO steps (run_id, id, idx, kind, persona, dependencies) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      runById: db.prepare(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
+      specById: db.prepare('SELECT spec FROM runs WHERE id = ?').pluck(),
+      queuePos: db
+        .prepare(`SELECT COUNT(*) FROM runs WHERE status = 'queued' AND mode = ? AND num <= ?`)
+        .pluck(),
+      countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM runs GROUP BY status'),
+      countByStatusMode: db.prepare('SELECT status, COUNT(*) AS n FROM runs WHERE mode = ? GROUP BY status'),
+      steps: db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY idx'),
+      gates: db.prepare('SELECT * FROM gates WHERE run_id = ? ORDER BY rowid'),
+      artifacts: db.prepare('SELECT * FROM artifacts WHERE run_id = ? ORDER BY created_at, step, name'),
+      upsertArtifact: db.prepare(
+        `INSERT INTO artifacts (run_id, step, name, path, type, size, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, step, name) DO UPDATE SET path = excluded.path, type = excluded.type, size = excluded.size,
+           sha256 = excluded.sha256, created_at = excluded.created_at`,
+      ),
+      setUsage: db.prepare('UPDATE steps SET usage = ? WHERE run_id = ? AND id = ?'),
+      setOutcomes: db.prepare('UPDATE runs SET outcomes = ? WHERE id = ?'),
+      answerGate: db.prepare(
+        `UPDATE gates SET status = ?, answer_choice = ?, answer_text = ?, answer_by = ?, answer_at = ?
+         WHERE run_id = ? AND step = ? AND status = 'waiting'`,
+      ),
+      gateTimedOut: db.prepare(
+        `UPDATE gates SET status = 'timed_out' WHERE run_id = ? AND step = ? AND status = 'waiting'`,
+      ),
+      runActive: db.prepare(`SELECT status FROM runs WHERE id = ?`).pluck(),
+      cancelQueued: db.prepare(`UPDATE runs SET cancel_requested = 1, cancel_by = ? WHERE id = ?`),
+      requestCancel: db.prepare(
+        `UPDATE runs SET cancel_requested = 1, cancel_by = COALESCE(cancel_by, ?) WHERE id = ?`,
+      ),
+      setWantsSlot: db.prepare(`UPDATE runs SET wants_slot = ? WHERE id = ?`),
+      claim: db.prepare('UPDATE runs SET owner = ?, lease_expires_at = ? WHERE id = ?'),
+      activeServerRuns: db
+        .prepare(
+          `SELECT COUNT(*) FROM runs WHERE mode = 'server' AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`,
+        )
+        .pluck(),
+      oldestQueued: db.prepare(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'queued' AND mode = 'server' AND owner IS NULL ORDER BY num LIMIT 1`,
+      ),
+      renew: db.prepare('UPDATE runs SET lease_expires_at = ? WHERE owner = ?'),
+      release: db.prepare('UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE id = ? AND owner = ?'),
+      orphans: db.prepare(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE mode = ? AND (status IN ('running', 'waiting') OR (status = 'queued' AND owner IS NOT NULL)) ORDER BY num`,
+      ),
+      cancelRequested: db.prepare(
+        `SELECT id, cancel_by AS by FROM runs WHERE owner = ? AND cancel_requested = 1 AND status IN ('queued', 'running', 'waiting')`,
+      ),
+      getKey: db.prepare('SELECT run_id, expires_at FROM remembered_keys WHERE scope = ? AND key = ?'),
+      putKey: db.prepare(
+        `INSERT INTO remembered_keys (scope, key, run_id, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (scope, key) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at`,
+      ),
+    };
+  }
+
+  /** Runs `fn` in an immediate transaction, then publishes the events it wrote. */
+  private write<T>(fn: (emit: (drafts: readonly EventDraft[]) => WaveEvent[]) => T): {
+    result: T;
+    events: WaveEvent[];
+  } {
+    const written: WaveEvent[] = [];
+    const emit = (drafts: readonly EventDraft[]): WaveEvent[] => {
+      let seq = this.s.maxSeq.get() as number;
+      const out: WaveEvent[] = [];
+      const fallbackTs = this.now().toISOString();
+      for (const draft of drafts) {
+        seq += 1;
+        const { type, run_id, ts, ...rest } = draft as EventDraft & Record<string, unknown>;
+        const event = { seq, ts: ts ?? fallbackTs, type, run_id, ...rest } as WaveEvent;
+        this.s.insertEvent.run(
+          seq,
+          run_id,
+          type,
+          'step' in event ? event.step : null,
+          this.origin,
+          JSON.stringify(event),
+        );
+        this.projection.apply(event);
+        out.push(event);
+      }
+      written.push(...out);
+      return out;
+    };
+    let result: T;
+    try {
+      result = this.db.transaction(() => fn(emit)).immediate();
+    } catch (err) {
+      if (err instanceof WaveError) throw err;
+      throw storeError(this.location, err);
+    }
+    if (written.length) this.onCommit(written);
+    return { result, events: written };
+  }
+
+  private read<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(storeError(this.location, err));
+    }
+  }
+
+  async createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }> {
+    const { result, events } = this.write((emit) => {
+      const nowMs = this.now().getTime();
+      if (run.idempotencyKey) {
+        const known = this.s.getKey.get('idempotency', run.idempotencyKey) as
+          | { run_id: string; expires_at: number }
+          | undefined;
+        if (known && known.expires_at > nowMs) {
+          const existing = this.s.runById.get(known.run_id) as RunRow | undefined;
+          if (existing) return { record: toRun(existing), created: false };
+        }
+      }
+      const createdAt = new Date(nowMs).toISOString();
+      const info = this.s.insertRun.run({
+        id: run.id,
+        pipeline: run.pipeline,
+        input: run.input,
+        labels: JSON.stringify(run.labels),
+        trigger_source: run.trigger.source,
+        trigger_actor: run.trigger.actor,
+        created_at: createdAt,
+        mode: run.mode,
+        options: JSON.stringify(run.options),
+        spec: JSON.stringify(run.spec),
+        owner: run.claim?.owner ?? null,
+        lease: run.claim ? nowMs + run.claim.leaseMs : null,
+      });
+      const num = Number(info.lastInsertRowid);
+      for (const [k, v] of Object.entries(run.labels)) this.s.insertLabel.run(num, k, v);
+      run.spec.steps.forEach((step, idx) => {
+        this.s.insertStep.run(
+          run.id,
+          step.id,
+          idx,
+          step.kind,
+          step.persona,
+          JSON.stringify(step.dependencies),
+        );
+      });
+      if (run.idempotencyKey)
+        this.s.putKey.run('idempotency', run.idempotencyKey, run.id, nowMs + IDEMPOTENCY_TTL_MS);
+      const position = this.s.queuePos.get(run.mode, num) as number;
+      emit([
+        {
+          type: 'run_queued',
+          run_id: run.id,
+          ts: createdAt,
+          pipeline: run.pipeline,
+          queue_position: position,
+          trigger: run.trigger,
+        },
+      ]);
+      return { record: toRun(this.s.runById.get(run.id) as RunRow), created: true };
+    });
+    return { run: result.record, created: result.created, events };
+  }
+
+  getRun(id: string): Promise<RunRecord | null> {
+    return this.read(() => {
+      const row = this.s.runById.get(id) as RunRow | undefined;
+      return row ? toRun(row) : null;
+    });
+  }
+
+  getRunSpec(id: string): Promise<PipelineSpec | null> {
+    return this.read(() => {
+      const spec = this.s.specById.get(id) as string | undefined;
+      return spec ? (JSON.parse(spec) as PipelineSpec) : null;
+    });
+  }
+
+  listRuns(q: RunQuery): Promise<{ runs: RunRecord[]; nextCursor: string | null }> {
+    return this.read(() => {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (q.statuses?.length) {
+        where.push(`status IN (${q.statuses.map(() => '?').join(', ')})`);
+        params.push(...q.statuses);
+      }
+      if (q.pipeline) {
+        where.push('pipeline = ?');
+        params.push(q.pipeline);
+      }
+      if (q.mode) {
+        where.push('mode = ?');
+        params.push(q.mode);
+      }
+      for (const [k, v] of Object.entries(q.labels ?? {})) {
+        where.push('num IN (SELECT run_num FROM run_labels WHERE key = ? AND value = ?)');
+        params.push(k, v);
+      }
+      const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+      if (before !== undefined) {
+        where.push('num < ?');
+        params.push(before);
+      }
+      const sql = `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY num DESC LIMIT ?`;
+      const rows = this.db.prepare(sql).all(...params, q.limit + 1) as RunRow[];
+      const page = rows.slice(0, q.limit).map(toRun);
+      const last = page[page.length - 1];
+      return { runs: page, nextCursor: rows.length > q.limit && last ? encodeCursor(last.num) : null };
+    });
+  }
+
+  queuePosition(run: RunRecord): Promise<number | null> {
+    return this.read(() =>
+      run.status === 'queued' ? (this.s.queuePos.get(run.mode, run.num) as number) : null,
+    );
+  }
+
+  countByStatus(mode?: RunRecord['mode']): Promise<Record<RunStatus, number>> {
+    return this.read(() => {
+      const counts: Record<RunStatus, number> = {
+        queued: 0,
+        running: 0,
+        waiting: 0,
+        completed: 0,
+        failed: 0,
+        cancelled: 0,
+      };
+      const rows = (mode ? this.s.countByStatusMode.all(mode) : this.s.countByStatus.all()) as {
+        status: RunStatus;
+        n: number;
+      }[];
+      for (const r of rows) counts[r.status] = r.n;
+      return counts;
+    });
+  }
+
+  listSteps(runId: string): Promise<StepRecord[]> {
+    return this.read(() => (this.s.steps.all(runId) as StepRow[]).map(toStep));
+  }
+
+  listGates(runId: string): Promise<GateRecord[]> {
+    return this.read(() => (this.s.gates.all(runId) as GateRow[]).map(toGate));
+  }
+
+  listArtifacts(runId: string): Promise<ArtifactRecord[]> {
+    return this.read(() => (this.s.artifacts.all(runId) as ArtifactRow[]).map(toArtifact));
+  }
+
+  async append(runId: string, drafts: readonly EventDraft[], side?: SideEffects): Promise<WaveEvent[]> {
+    return this.write((emit) => {
+      const events = emit(drafts);
+      if (side?.usage) this.s.setUsage.run(JSON.stringify(side.usage.usage), runId, side.usage.step);
+      if (side?.outcomes) this.s.setOutcomes.run(JSON.stringify(side.outcomes), runId);
+      if (side?.gateTimedOut) this.s.gateTimedOut.run(runId, side.gateTimedOut.step);
+      if (side?.artifacts) {
+        for (const a of side.artifacts) {
+          const written = events.find(
+            (e) => e.type === 'artifact_written' && e.step === a.step && e.name === a.name,
+          );
+          if (written?.type !== 'artifact_written') continue;
+          this.s.upsertArtifact.run(
+            runId,
+            a.step,
+            a.name,
+            a.path,
+            a.type,
+            written.size,
+            written.sha256,
+            written.ts,
+          );
+        }
+      }
+      return events;
+    }).result;
+  }
+
+  async answerGate(runId: string, step: string, answer: GateAnswerInput): Promise<WaveEvent | null> {
+    return this.write((emit) => {
+      const status = this.s.runActive.get(runId) as RunStatus | undefined;
+      if (status !== 'running' && status !== 'waiting') return null;
+      const at = this.now().toISOString();
+      const changed = this.s.answerGate.run(
+        answer.timedOut ? 'timed_out' : 'answered',
+        answer.choice,
+        answer.text,
+        answer.by,
+        at,
+        runId,
+        step,
+      );
+      if (changed.changes !== 1) return null;
+      const [event] = emit([
+        {
+          type: 'gate_answered',
+          run_id: runId,
+          ts: at,
+          step,
+          choice: answer.choice,
+          text: answer.text,
+          by: answer.by,
+          timed_out: answer.timedOut,
+        },
+      ]);
+      return event ?? null;
+    }).result;
+  }
+
+  readEvents(q: EventQuery): Promise<StoredEvent[]> {
+    return this.read(() => {
+      const where = ['seq > ?'];
+      const params: unknown[] = [q.afterSeq];
+      if (q.upToSeq !== undefined) {
+        where.push('seq <= ?');
+        params.push(q.upToSeq);
+      }
+      if (q.runId !== undefined) {
+        where.push('run_id = ?');
+        params.push(q.runId);
+      }
+      if (q.types?.length) {
+        where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
+        params.push(...q.types);
+      }
+      if (q.step !== undefined) {
+        where.push('step = ?');
+        params.push(q.step);
+      }
+      if (q.excludeOrigin !== undefined) {
+        where.push('origin != ?');
+        params.push(q.excludeOrigin);
+      }
+      const sql = `SELECT seq, run_id AS runId, type, json FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
+      return this.db.prepare(sql).all(...params, q.limit) as StoredEvent[];
+    });
+  }
+
+  lastSeq(): Promise<number> {
+    return this.read(() => this.s.maxSeq.get() as number);
+  }
+
+  async requestCancel(runId: string, by: string | null): Promise<CancelResult | null> {
+    return this.write((emit): CancelResult | null => {
+      const row = this.s.runById.get(runId) as RunRow | undefined;
+      if (!row) return null;
+      const run = toRun(row);
+      if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled')
+        return { kind: 'finished', run };
+      if (run.status === 'queued') {
+        this.s.cancelQueued.run(by, runId);
+        const [event] = emit([
+          { type: 'run_cancelled', run_id: runId, status: 'cancelled', duration_ms: 0, by },
+        ]);
+        return { kind: 'cancelled', run: toRun(this.s.runById.get(runId) as RunRow), event: event! };
+      }
+      this.s.requestCancel.run(by, runId);
+      return { kind: 'requested', run: toRun(this.s.runById.get(runId) as RunRow) };
+    }).result;
+  }
+
+  async setWantsSlot(runId: string, wants: boolean): Promise<void> {
+    this.write(() => this.s.setWantsSlot.run(wants ? 1 : 0, runId));
+  }
+
+  async claimRun(
+    runId: string,
+    owner: string,
+    leaseMs: number,
+    isDead: (owner: string, leaseExpiresAt: number | null) => boolean,
+  ): Promise<RunRecord | null> {
+    return this.write(() => {
+      const row = this.s.runById.get(runId) as RunRow | undefined;
+      if (!row) return null;
+      const active = row.status === 'queued' || row.status === 'running' || row.status === 'waiting';
+      const free = row.owner === null || row.owner === owner || isDead(row.owner, row.lease_expires_at);
+      if (!active || !free) return null;
+      this.s.claim.run(owner, this.now().getTime() + leaseMs, runId);
+      return toRun(this.s.runById.get(runId) as RunRow);
+    }).result;
+  }
+
+  async claimNextRun(owner: string, leaseMs: number, cap: number): Promise<RunRecord | null> {
+    return this.write(() => {
+      if ((this.s.activeServerRuns.get() as number) >= cap) return null;
+      const row = this.s.oldestQueued.get() as RunRow | undefined;
+      if (!row) return null;
+      this.s.claim.run(owner, this.now().getTime() + leaseMs, row.id);
+      return toRun(this.s.runById.get(row.id) as RunRow);
+    }).result;
+  }
+
+  async renewLeases(owner: string, leaseMs: number): Promise<void> {
+    this.write(() => this.s.renew.run(this.now().getTime() + leaseMs, owner));
+  }
+
+  async releaseRun(runId: string, owner: string): Promise<void> {
+    this.write(() => this.s.release.run(runId, owner));
+  }
+
+  findOrphans(
+    mode: RunRecord['mode'],
+    isDead: (owner: string | null, leaseExpiresAt: number | null) => boolean,
+  ): Promise<RunRecord[]> {
+    return this.read(() =>
+      (this.s.orphans.all(mode) as RunRow[]).filter((r) => isDead(r.owner, r.lease_expires_at)).map(toRun),
+    );
+  }
+
+  cancelRequested(owner: string): Promise<{ id: string; by: string | null }[]> {
+    return this.read(() => this.s.cancelRequested.all(owner) as { id: string; by: string | null }[]);
+  }
+
+  async rememberKey(scope: string, key: string, ttlMs: number): Promise<boolean> {
+    return this.write(() => {
+      const nowMs = this.now().getTime();
+      const known = this.s.getKey.get(scope, key) as { expires_at: number } | undefined;
+      if (known && known.expires_at > nowMs) return false;
+      this.s.putKey.run(scope, key, null, nowMs + ttlMs);
+      return true;
+    }).result;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function encodeCursor(num: number): string {
+  return Buffer.from(`r${num}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const m = /^r(\d+)$/.exec(text);
+  if (!m)
+    throw new WaveError('invalid_request', `cursor "${cursor}" is not one this server issued`, { cursor });
+  return Number(m[1]);
+}

@@ -1,0 +1,95 @@
+import type { Usage } from '../engine/adapters/types.js';
+import type { EventDraft, WaveEvent } from '../events/catalogue.js';
+import type { PipelineSpec } from '../pipeline/model.js';
+import type {
+  ArtifactRecord,
+  EventQuery,
+  GateRecord,
+  NewRun,
+  Outcome,
+  RunQuery,
+  RunRecord,
+  StepRecord,
+  StoredEvent,
+} from './records.js';
+
+export type * from './records.js';
+
+/** State written in the same transaction as the events that announce it. */
+export interface SideEffects {
+  usage?: { step: string; usage: Usage };
+  artifacts?: { step: string; name: string; path: string; type: string }[];
+  outcomes?: Outcome[];
+  /** A gate that timed out with no default: recorded without a gate_answered event. */
+  gateTimedOut?: { step: string };
+}
+
+export interface GateAnswerInput {
+  choice: string;
+  text: string | null;
+  by: string | null;
+  timedOut: boolean;
+}
+
+export type CancelResult =
+  | { kind: 'cancelled'; run: RunRecord; event: WaveEvent }
+  | { kind: 'requested'; run: RunRecord }
+  | { kind: 'finished'; run: RunRecord };
+
+/**
+ * The persistence boundary. Every method is async so that a PostgreSQL store can implement the
+ * same interface; the SQLite store is synchronous underneath. Each mutating call is one
+ * transaction; events it writes are published to subscribers only after it commits.
+ */
+export interface Store {
+  readonly kind: 'sqlite';
+  /** Where it lives (a file path), for /api/health and messages. */
+  readonly location: string;
+
+  createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }>;
+  getRun(id: string): Promise<RunRecord | null>;
+  getRunSpec(id: string): Promise<PipelineSpec | null>;
+  listRuns(query: RunQuery): Promise<{ runs: RunRecord[]; nextCursor: string | null }>;
+  /** 1-based position among queued runs of the same mode, or null when not queued. */
+  queuePosition(run: RunRecord): Promise<number | null>;
+  countByStatus(mode?: RunRecord['mode']): Promise<Record<RunRecord['status'], number>>;
+  listSteps(runId: string): Promise<StepRecord[]>;
+  listGates(runId: string): Promise<GateRecord[]>;
+  listArtifacts(runId: string): Promise<ArtifactRecord[]>;
+
+  /** Writes events (and the state they announce) in one transaction. */
+  append(runId: string, drafts: readonly EventDraft[], side?: SideEffects): Promise<WaveEvent[]>;
+  /** First answer wins: null when the gate was not waiting (already answered, not reached). */
+  answerGate(runId: string, step: string, answer: GateAnswerInput): Promise<WaveEvent | null>;
+  readEvents(query: EventQuery): Promise<StoredEvent[]>;
+  lastSeq(): Promise<number>;
+
+  /** Queued → cancelled at once; running/waiting → cancel_requested; finished → unchanged. */
+  requestCancel(runId: string, by: string | null): Promise<CancelResult | null>;
+  /** Marks a waiting run as wanting a slot again (its gate was answered). */
+  setWantsSlot(runId: string, wants: boolean): Promise<void>;
+
+  /** Takes ownership of one run if it is queued, or if its owner is gone (`isDead`). */
+  claimRun(
+    runId: string,
+    owner: string,
+    leaseMs: number,
+    isDead: (owner: string, leaseExpiresAt: number | null) => boolean,
+  ): Promise<RunRecord | null>;
+  /** FIFO: the oldest queued server run, if fewer than `cap` server runs are running. */
+  claimNextRun(owner: string, leaseMs: number, cap: number): Promise<RunRecord | null>;
+  renewLeases(owner: string, leaseMs: number): Promise<void>;
+  releaseRun(runId: string, owner: string): Promise<void>;
+  /** Running or waiting runs of `mode` whose owner is gone. */
+  findOrphans(
+    mode: RunRecord['mode'],
+    isDead: (owner: string | null, leaseExpiresAt: number | null) => boolean,
+  ): Promise<RunRecord[]>;
+  /** Runs owned by `owner` whose cancellation was requested (possibly by another process). */
+  cancelRequested(owner: string): Promise<{ id: string; by: string | null }[]>;
+
+  /** Idempotency keys and webhook deliveries: true if `key` was new (and is now remembered). */
+  rememberKey(scope: string, key: string, ttlMs: number): Promise<boolean>;
+
+  close(): Promise<void>;
+}
