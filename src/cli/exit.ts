@@ -27,6 +27,7 @@ const USAGE_CODES = new Set([
   'invalid_request',
   'invalid_usage',
   'invalid_input',
+  'input_required',
   'pipeline_not_found',
   'pipeline_disabled',
   'run_not_found',

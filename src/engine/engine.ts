@@ -40,6 +40,18 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     live.set(step.id, outcome.has(step.id) ? 'done' : 'pending');
   }
 
+  const depState = (step: StepSpec): 'ready' | 'blocked' | { skip: string } => {
+    for (const dep of step.dependencies) {
+      const o = outcome.get(dep);
+      if (!o) return 'blocked';
+      if (o.status === 'completed') continue;
+      if (o.status === 'failed' && o.runGoesOn) continue;
+      if (o.status === 'skipped') return { skip: `dependency "${dep}" was skipped` };
+      return { skip: `dependency "${dep}" ${o.status === 'cancelled' ? 'was cancelled' : 'failed'}` };
+    }
+    return 'ready';
+  };
+
   await recorder.emit({ type: 'run_started', run_id: run.id, pipeline: spec.name, resumed: ctx.resumed });
   const startedAt = Date.parse(run.startedAt ?? new Date().toISOString());
   const duration = () => Math.max(0, Date.now() - startedAt);
@@ -73,18 +85,6 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     const stopGates = () => gateStop.abort();
     ctx.signal.addEventListener('abort', stopGates, { once: true });
     const stepCtx = { ...ctx, signal: AbortSignal.any([ctx.signal, gateStop.signal]) };
-
-    const depState = (step: StepSpec): 'ready' | 'blocked' | { skip: string } => {
-      for (const dep of step.dependencies) {
-        const o = outcome.get(dep);
-        if (!o) return 'blocked';
-        if (o.status === 'completed') continue;
-        if (o.status === 'failed' && o.runGoesOn) continue;
-        if (o.status === 'skipped') return { skip: `dependency "${dep}" was skipped` };
-        return { skip: `dependency "${dep}" ${o.status === 'cancelled' ? 'was cancelled' : 'failed'}` };
-      }
-      return 'ready';
-    };
 
     const start = (step: StepSpec) => {
       live.set(step.id, 'running');
@@ -215,11 +215,17 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
   }
 
   async function skipPending(reason: string): Promise<void> {
-    // Steps never started, and gates that were waiting when the run failed.
-    const drafts = spec.steps
-      .filter((s) => !outcome.has(s.id) || outcome.get(s.id)?.status === 'cancelled')
-      .map((s) => ({ type: 'step_skipped' as const, run_id: run.id, step: s.id, reason }));
-    for (const d of drafts) outcome.set(d.step, { status: 'skipped', reason });
+    // Steps never started, and gates that were waiting when the run failed. A step whose
+    // dependency failed says so; the others say where the run failed.
+    const drafts = [];
+    for (const s of spec.steps) {
+      const o = outcome.get(s.id);
+      if (o && o.status !== 'cancelled') continue;
+      const deps = depState(s);
+      const why = typeof deps === 'object' ? deps.skip : reason;
+      outcome.set(s.id, { status: 'skipped', reason: why });
+      drafts.push({ type: 'step_skipped' as const, run_id: run.id, step: s.id, reason: why });
+    }
     if (drafts.length) await recorder.emit(drafts);
   }
 }

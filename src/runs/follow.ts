@@ -63,8 +63,8 @@ export function followRun(
   const unsubscribe = bus.subscribe((events) => {
     if (events.some((e) => e.run_id === runId)) void read();
   });
+  // Not unref'd: a follower is work in progress and keeps a `wave logs --follow` alive.
   const timer = setInterval(() => void read(), opts.pollMs ?? 500);
-  timer.unref();
   void read();
   return { done, stop };
 }

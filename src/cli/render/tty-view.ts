@@ -124,7 +124,7 @@ export class TtyView implements RunRenderer {
   private draw(): void {
     if (this.paused) return;
     this.frame++;
-    const width = Math.max(40, this.io.stdout.columns ?? 100);
+    const width = Math.max(40, this.io.stdout.columns || Number(this.io.env.COLUMNS) || 100);
     const idWidth = Math.max(...this.steps.map((l) => l.id.length));
     const now = Date.now();
     let out = this.drawn ? `\u001b[${this.drawn}A` : '';

@@ -14,7 +14,7 @@ export type Db = Database.Database;
 export function openDatabase(path: string): Db {
   let db: Db | undefined;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') ensureFolder(dirname(path));
     const existed = path === ':memory:' || existsSync(path);
     db = new Database(path, { timeout: 10_000 });
     db.pragma('journal_mode = WAL');
@@ -22,11 +22,47 @@ export function openDatabase(path: string): Db {
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 10000');
     migrate(db);
-    if (existed) db.pragma('quick_check(1)');
+    if (existed) checkIntact(db);
+    // A read-only file still opens (SQLite falls back to reading it) and would fail only at the
+    // first write: rewrite the header's user_version with its own value to fail here instead.
+    db.pragma(`user_version = ${Number(db.pragma('user_version', { simple: true }))}`);
     return db;
   } catch (err) {
     db?.close();
     throw storeError(path, err);
+  }
+}
+
+/**
+ * Creates the store's folder one level at a time: Node's recursive mkdir can spin forever on
+ * pseudo file systems such as /proc, and a failure here should name the folder.
+ */
+function ensureFolder(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) {
+    missing.unshift(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EEXIST') continue;
+      throw Object.assign(new Error(`cannot create the folder ${d} (${e.code ?? e.message})`), {
+        code: 'SQLITE_CANTOPEN',
+      });
+    }
+  }
+}
+
+/** quick_check reports damage as a row rather than an error: make it one. */
+function checkIntact(db: Db): void {
+  const result = db.pragma('quick_check(1)', { simple: true });
+  if (result !== 'ok') {
+    throw Object.assign(new Error(`database disk image is malformed (${String(result)})`), {
+      code: 'SQLITE_CORRUPT',
+    });
   }
 }
 
