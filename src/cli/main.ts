@@ -30,6 +30,20 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     setExit(await fn());
   };
 
+  withProject(program.command('serve'))
+    .description('the daemon: REST API, SSE, FIFO scheduler, gates over HTTP')
+    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+    .option('--port <port>', 'port (default 8080; 0 picks a free one)')
+    .option('--bind <host:port>', 'address and port together')
+    .option('--max-concurrent <n>', 'runs at once; FIFO beyond that (default 5)')
+    .option('--mock', 'run every prompt step with the built-in mock adapter')
+    .option('--insecure', 'allow a non-loopback bind without authentication')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runServe } = await import('./commands/serve.js');
+      await run(() => runServe(io, opts))();
+    });
+
   withProject(program.command('validate'))
     .description('check the manifest and pipelines; every error with file:line and path')
     .argument('[pipeline...]', 'pipelines to check (default: all)')

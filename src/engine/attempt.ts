@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { StepSpec } from '../pipeline/model.js';
-import { renderContractCommand } from '../pipeline/templates.js';
 import type { Outcome, SideEffects } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { collectArtifacts, injectArtifacts, readJsonPath } from './artifacts.js';
@@ -10,6 +9,7 @@ import { checkContract } from './contracts/index.js';
 import { runCommandStep } from './executors/command.js';
 import { runPromptStep } from './executors/prompt.js';
 import type { ExecOptions } from './executors/types.js';
+import { renderShellTemplate, templateEnv } from './shell-template.js';
 import { stepEnv, templateValues } from './template-values.js';
 import { prepareWorkspace } from './workspace.js';
 
@@ -100,8 +100,10 @@ export async function runAttempt(
       workspace,
       projectRoot: ctx.project.root,
       resolvePath: (p) => ctx.project.resolvePath(p),
-      renderCommand: (cmd) => renderContractCommand(cmd, values),
-      env,
+      // project.* values are commands by nature ({{ project.test_command }}) and go in as written.
+      renderCommand: (cmd) =>
+        renderShellTemplate(cmd, values, { raw: (name) => name.startsWith('project.') }),
+      env: { ...env, ...templateEnv(values) },
       timeoutMs,
       graceMs: ctx.project.config.runtime.process_grace_ms,
       signal: ctx.signal,

@@ -52,6 +52,13 @@ export interface RunContext {
   signal: AbortSignal;
   /** Who cancelled, once `signal` is aborted. */
   cancelledBy: () => string | null;
+  /**
+   * True when `signal` was aborted to stop the process (server shutdown), not to cancel the
+   * run: the engine then writes no terminal event and the run resumes at the next start.
+   */
+  halted: () => boolean;
+  /** Whether the run starts holding a concurrency slot (a recovered waiting run does not). */
+  holdsSlot?: boolean;
   /** Every prompt step uses the mock adapter. */
   mock: boolean;
   gates: GatePolicy;

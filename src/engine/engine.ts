@@ -6,7 +6,8 @@ import { which } from './which.js';
 import { removeWorktree } from './workspace.js';
 
 export interface RunResult {
-  status: 'completed' | 'failed' | 'cancelled';
+  /** `interrupted`: halted for a shutdown; no terminal event was written. */
+  status: 'completed' | 'failed' | 'cancelled' | 'interrupted';
   error: RunError | null;
 }
 
@@ -79,7 +80,7 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     const inflight = new Map<string, Promise<void>>();
     const blockedGates = new Set<string>();
     let announced = '';
-    let slotHeld = true;
+    let slotHeld = ctx.holdsSlot ?? true;
     let wake: () => void = () => {};
     const gateStop = new AbortController();
     const stopGates = () => gateStop.abort();
@@ -179,6 +180,7 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     }
     ctx.signal.removeEventListener('abort', stopGates);
 
+    if (ctx.signal.aborted && ctx.halted()) return { status: 'interrupted', error: null };
     if (ctx.signal.aborted) {
       await recorder.emit({
         type: 'run_cancelled',
@@ -211,7 +213,8 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     return { status: 'completed', error: null };
   } finally {
     await recorder.flush().catch((err) => ctx.logger.error({ err }, 'could not write the last output lines'));
-    if (spec.steps.some((s) => s.workspace.type === 'worktree')) await removeWorktree(ctx);
+    // A halted run resumes later in the same worktree, uncommitted work included.
+    if (!ctx.halted() && spec.steps.some((s) => s.workspace.type === 'worktree')) await removeWorktree(ctx);
   }
 
   async function skipPending(reason: string): Promise<void> {

@@ -23,7 +23,7 @@ export interface ExecutorDeps {
 export async function executeClaimedRun(
   deps: ExecutorDeps,
   run: RunRecord,
-  opts: { gates: GatePolicy; slots?: SlotControl; mock?: boolean },
+  opts: { gates: GatePolicy; slots?: SlotControl; holdsSlot?: boolean; mock?: boolean },
 ): Promise<RunResult> {
   const spec = await deps.store.getRunSpec(run.id);
   if (!spec) throw new WaveError('run_not_found', `run "${run.id}" has no pipeline snapshot`);
@@ -45,6 +45,8 @@ export async function executeClaimedRun(
       recorder: new EventRecorder(deps.store, run.id),
       signal: tracked.signal,
       cancelledBy: tracked.cancelledBy,
+      halted: tracked.halted,
+      ...(opts.holdsSlot !== undefined ? { holdsSlot: opts.holdsSlot } : {}),
       mock: opts.mock ?? run.options.mock ?? false,
       gates: opts.gates,
       ...(opts.slots ? { slots: opts.slots } : {}),

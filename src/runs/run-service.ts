@@ -4,7 +4,14 @@ import type { RunStatus, Trigger, WaveEvent } from '../events/catalogue.js';
 import type { NewRun, RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
 import { newRunId } from './ids.js';
 import { checkInput } from './input-check.js';
-import { pipelineOutputs, type RunView, toGateView, toRunView, toStepView } from './views.js';
+import {
+  pipelineOutputs,
+  type RunDetailView,
+  type RunView,
+  toGateView,
+  toRunView,
+  toStepView,
+} from './views.js';
 
 export interface CreateRunRequest {
   pipeline: string;
@@ -84,7 +91,7 @@ export class RunService {
   }
 
   /** The run with its steps, gates, outcomes and named outputs. */
-  async detail(id: string): Promise<RunView> {
+  async detail(id: string): Promise<RunDetailView> {
     const run = await this.requireRun(id);
     const [steps, gates, artifacts, spec, position] = await Promise.all([
       this.store.listSteps(id),

@@ -15,7 +15,10 @@ const POLL_MS = 250;
  * One cheap poll every 250 ms: a cancel lands within a second.
  */
 export class RunSupervisor {
-  private readonly controllers = new Map<string, { controller: AbortController; by: string | null }>();
+  private readonly controllers = new Map<
+    string,
+    { controller: AbortController; by: string | null; halted: boolean }
+  >();
   private timer: NodeJS.Timeout | undefined;
   private watermark = 0;
   private lastRenew = 0;
@@ -40,13 +43,15 @@ export class RunSupervisor {
   track(runId: string): {
     signal: AbortSignal;
     cancelledBy: () => string | null;
+    halted: () => boolean;
     cancel: (by: string | null) => void;
   } {
-    const entry = { controller: new AbortController(), by: null as string | null };
+    const entry = { controller: new AbortController(), by: null as string | null, halted: false };
     this.controllers.set(runId, entry);
     return {
       signal: entry.controller.signal,
       cancelledBy: () => entry.by,
+      halted: () => entry.halted,
       cancel: (by) => {
         if (entry.controller.signal.aborted) return;
         entry.by = by;
@@ -68,6 +73,15 @@ export class RunSupervisor {
       entry.controller.abort();
     }
     return true;
+  }
+
+  /** Shutdown: stops every run of this process without cancelling it (they resume later). */
+  haltAll(): void {
+    for (const entry of this.controllers.values()) {
+      if (entry.controller.signal.aborted) continue;
+      entry.halted = true;
+      entry.controller.abort();
+    }
   }
 
   get trackedCount(): number {

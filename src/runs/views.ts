@@ -53,6 +53,9 @@ export interface RunView {
   outputs?: Record<string, { step: string; artifact: string; type: string | null; value: unknown }>;
 }
 
+/** A run with everything GET /api/runs/:id returns. */
+export type RunDetailView = RunView & Required<Pick<RunView, 'steps' | 'gates' | 'outcomes' | 'outputs'>>;
+
 export function toRunView(run: RunRecord, queuePosition: number | null): RunView {
   return {
     id: run.id,
@@ -108,7 +111,7 @@ export function toGateView(g: GateRecord): GateView {
 export function pipelineOutputs(
   spec: PipelineSpec | null,
   artifacts: readonly ArtifactRecord[],
-): RunView['outputs'] {
+): NonNullable<RunView['outputs']> {
   const out: NonNullable<RunView['outputs']> = {};
   for (const [alias, o] of Object.entries(spec?.outputs ?? {})) {
     const a = artifacts.find((x) => x.step === o.step && x.name === o.artifact);

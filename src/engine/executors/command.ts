@@ -1,26 +1,40 @@
+import { formatDuration } from '../../pipeline/duration.js';
 import type { StepSpec } from '../../pipeline/model.js';
-import { renderTemplate } from '../../pipeline/templates.js';
 import { duplicateStdoutArtifacts, stdoutCapturePath } from '../artifacts.js';
 import type { RunContext } from '../context.js';
 import { type ProcessResult, runProcessGroup } from '../process-group.js';
+import { renderShellTemplate, ShellTemplateError, templateEnv } from '../shell-template.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
 /**
- * Runs a command step under bash (`-eo pipefail`, no profile), every substituted value
- * shell-quoted: input is data, never code.
+ * Runs a command step under bash (`-eo pipefail`, no profile). Substituted values reach the
+ * script through environment variables, quoted for where they stand: input is data, never code.
  */
 export async function runCommandStep(
   ctx: RunContext,
   step: StepSpec,
   opts: ExecOptions,
 ): Promise<ExecResult> {
-  const script = renderTemplate(step.command ?? '', opts.values, { quote: true });
+  let script: string;
+  try {
+    script = renderShellTemplate(step.command ?? '', opts.values);
+  } catch (err) {
+    if (!(err instanceof ShellTemplateError)) throw err;
+    return {
+      ok: false,
+      cancelled: false,
+      error: { code: err.code, message: err.message },
+      retryable: false,
+      usage: null,
+      tail: '',
+    };
+  }
   const stdoutFile = stdoutCapturePath(ctx, step);
   const result = await runProcessGroup({
     command: 'bash',
     args: ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script],
     cwd: opts.workspace,
-    env: opts.env,
+    env: { ...opts.env, ...templateEnv(opts.values) },
     signal: ctx.signal,
     timeoutMs: opts.timeoutMs,
     graceMs: ctx.project.config.runtime.process_grace_ms,
@@ -48,7 +62,7 @@ export function processOutcome(result: ProcessResult, timeoutMs: number, what: s
       cancelled: false,
       error: {
         code: 'timeout',
-        message: `the ${what} timed out after ${Math.round(timeoutMs / 1000)} s (timeout_minutes) and was killed`,
+        message: `the ${what} timed out after ${formatDuration(timeoutMs)} (timeout_minutes) and was killed`,
       },
       retryable: true,
       ...base,

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { formatHostPort, isLoopback } from '../../config/bind.js';
+import { buildApp } from '../../server/app.js';
+import { createServerContext } from '../../server/create-context.js';
+import { createServerLogger } from '../../server/logger.js';
+import { EXIT, ExitError } from '../exit.js';
+import { type CliIO, err } from '../io.js';
+import { intFlag, openProject, ProjectFlags, parseFlags } from '../options.js';
+
+const ServeFlags = ProjectFlags.extend({
+  host: z.string().min(1).optional(),
+  port: intFlag(0, 65535).optional(),
+  bind: z.string().min(1).optional(),
+  maxConcurrent: intFlag(1, 1000).optional(),
+  mock: z.boolean().optional(),
+  insecure: z.boolean().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+});
+
+/**
+ * `wave serve`: the daemon. Listens, recovers runs a previous process left, and on SIGTERM or
+ * SIGINT drains: new requests get 503, streams close, running steps stop (their runs resume at
+ * next start), and the process exits within shutdown_grace + 5 s.
+ */
+export async function runServe(io: CliIO, raw: unknown): Promise<number> {
+  const opts = parseFlags(ServeFlags, raw);
+  const project = openProject(io, opts, {
+    configFlags: {
+      ...(opts.host ? { host: opts.host } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.bind ? { bind: opts.bind } : {}),
+      ...(opts.maxConcurrent ? { maxConcurrent: opts.maxConcurrent } : {}),
+      ...(opts.mock ? { mock: true } : {}),
+      ...(opts.insecure ? { insecure: true } : {}),
+      ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+    },
+  });
+  const config = project.config;
+  if (
+    config.server.auth.modes.includes('none') &&
+    !isLoopback(config.server.host) &&
+    !config.server.insecure
+  ) {
+    throw new ExitError(
+      EXIT.usage,
+      `refusing to serve ${formatHostPort(config.server.host, config.server.port)} without authentication: bind a loopback address, set server.auth.mode (jwt or mtls), or pass --insecure if you really want an open server`,
+    );
+  }
+  const logger = createServerLogger({
+    level: config.server.log_level,
+    pretty: Boolean(io.stderr.isTTY) && io.env.NO_COLOR === undefined,
+  });
+  const ctx = await createServerContext(project, logger);
+  const app = await buildApp(ctx, { loggerInstance: logger });
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (e) {
+    await ctx.supervisor.stop();
+    await ctx.store.close();
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ExitError(
+      EXIT.unreachable,
+      `cannot listen on ${formatHostPort(config.server.host, config.server.port)}: ${code === 'EADDRINUSE' ? 'the address is in use' : (e as Error).message}`,
+    );
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  logger.info(
+    {
+      url: `http://${formatHostPort(config.server.host, port)}`,
+      store: ctx.store.location,
+      max_concurrent: config.server.max_concurrent,
+      mock: config.server.mock,
+    },
+    'wave serve listening',
+  );
+  await ctx.scheduler.start();
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) {
+        err(io, `${signal} again: exiting now`);
+        process.exit(1);
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      const grace = config.server.shutdown_grace_ms;
+      const backstop = setTimeout(() => {
+        logger.error('shutdown took too long: exiting');
+        process.exit(1);
+      }, grace + 5000);
+      backstop.unref();
+      ctx.lifecycle.shuttingDown = true;
+      ctx.sse.closeAll();
+      await ctx.scheduler.stop();
+      ctx.supervisor.haltAll();
+      await Promise.race([ctx.scheduler.drain(), new Promise((r) => setTimeout(r, grace).unref())]);
+      await app.close().catch(() => undefined);
+      ctx.feed.stop();
+      await ctx.supervisor.stop();
+      await ctx.store.close();
+      logger.info('stopped');
+      logger.flush?.();
+      resolve(EXIT.ok);
+    };
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+  });
+}

@@ -1,0 +1,215 @@
+import type { GatePolicy, SlotControl } from '../engine/context.js';
+import type { Logger } from '../logger.js';
+import { type ExecutorDeps, executeClaimedRun } from '../runs/executor.js';
+import { isOwnerDead } from '../runs/ids.js';
+import { LEASE_MS } from '../runs/supervisor.js';
+import type { RunRecord } from '../store/store.js';
+
+/*
+ * A server run's states and who moves it:
+ *   queued  → running     the scheduler claims the oldest queued run when a slot is free (FIFO)
+ *   running → waiting     the engine: only gates are left waiting; the run gives its slot back
+ *   waiting → running     a gate was answered; the engine asks for a slot and is served before
+ *                         any queued run
+ *   running|waiting → completed | failed | cancelled   (the engine)
+ *   queued  → cancelled   a cancel request, at once (the store)
+ * At most `max_concurrent` runs hold a slot; waiting runs hold none.
+ */
+
+const PUMP_EVERY_MS = 1000;
+
+export interface SchedulerOptions {
+  maxConcurrent: number;
+  recovery: 'resume' | 'fail';
+  mock: boolean;
+  logger: Logger;
+  /** Told when a run ends (metrics). */
+  onRunEnded?: (run: RunRecord) => void;
+}
+
+interface SlotRequest {
+  runId: string;
+  resolve: () => void;
+}
+
+export class RunScheduler implements SlotControl {
+  private readonly holding = new Set<string>();
+  private readonly executing = new Map<string, Promise<void>>();
+  private readonly slotQueue: SlotRequest[] = [];
+  private pumping = false;
+  private again = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly gates: GatePolicy = { presets: {}, autoApprove: false, actor: null, unanswered: 'wait' };
+
+  constructor(
+    private readonly deps: ExecutorDeps,
+    private readonly opts: SchedulerOptions,
+  ) {}
+
+  /** Recovers runs a dead server left behind, then starts taking queued runs. */
+  async start(): Promise<void> {
+    await this.recover();
+    this.timer = setInterval(() => this.pump(), PUMP_EVERY_MS);
+    this.timer.unref();
+    this.pump();
+  }
+
+  get runningCount(): number {
+    return this.holding.size;
+  }
+
+  get executingCount(): number {
+    return this.executing.size;
+  }
+
+  isExecuting(runId: string): boolean {
+    return this.executing.has(runId);
+  }
+
+  /** A slot freed: give it to a run waiting for one, else to the oldest queued run. */
+  release(runId: string): void {
+    if (this.holding.delete(runId)) this.pump();
+  }
+
+  acquire(runId: string, signal: AbortSignal): Promise<void> {
+    if (this.holding.has(runId)) return Promise.resolve();
+    if (this.holding.size < this.opts.maxConcurrent && this.slotQueue.length === 0) {
+      this.holding.add(runId);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const request: SlotRequest = { runId, resolve };
+      this.slotQueue.push(request);
+      signal.addEventListener(
+        'abort',
+        () => {
+          const i = this.slotQueue.indexOf(request);
+          if (i !== -1) this.slotQueue.splice(i, 1);
+          reject(new Error('cancelled while waiting for a slot'));
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** Fills free slots: runs that asked for a slot first, then queued runs in creation order. */
+  pump(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.fill().finally(() => {
+      this.pumping = false;
+      if (this.again && !this.stopped) {
+        this.again = false;
+        this.pump();
+      }
+    });
+  }
+
+  private async fill(): Promise<void> {
+    try {
+      while (!this.stopped && this.holding.size < this.opts.maxConcurrent) {
+        const waiting = this.slotQueue.shift();
+        if (waiting) {
+          this.holding.add(waiting.runId);
+          waiting.resolve();
+          continue;
+        }
+        const run = await this.deps.store.claimNextRun(
+          this.deps.supervisor.owner,
+          LEASE_MS,
+          this.opts.maxConcurrent,
+        );
+        if (!run) return;
+        this.holding.add(run.id);
+        this.execute(run);
+      }
+    } catch (err) {
+      this.opts.logger.error({ err }, 'scheduling failed');
+    }
+  }
+
+  private execute(run: RunRecord, holdsSlot = true): void {
+    const log = this.opts.logger.child({ run: run.id });
+    log.info({ pipeline: run.pipeline, resumed: run.startedAt !== null }, 'run starting');
+    const done = executeClaimedRun(this.deps, run, {
+      gates: this.gates,
+      slots: this,
+      holdsSlot,
+      mock: this.opts.mock || (run.options.mock ?? false),
+    })
+      .then((result) => log.info({ status: result.status }, 'run ended'))
+      .catch((err) => log.error({ err }, 'run crashed'))
+      .finally(async () => {
+        this.holding.delete(run.id);
+        this.executing.delete(run.id);
+        const ended = await this.deps.store.getRun(run.id).catch(() => null);
+        if (ended) this.opts.onRunEnded?.(ended);
+        this.pump();
+      });
+    this.executing.set(run.id, done);
+  }
+
+  /**
+   * Runs whose server died: running ones resume (or fail with `interrupted`), waiting ones
+   * wait again without a slot, queued ones that were claimed but never started go back in line.
+   */
+  private async recover(): Promise<void> {
+    const orphans = await this.deps.store.findOrphans('server', isOwnerDead);
+    for (const orphan of orphans) {
+      if (orphan.status === 'queued') {
+        await this.deps.store.releaseRun(orphan.id, orphan.owner ?? '');
+        continue;
+      }
+      const run = await this.deps.store.claimRun(
+        orphan.id,
+        this.deps.supervisor.owner,
+        LEASE_MS,
+        isOwnerDead,
+      );
+      if (!run) continue;
+      if (this.opts.recovery === 'fail') {
+        const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();
+        await this.deps.store.append(run.id, [
+          {
+            type: 'run_failed',
+            run_id: run.id,
+            status: 'failed',
+            duration_ms: Date.now() - started,
+            error: {
+              code: 'interrupted',
+              message: 'the server stopped while the run was running (server.recovery: fail)',
+              step: null,
+            },
+          },
+        ]);
+        continue;
+      }
+      this.opts.logger.info({ run: run.id, status: run.status }, 'recovering run');
+      if (run.status === 'waiting') {
+        this.execute(run, false);
+      } else if (this.holding.size < this.opts.maxConcurrent) {
+        this.holding.add(run.id);
+        this.execute(run);
+      } else {
+        // More runs were running than the cap now allows: they resume as slots free up.
+        void this.acquire(run.id, new AbortController().signal).then(() => this.execute(run));
+      }
+    }
+  }
+
+  /** Stops taking runs; running ones are halted by the caller (they resume at next start). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  /** Resolves when every run this scheduler started has returned. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.executing.values()]);
+  }
+}

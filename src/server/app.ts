@@ -1,0 +1,116 @@
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { WaveError } from '../errors.js';
+import type { ServerContext } from './context.js';
+import { installErrorHandling } from './error-handler.js';
+import { installAuth } from './plugins/auth.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerPipelineRoutes } from './routes/pipelines.js';
+import { registerRunOutputRoutes } from './routes/run-output.js';
+import { registerRunRoutes } from './routes/runs.js';
+import type { App } from './types.js';
+
+export interface AppOptions {
+  /** A pino-compatible logger for Fastify (the serve command passes its own). */
+  loggerInstance?: FastifyInstance['log'];
+  /** Extra Fastify server options (TLS, in the security issue). */
+  https?: Record<string, unknown> | null;
+}
+
+/** Query strings are logged without credentials (`access_token`). */
+export function safeUrl(url: string): string {
+  return url.replace(/([?&]access_token=)[^&]*/gi, '$1[redacted]');
+}
+
+/**
+ * Builds the HTTP app on a context, without listening: tests use it with inject() or a real
+ * port; `wave serve` listens, handles signals and tears down (STYLE.md: the app is not the process).
+ */
+export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
+    ...(opts.https ? { https: opts.https } : {}),
+    bodyLimit: ctx.config.server.body_limit,
+    disableRequestLogging: true,
+    return503OnClosing: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  }).withTypeProvider<ZodTypeProvider>() as unknown as App;
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+
+  // Only JSON bodies (415 otherwise); an empty JSON body counts as none (POST .../cancel).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    /^application\/([\w.+-]+\+)?json\s*(;.*)?$/i,
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      const text = (body as string).trim();
+      if (text === '') return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch (err) {
+        done(new WaveError('invalid_request', `malformed JSON: ${(err as Error).message}`), undefined);
+      }
+    },
+  );
+
+  app.addHook('onRequest', async (request) => {
+    if (ctx.lifecycle.shuttingDown)
+      throw new WaveError('shutting_down', 'the server is shutting down; retry in a moment');
+  });
+  installAuth(app, ctx.authenticate);
+
+  // One log line per request, with the run it concerns and who asked.
+  app.addHook('onResponse', async (request, reply) => {
+    const ms = reply.elapsedTime;
+    const route = request.routeOptions.url ?? 'unknown';
+    ctx.metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      ms / 1000,
+    );
+    const params = request.params as { id?: string } | undefined;
+    request.log.info(
+      {
+        method: request.method,
+        url: safeUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(ms * 10) / 10,
+        run: params?.id,
+        actor: request.actor,
+      },
+      'request',
+    );
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Wave API',
+        version: ctx.version,
+        description: 'Queue pipeline runs, stream their events, answer their gates.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  registerHealthRoutes(app, ctx);
+  registerPipelineRoutes(app, ctx);
+  registerRunRoutes(app, ctx);
+  registerRunOutputRoutes(app, ctx);
+  registerEventRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,32 @@
+import type { Config } from '../config/config.js';
+import type { Project } from '../config/load-project.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import type { RunService } from '../runs/run-service.js';
+import type { RunSupervisor } from '../runs/supervisor.js';
+import type { RunScheduler } from '../scheduler/run-scheduler.js';
+import type { Store } from '../store/store.js';
+import type { ServerMetrics } from './metrics.js';
+import type { Authenticator } from './plugins/auth.js';
+import type { EventFeed } from './sse/feed.js';
+import type { SseHub } from './sse/sse-hub.js';
+
+/** Everything the HTTP layer uses, built once by createServerContext (the composition root). */
+export interface ServerContext {
+  config: Config;
+  project: Project;
+  store: Store;
+  bus: EventBus;
+  supervisor: RunSupervisor;
+  runs: RunService;
+  scheduler: RunScheduler;
+  feed: EventFeed;
+  sse: SseHub;
+  metrics: ServerMetrics;
+  logger: Logger;
+  authenticate: Authenticator;
+  startedAt: number;
+  version: string;
+  /** Set when SIGTERM/SIGINT arrived: new requests get 503. */
+  lifecycle: { shuttingDown: boolean };
+}

@@ -1,0 +1,28 @@
+/** The one place where error codes become HTTP statuses (API.md "Errors"). */
+const STATUS_BY_CODE: Record<string, number> = {
+  invalid_request: 400,
+  invalid_choice: 400,
+  input_required: 400,
+  invalid_input: 400,
+  invalid_pipeline: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  run_not_found: 404,
+  step_not_found: 404,
+  pipeline_not_found: 404,
+  artifact_not_found: 404,
+  webhook_not_configured: 404,
+  run_finished: 409,
+  gate_not_waiting: 409,
+  pipeline_disabled: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  shutting_down: 503,
+  store_unavailable: 503,
+};
+
+export function statusForCode(code: string): number {
+  return STATUS_BY_CODE[code] ?? 500;
+}

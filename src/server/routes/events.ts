@@ -1,0 +1,50 @@
+import { EventsQuery, RunIdParams } from '../../api/schemas.js';
+import { WaveError } from '../../errors.js';
+import type { ServerContext } from '../context.js';
+import type { App } from '../types.js';
+
+/** `Last-Event-ID` wins over `?since`: it is what a reconnecting EventSource sends. */
+function cursorOf(header: string | string[] | undefined, since: number | undefined): number | undefined {
+  const raw = Array.isArray(header) ? header[0] : header;
+  if (raw === undefined || raw === '') return since;
+  if (!/^\d+$/.test(raw.trim()))
+    throw new WaveError(
+      'invalid_request',
+      `Last-Event-ID must be an event seq (a whole number), got "${raw}"`,
+    );
+  return Number(raw.trim());
+}
+
+export function registerEventRoutes(app: App, ctx: ServerContext): void {
+  app.get(
+    '/api/runs/:id/events',
+    { config: { allowQueryToken: true }, schema: { params: RunIdParams, querystring: EventsQuery } },
+    async (request, reply) => {
+      const run = await ctx.runs.requireRun(request.params.id);
+      const cursor = cursorOf(request.headers['last-event-id'], request.query.since) ?? 0;
+      reply.hijack();
+      await ctx.sse.open({
+        raw: reply.raw,
+        runId: run.id,
+        cursor,
+        headers: reply.getHeaders(),
+        ...(request.query.types ? { types: new Set(request.query.types) } : {}),
+      });
+    },
+  );
+
+  app.get(
+    '/api/events',
+    { config: { allowQueryToken: true }, schema: { querystring: EventsQuery } },
+    async (request, reply) => {
+      const cursor = cursorOf(request.headers['last-event-id'], request.query.since) ?? ctx.feed.position;
+      reply.hijack();
+      await ctx.sse.open({
+        raw: reply.raw,
+        cursor,
+        headers: reply.getHeaders(),
+        ...(request.query.types ? { types: new Set(request.query.types) } : {}),
+      });
+    },
+  );
+}

@@ -1,0 +1,92 @@
+import { createReadStream, existsSync, realpathSync } from 'node:fs';
+import { relative, sep } from 'node:path';
+import { z } from 'zod';
+import { ArtifactParams, LogsQuery, RunIdParams } from '../../api/schemas.js';
+import { WaveError } from '../../errors.js';
+import type { WaveEvent } from '../../events/catalogue.js';
+import { didYouMean } from '../../pipeline/suggest.js';
+import type { ServerContext } from '../context.js';
+import type { App } from '../types.js';
+
+const CONTENT_TYPES: Record<string, string> = {
+  json: 'application/json; charset=utf-8',
+  markdown: 'text/markdown; charset=utf-8',
+  text: 'text/plain; charset=utf-8',
+  binary: 'application/octet-stream',
+};
+
+export function registerRunOutputRoutes(app: App, ctx: ServerContext): void {
+  app.get(
+    '/api/runs/:id/logs',
+    { schema: { params: RunIdParams, querystring: LogsQuery, response: { 200: z.string() } } },
+    async (request, reply) => {
+      const run = await ctx.runs.requireRun(request.params.id);
+      const { step, format } = request.query;
+      if (step !== undefined) {
+        const steps = (await ctx.store.listSteps(run.id)).map((s) => s.id);
+        if (!steps.includes(step)) {
+          const hint = didYouMean(step, steps);
+          throw new WaveError(
+            'step_not_found',
+            `run "${run.id}" has no step "${step}"${hint ? ` (${hint})` : ''}`,
+          );
+        }
+      }
+      let body = '';
+      for (let after = 0; ; ) {
+        const rows = await ctx.store.readEvents({
+          runId: run.id,
+          afterSeq: after,
+          types: ['stream_activity'],
+          limit: 5000,
+          ...(step ? { step } : {}),
+        });
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1]!.seq;
+        for (const row of rows) {
+          const e = JSON.parse(row.json) as Extract<WaveEvent, { type: 'stream_activity' }>;
+          body +=
+            format === 'ndjson'
+              ? `${JSON.stringify({ seq: e.seq, ts: e.ts, step: e.step, stream: e.stream, content: e.content })}\n`
+              : `[${e.step}] ${e.content}\n`;
+        }
+      }
+      return reply
+        .type(format === 'ndjson' ? 'application/x-ndjson; charset=utf-8' : 'text/plain; charset=utf-8')
+        .send(body);
+    },
+  );
+
+  app.get(
+    '/api/runs/:id/artifacts/:step/:name',
+    { schema: { params: ArtifactParams } },
+    async (request, reply) => {
+      const { id, step, name } = request.params;
+      await ctx.runs.requireRun(id);
+      const artifacts = await ctx.store.listArtifacts(id);
+      const artifact = artifacts.find((a) => a.step === step && a.name === name);
+      if (!artifact) {
+        if (
+          !artifacts.some((a) => a.step === step) &&
+          !(await ctx.store.listSteps(id)).some((s) => s.id === step)
+        ) {
+          throw new WaveError('step_not_found', `run "${id}" has no step "${step}"`);
+        }
+        throw new WaveError('artifact_not_found', `step "${step}" of run "${id}" has no artifact "${name}"`);
+      }
+      // The path comes from the store; still, nothing outside the artifact folder is ever served.
+      const root = ctx.project.runtimePath('.wave/artifacts');
+      const real = existsSync(artifact.path) ? realpathSync(artifact.path) : null;
+      const rel = real && existsSync(root) ? relative(realpathSync(root), real) : '..';
+      if (!real || rel.startsWith(`..${sep}`) || rel === '..' || rel.startsWith('/')) {
+        throw new WaveError('artifact_not_found', `the file of artifact "${name}" is no longer available`);
+      }
+      return reply
+        .type(CONTENT_TYPES[artifact.type] ?? CONTENT_TYPES.binary!)
+        .header('content-length', String(artifact.size))
+        .header('content-disposition', `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
+        .header('x-content-sha256', artifact.sha256)
+        .send(createReadStream(real));
+    },
+  );
+}

@@ -1,0 +1,105 @@
+import type { EventBus } from '../../events/bus.js';
+import type { Logger } from '../../logger.js';
+import type { Store, StoredEvent } from '../../store/store.js';
+
+/** A live event as every SSE client receives it: the frame is built once and shared. */
+export interface FeedItem {
+  row: StoredEvent;
+  frame: string;
+}
+
+export type FeedListener = (items: readonly FeedItem[]) => void;
+
+const PAGE = 1000;
+/** A safety net for writers the bus cannot hear; normally the bus rings first. */
+const POLL_MS = 1000;
+
+export function sseFrame(row: StoredEvent): string {
+  return `id: ${row.seq}\nevent: ${row.type}\ndata: ${row.json}\n\n`;
+}
+
+/**
+ * One reader of the events table for the whole server. The bus only says "something was
+ * committed"; the feed then reads everything after its position, in seq order, and hands each
+ * event to every listener. The store is the log: a listener can never see events out of
+ * order or miss one between two reads.
+ */
+export class EventFeed {
+  private readonly listeners = new Set<FeedListener>();
+  private seq = 0;
+  private reading = false;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.seq = await this.store.lastSeq();
+    this.unsubscribe = this.bus.subscribe(() => this.poke());
+    this.timer = setInterval(() => this.poke(), POLL_MS);
+    this.timer.unref();
+  }
+
+  /** Everything up to here has been handed to listeners (or was committed before start). */
+  get position(): number {
+    return this.seq;
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  listen(listener: FeedListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  /** Reads now (coalesced: many commits in one tick cost one read). */
+  poke(): void {
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = true;
+    queueMicrotask(() => void this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        for (;;) {
+          const rows = await this.store.readEvents({ afterSeq: this.seq, limit: PAGE });
+          if (rows.length === 0) break;
+          const items = rows.map((row) => ({ row, frame: sseFrame(row) }));
+          this.seq = rows[rows.length - 1]!.seq;
+          for (const listener of [...this.listeners]) {
+            try {
+              listener(items);
+            } catch (err) {
+              this.logger.error({ err }, 'event feed listener failed');
+            }
+          }
+          if (rows.length < PAGE) break;
+        }
+      } while (this.again);
+    } catch (err) {
+      this.logger.error({ err }, 'event feed read failed');
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+    this.listeners.clear();
+  }
+}
