@@ -6,6 +6,7 @@ import { WaveError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { RunRecord, Store } from '../store/store.js';
+import { killRunProcesses } from './orphan-processes.js';
 import type { RunSupervisor } from './supervisor.js';
 
 export interface ExecutorDeps {
@@ -27,6 +28,12 @@ export async function executeClaimedRun(
 ): Promise<RunResult> {
   const spec = await deps.store.getRunSpec(run.id);
   if (!spec) throw new WaveError('run_not_found', `run "${run.id}" has no pipeline snapshot`);
+  // A resumed run's previous owner died; its step processes may still be running. They must
+  // not run alongside the steps started again now.
+  if (run.startedAt !== null) {
+    const killed = await killRunProcesses(run.id);
+    if (killed) deps.logger.warn({ run: run.id, killed }, 'stopped processes left by the previous owner');
+  }
   const tracked = deps.supervisor.track(run.id);
   if (run.cancelRequested) tracked.cancel(run.cancelBy);
   try {

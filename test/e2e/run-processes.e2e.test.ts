@@ -169,6 +169,8 @@ describe('wave run across processes', () => {
       return pid !== oldGrandchild ? pid : 0;
     });
     pids.push(newGrandchild);
+    // The crashed run's own step processes were stopped before the step started again.
+    expect(isAlive(oldGrandchild)).toBe(false);
     process.kill(newGrandchild, 'SIGTERM');
     const result = await resume.exited;
     expect(result.code).toBe(0);

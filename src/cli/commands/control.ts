@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isOwnerDead } from '../../runs/ids.js';
 import type { WaveContext } from '../../runs/local-context.js';
+import { killRunProcesses } from '../../runs/orphan-processes.js';
 import { LEASE_MS } from '../../runs/supervisor.js';
 import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, out } from '../io.js';
@@ -52,6 +53,7 @@ export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
 async function cancelOrphan(ctx: WaveContext, runId: string, by: string): Promise<void> {
   const run = await ctx.store.claimRun(runId, ctx.owner, LEASE_MS, isOwnerDead);
   if (!run) return;
+  await killRunProcesses(runId);
   const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();
   await ctx.store.append(runId, [
     { type: 'run_cancelled', run_id: runId, status: 'cancelled', duration_ms: Date.now() - started, by },
