@@ -36,6 +36,8 @@ export class EventRecorder {
     const list = Array.isArray(drafts) ? (drafts as EventDraft[]) : [drafts as EventDraft];
     const lines = this.takeBuffer();
     const work = this.chain.then(async () => {
+      // Output lines lost in a background flush must not pass silently.
+      if (this.failure) throw this.failure;
       if (lines.length) await this.store.append(this.runId, lines);
       return this.store.append(this.runId, list, side);
     });

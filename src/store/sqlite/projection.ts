@@ -39,7 +39,7 @@ export class Projection {
       ),
       stepFailed: db.prepare(
         `UPDATE steps SET status = ?, finished_at = CASE WHEN ? THEN NULL ELSE ? END,
-           duration_ms = CASE WHEN ? THEN NULL ELSE CAST((julianday(?) - julianday(started_at)) * 86400000 AS INTEGER) END,
+           duration_ms = CASE WHEN ? THEN NULL ELSE CAST(ROUND((julianday(?) - julianday(started_at)) * 86400000) AS INTEGER) END,
            error = ? WHERE run_id = ? AND id = ?`,
       ),
       attemptFinished: db.prepare(

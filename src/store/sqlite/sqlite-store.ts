@@ -50,6 +50,8 @@ export class SqliteStore implements Store {
   private readonly origin: string;
   private readonly onCommit: (events: WaveEvent[]) => void;
   private readonly now: () => Date;
+  /** One wrapper for every write: each db.transaction() call builds several closures. */
+  private readonly transaction: (fn: () => unknown) => unknown;
   private readonly s;
 
   constructor(opts: SqliteStoreOptions) {
@@ -60,6 +62,8 @@ export class SqliteStore implements Store {
     this.onCommit = opts.onCommit ?? (() => {});
     this.now = opts.now ?? (() => new Date());
     const db = this.db;
+    const tx = db.transaction((fn: () => unknown) => fn());
+    this.transaction = (fn) => tx.immediate(fn);
     this.s = {
       maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').pluck(),
       insertEvent: db.prepare(
@@ -152,13 +156,14 @@ export class SqliteStore implements Store {
         );
         this.projection.apply(event);
         out.push(event);
+        // One push per event: `push(...out)` overflows the call stack past ~100k events.
+        written.push(event);
       }
-      written.push(...out);
       return out;
     };
     let result: T;
     try {
-      result = this.db.transaction(() => fn(emit)).immediate();
+      result = this.transaction(() => fn(emit)) as T;
     } catch (err) {
       if (err instanceof WaveError) throw err;
       throw storeError(this.location, err);
@@ -171,7 +176,8 @@ export class SqliteStore implements Store {
     try {
       return Promise.resolve(fn());
     } catch (err) {
-      return Promise.reject(storeError(this.location, err));
+      // A WaveError is the caller's mistake (a bad cursor), not the store failing.
+      return Promise.reject(err instanceof WaveError ? err : storeError(this.location, err));
     }
   }
 

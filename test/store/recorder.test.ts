@@ -1,0 +1,146 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { EventRecorder } from '../../src/engine/recorder.js';
+import { WaveError } from '../../src/errors.js';
+import type { EventDraft, WaveEvent } from '../../src/events/catalogue.js';
+import type { Store } from '../../src/store/store.js';
+import { draft, eventsOf, newRun, openStore, waitFor } from '../helpers/store.js';
+
+/**
+ * The real store behind a proxy that records every append (one append = one transaction) and
+ * can make the next ones fail, as a full disk would.
+ */
+function watched(store: Store) {
+  const appends: EventDraft['type'][][] = [];
+  const control = { failNext: 0 };
+  const proxy = new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'append') {
+        return (runId: string, drafts: readonly EventDraft[], side?: Parameters<Store['append']>[2]) => {
+          appends.push(drafts.map((d) => d.type));
+          if (control.failNext > 0) {
+            control.failNext--;
+            return Promise.reject(new WaveError('store_unavailable', 'the disk is full (injected)'));
+          }
+          return target.append(runId, drafts, side);
+        };
+      }
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store: proxy, appends, control };
+}
+
+const line = (content: string) => ({ step: 'build', stream: 'stdout' as const, content });
+
+function describeEvent(e: WaveEvent): string {
+  return e.type === 'stream_activity' ? e.content : e.type;
+}
+
+async function setup() {
+  const real = openStore();
+  const { run } = await real.createRun(newRun());
+  const w = watched(real);
+  return { real, runId: run.id, ...w, recorder: new EventRecorder(w.store, run.id) };
+}
+
+describe('EventRecorder', () => {
+  it('writes many lines in few transactions', async () => {
+    const { real, runId, recorder, appends } = await setup();
+    for (let i = 0; i < 5000; i++) recorder.activity(line(`line ${i}`));
+    await recorder.flush();
+    expect(appends.length).toBeLessThanOrEqual(3);
+    const lines = (await eventsOf(real, runId)).filter((e) => e.type === 'stream_activity');
+    expect(lines.map(describeEvent)).toEqual(Array.from({ length: 5000 }, (_, i) => `line ${i}`));
+  });
+
+  it('batches lines that arrive in chunks, as process output does', async () => {
+    const { real, runId, recorder, appends } = await setup();
+    for (let chunk = 0; chunk < 20; chunk++) {
+      for (let i = 0; i < 250; i++) recorder.activity(line(`${chunk}.${i}`));
+      await nextTurn();
+    }
+    await recorder.flush();
+    expect(appends.length).toBeLessThanOrEqual(20);
+    expect(appends.flat()).toHaveLength(5000);
+    const lines = (await eventsOf(real, runId)).filter((e) => e.type === 'stream_activity');
+    expect(lines).toHaveLength(5000);
+    expect(lines.at(-1)).toMatchObject({ content: '19.249' });
+  });
+
+  it('keeps the order of lines and state events: pending lines go first', async () => {
+    const { real, runId, recorder, appends } = await setup();
+    recorder.activity(line('a1'));
+    recorder.activity(line('a2'));
+    const started = recorder.emit(draft.stepStarted(runId, 'build'));
+    recorder.activity(line('a3'));
+    const completed = recorder.emit([draft.stepCompleted(runId, 'build', 5)], {
+      usage: { step: 'build', usage: { tokens_in: 1, tokens_out: 2, cost_usd: 0 } },
+    });
+    recorder.activity(line('a4'));
+    const [s] = await started;
+    const [c] = await completed;
+    await recorder.flush();
+    expect(s?.type).toBe('step_started');
+    expect(c?.type).toBe('step_completed');
+    expect((await eventsOf(real, runId)).map(describeEvent)).toEqual([
+      'run_queued',
+      'a1',
+      'a2',
+      'step_started',
+      'a3',
+      'step_completed',
+      'a4',
+    ]);
+    expect(appends).toEqual([
+      ['stream_activity', 'stream_activity'],
+      ['step_started'],
+      ['stream_activity'],
+      ['step_completed'],
+      ['stream_activity'],
+    ]);
+    expect((await real.listSteps(runId))[0]?.usage).toEqual({ tokens_in: 1, tokens_out: 2, cost_usd: 0 });
+  });
+
+  it('writes lines on its own shortly after they arrive', async () => {
+    const { real, runId, recorder } = await setup();
+    recorder.activity(line('by itself'));
+    await waitFor('the line to be written without a flush', async () =>
+      (await eventsOf(real, runId)).some((e) => e.type === 'stream_activity'),
+    );
+    await recorder.flush(); // nothing left: resolves
+  });
+
+  it('reports a failing store on the next flush, and on an emit whose lines cannot be written', async () => {
+    const { real, runId, recorder } = await setup();
+    recorder.activity(line('lost'));
+    await real.close();
+    const err = await recorder.flush().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WaveError);
+    expect(err).toMatchObject({ code: 'store_unavailable' });
+    // Every later flush says so too.
+    await expect(recorder.flush()).rejects.toBe(err);
+
+    recorder.activity(line('also lost'));
+    await expect(recorder.emit(draft.stepStarted(runId, 'build'))).rejects.toMatchObject({
+      code: 'store_unavailable',
+    });
+  });
+
+  it('reports a background flush that failed on the next flush', async () => {
+    const { recorder, appends, control } = await setup();
+    control.failNext = 1;
+    recorder.activity(line('lost'));
+    await waitFor('the timed flush to run', () => appends.length === 1);
+    await expect(recorder.flush()).rejects.toThrow('the disk is full (injected)');
+  });
+
+  it('never writes a state event ahead of lines that failed to be written', async () => {
+    const { real, runId, recorder, control } = await setup();
+    recorder.activity(line('a1'));
+    control.failNext = 1;
+    await expect(recorder.emit(draft.stepStarted(runId, 'build'))).rejects.toThrow('injected');
+    expect((await eventsOf(real, runId)).map(describeEvent)).toEqual(['run_queued']);
+  });
+});
