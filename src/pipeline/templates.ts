@@ -80,32 +80,10 @@ export function checkTemplateName(name: string, scope: TemplateScope): TemplateC
 }
 
 /**
- * Fills `{{ name }}` from `values`. With `quote`, each value is shell-quoted so that input is
- * data, never code. Unknown names were rejected at validation; here they render empty.
+ * Fills `{{ name }}` from `values`, as text (prompts, gate prompts, branch names). Bash scripts
+ * are rendered by engine/shell-template.ts instead, which keeps values out of the code.
+ * Unknown names were rejected at validation; here they render empty.
  */
-export function renderTemplate(
-  text: string,
-  values: Readonly<Record<string, string>>,
-  opts: { quote?: boolean | ((name: string) => boolean) } = {},
-): string {
-  return text.replace(TEMPLATE, (_m, name: string) => {
-    const v = values[name] ?? '';
-    const quote = typeof opts.quote === 'function' ? opts.quote(name) : opts.quote;
-    return quote ? shellQuote(v) : v;
-  });
-}
-
-/**
- * Contract commands: `project.*` values are commands by nature (`{{ project.test_command }}`,
- * as PIPELINES.md shows) and go in as written; every other value is shell-quoted.
- */
-export function renderContractCommand(text: string, values: Readonly<Record<string, string>>): string {
-  return renderTemplate(text, values, { quote: (name) => !name.startsWith('project.') });
-}
-
-/** POSIX single-quote quoting: safe for any byte string in bash. */
-export function shellQuote(value: string): string {
-  if (value === '') return "''";
-  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(value)) return value;
-  return `'${value.replace(/'/g, `'\\''`)}'`;
+export function renderTemplate(text: string, values: Readonly<Record<string, string>>): string {
+  return text.replace(TEMPLATE, (_m, name: string) => values[name] ?? '');
 }

@@ -9,7 +9,7 @@ import {
   OutputTail,
   processOptions,
   suffix,
-} from './cli.js';
+} from './common.js';
 import { parseStreamJsonLine, type StreamResult } from './stream-json.js';
 import type { ActivityStream, Adapter, AdapterRequest, AdapterResult, Usage } from './types.js';
 

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { ArtifactSpec, ContractSpec } from '../../pipeline/model.js';
-import { OutputTail } from './cli.js';
+import { OutputTail } from './common.js';
 import { sampleFromSchema } from './sample-json.js';
 import type { Adapter, AdapterRequest, AdapterResult } from './types.js';
 

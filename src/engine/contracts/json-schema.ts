@@ -3,7 +3,7 @@ import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { errorMessage } from '../../errors.js';
 import { compileJsonSchema, formatAjvErrors } from '../../pipeline/json-schema.js';
 import type { ContractSpec } from '../../pipeline/model.js';
-import { readSourceText } from './non-empty-file.js';
+import { readSourceText } from './source-file.js';
 import type { ContractChecker, ContractContext } from './types.js';
 
 type Loaded = { validate: ValidateFunction } | { error: string };

@@ -1,4 +1,5 @@
-import { nonEmptyFileContract, readSourceText } from './non-empty-file.js';
+import { nonEmptyFileContract } from './non-empty-file.js';
+import { readSourceText } from './source-file.js';
 import type { ContractChecker } from './types.js';
 
 const ATX_HEADING = /^ {0,3}#{1,6}(?:[ \t]+(.*))?$/;
