@@ -169,7 +169,13 @@ export const ListRunsQuery = z.object({
     .pipe(z.array(z.string().regex(/^[^:]+:.*$/, 'a label filter is key:value')))
     .optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(200).optional(),
+  // Cursors are base64url; Node's lenient decoder would otherwise accept e.g. `cjE=x` as `r1`.
+  cursor: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9_-]+$/, 'not a cursor this server issued (use next_cursor as given)')
+    .optional(),
 });
 
 export const EventTypeSchema = z.enum(EVENT_TYPES as [string, ...string[]]);

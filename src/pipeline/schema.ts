@@ -35,8 +35,16 @@ export const ContractSchema = z.strictObject({
   max_retries: z.number().int().min(0).optional(),
 });
 
+/** Artifact names become file names under .wave/artifacts/<run>/<step>/: no separators, no "..". */
+const artifactName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'an artifact name uses letters, digits, ".", "_" and "-" (it becomes a file name)',
+  );
+
 const ArtifactSchema = z.strictObject({
-  name: z.string().min(1),
+  name: artifactName,
   path: z.string().min(1),
   type: z.enum(['json', 'text', 'markdown', 'binary']).optional(),
   source: z.enum(['file', 'stdout']).optional(),
@@ -45,7 +53,7 @@ const ArtifactSchema = z.strictObject({
 
 const InjectSchema = z.strictObject({
   step: stepId,
-  artifact: z.string().min(1),
+  artifact: artifactName,
   as: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/, 'an artifact alias uses letters, digits, "-", "_" and "."')

@@ -36,6 +36,8 @@ export class RunScheduler implements SlotControl {
   private readonly holding = new Set<string>();
   private readonly executing = new Map<string, Promise<void>>();
   private readonly slotQueue: SlotRequest[] = [];
+  /** Slots set aside for a claim in flight. */
+  private reserved = 0;
   private pumping = false;
   private again = false;
   private stopped = false;
@@ -74,7 +76,7 @@ export class RunScheduler implements SlotControl {
 
   acquire(runId: string, signal: AbortSignal): Promise<void> {
     if (this.holding.has(runId)) return Promise.resolve();
-    if (this.holding.size < this.opts.maxConcurrent && this.slotQueue.length === 0) {
+    if (this.holding.size + this.reserved < this.opts.maxConcurrent && this.slotQueue.length === 0) {
       this.holding.add(runId);
       return Promise.resolve();
     }
@@ -112,19 +114,31 @@ export class RunScheduler implements SlotControl {
 
   private async fill(): Promise<void> {
     try {
-      while (!this.stopped && this.holding.size < this.opts.maxConcurrent) {
+      while (!this.stopped && this.holding.size + this.reserved < this.opts.maxConcurrent) {
         const waiting = this.slotQueue.shift();
         if (waiting) {
           this.holding.add(waiting.runId);
           waiting.resolve();
           continue;
         }
-        const run = await this.deps.store.claimNextRun(
-          this.deps.supervisor.owner,
-          LEASE_MS,
-          this.opts.maxConcurrent,
-        );
-        if (!run) return;
+        // The slot is reserved while the claim is in flight: a run whose gate is answered
+        // meanwhile must queue for a slot instead of taking this one too (over the cap).
+        this.reserved++;
+        let run: RunRecord | null;
+        try {
+          run = await this.deps.store.claimNextRun(
+            this.deps.supervisor.owner,
+            LEASE_MS,
+            this.opts.maxConcurrent,
+          );
+        } finally {
+          this.reserved--;
+        }
+        if (!run) {
+          // Nothing queued; a run that asked for a slot meanwhile gets the reserved one.
+          if (this.slotQueue.length === 0) return;
+          continue;
+        }
         this.holding.add(run.id);
         this.execute(run);
       }
@@ -192,7 +206,7 @@ export class RunScheduler implements SlotControl {
       this.opts.logger.info({ run: run.id, status: run.status }, 'recovering run');
       if (run.status === 'waiting') {
         this.execute(run, false);
-      } else if (this.holding.size < this.opts.maxConcurrent) {
+      } else if (this.holding.size + this.reserved < this.opts.maxConcurrent) {
         this.holding.add(run.id);
         this.execute(run);
       } else {

@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -9,7 +9,7 @@ import {
 } from 'fastify-type-provider-zod';
 import { WaveError } from '../errors.js';
 import type { ServerContext } from './context.js';
-import { installErrorHandling } from './error-handler.js';
+import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { installAuth } from './plugins/auth.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -39,9 +39,12 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
     ...(opts.loggerInstance ? { loggerInstance: opts.loggerInstance } : { logger: false }),
     ...(opts.https ? { https: opts.https } : {}),
     bodyLimit: ctx.config.server.body_limit,
-    disableRequestLogging: true,
+    // One line per request is written by our onResponse hook, not Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(validatorCompiler);
@@ -64,11 +67,22 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
     },
   );
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async () => {
     if (ctx.lifecycle.shuttingDown)
       throw new WaveError('shutting_down', 'the server is shutting down; retry in a moment');
   });
   installAuth(app, ctx.authenticate);
+
+  // Closing reaps only the keep-alive connections idle at that moment: one whose response was
+  // still being sent (a streamed artifact) would hold close() for the keep-alive timeout.
+  // Such a connection is ended as soon as its response is done.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onResponse', async (request) => {
+    if (closing) request.raw.socket?.end();
+  });
 
   // One log line per request, with the run it concerns and who asked.
   app.addHook('onResponse', async (request, reply) => {

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WaveError } from '../errors.js';
 import { ValidationError } from '../pipeline/diagnostics.js';
@@ -84,6 +86,52 @@ function fromFastify(err: FastifyError): { status: number; payload: ErrorPayload
     };
   }
   return null;
+}
+
+/**
+ * Errors Fastify's router answers before any route or hook runs (a URL that is not valid
+ * percent-encoding, a path parameter over `maxParamLength`): the same shape as every other.
+ */
+export function frameworkErrorHandler(
+  err: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const message =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path parameter is too long'
+      : 'the URL is not valid: check its percent-encoding (%XX with two hex digits, UTF-8)';
+  sendError(reply, statusForCode('invalid_request'), { code: 'invalid_request', message, details: {} });
+}
+
+/**
+ * Requests Node's HTTP parser rejects (headers too large, malformed HTTP, a client too slow
+ * to send its headers) never reach Fastify's routing: they are answered on the socket, in the
+ * same shape.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const code =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? 'headers_too_large'
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 'request_timeout'
+        : 'invalid_request';
+  const message =
+    code === 'headers_too_large'
+      ? 'the request line and headers are larger than the server accepts'
+      : code === 'request_timeout'
+        ? 'the request was not received in time'
+        : 'the request is not valid HTTP';
+  const status = statusForCode(code);
+  const body = JSON.stringify({ error: { code, message, details: {} } });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }
 
 /**

@@ -53,6 +53,8 @@ export interface Store {
   /** 1-based position among queued runs of the same mode, or null when not queued. */
   queuePosition(run: RunRecord): Promise<number | null>;
   countByStatus(mode?: RunRecord['mode']): Promise<Record<RunRecord['status'], number>>;
+  /** Queued, running and waiting runs (an index lookup: cheap enough for every health check). */
+  countActive(): Promise<{ queued: number; running: number; waiting: number }>;
   listSteps(runId: string): Promise<StepRecord[]>;
   listGates(runId: string): Promise<GateRecord[]>;
   listArtifacts(runId: string): Promise<ArtifactRecord[]>;
@@ -90,6 +92,8 @@ export interface Store {
 
   /** Idempotency keys and webhook deliveries: true if `key` was new (and is now remembered). */
   rememberKey(scope: string, key: string, ttlMs: number): Promise<boolean>;
+  /** Forgets a remembered key (a delivery whose processing failed may be retried). */
+  forgetKey(scope: string, key: string): Promise<void>;
 
   close(): Promise<void>;
 }

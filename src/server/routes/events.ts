@@ -1,5 +1,6 @@
 import { EventsQuery, RunIdParams } from '../../api/schemas.js';
 import { WaveError } from '../../errors.js';
+import { TERMINAL_RUN_STATUSES } from '../../events/catalogue.js';
 import type { ServerContext } from '../context.js';
 import type { App } from '../types.js';
 
@@ -26,6 +27,7 @@ export function registerEventRoutes(app: App, ctx: ServerContext): void {
       await ctx.sse.open({
         raw: reply.raw,
         runId: run.id,
+        runEnded: TERMINAL_RUN_STATUSES.has(run.status),
         cursor,
         headers: reply.getHeaders(),
         ...(request.query.types ? { types: new Set(request.query.types) } : {}),

@@ -1,11 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import { isTerminalEvent } from '../../events/catalogue.js';
 import type { Logger } from '../../logger.js';
-import type { Store, StoredEvent } from '../../store/store.js';
+import type { Store } from '../../store/store.js';
 import { type EventFeed, type FeedItem, sseFrame } from './feed.js';
 
 export interface SseOptions {
-  /** Bytes a client may have unread before it is dropped (it resumes with Last-Event-ID). */
+  /**
+   * Bytes of its events a client may fall behind while its socket accepts nothing: past that,
+   * still stuck at the next sweep, it is dropped (it resumes with Last-Event-ID).
+   */
   maxBufferBytes: number;
   heartbeatMs: number;
 }
@@ -14,6 +17,8 @@ export interface OpenStream {
   raw: ServerResponse;
   /** Only this run's events; the stream ends after its terminal event. */
   runId?: string;
+  /** The run had already ended when the stream was opened: replay what is left and end. */
+  runEnded?: boolean;
   types?: ReadonlySet<string>;
   /** Events with seq greater than this are sent. */
   cursor: number;
@@ -24,14 +29,33 @@ interface Client {
   raw: ServerResponse;
   runId?: string;
   types?: ReadonlySet<string>;
+  /** Clients with the same key get the same bytes from a feed batch. */
+  kind: string;
   lastSent: number;
+  /** Live: feed frames are written as they come. Otherwise it catches up from the store. */
   live: boolean;
-  pending: FeedItem[];
+  /** Bytes of its events committed since its socket last accepted anything (while not live). */
+  behind: number;
+  /** Over the limit at the last sweep, with no progress since. */
+  stuck: boolean;
   closed: boolean;
 }
 
-/** Live events held for one client while its backlog is replayed. */
-const MAX_PENDING = 20_000;
+/** What a run of events becomes for one kind of client: one write, and where it leaves it. */
+interface Rendered {
+  bytes: Buffer | null;
+  upTo: number;
+  ends: boolean;
+}
+
+/** Events read from the store per page while a client catches up. */
+const PAGE = 500;
+/**
+ * How often clients behind the limit are looked at. A client is dropped when two sweeps in a
+ * row find it over the limit with no progress in between: a burst bigger than the limit never
+ * costs a reader that keeps up its stream, only one that stops reading.
+ */
+const SWEEP_MS = 250;
 
 const HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -40,16 +64,35 @@ const HEADERS = {
   connection: 'keep-alive',
 };
 
+/** Resolves when the response can take more bytes, or is gone. */
+function writable(raw: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      resolve();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+  });
+}
+
 /**
- * The server's SSE streams. Opening one subscribes to the live feed first, then replays the
- * backlog from the store up to the feed's position, then sends what arrived meanwhile,
- * skipping anything already sent: no gap, no duplicate. A client whose unread bytes pass the
- * limit is disconnected at once; nobody ever waits for a slow reader.
+ * The server's SSE streams. Each client is a cursor into the events table. A live client gets
+ * each feed batch in one write, its bytes shared with every client of the same kind; when its
+ * socket is full it stops taking batches and, once the socket drains, catches up from the store
+ * at its own pace, then goes live again (opening a stream starts the same way: replay from the
+ * cursor, then live). The store is the buffer: a client that reads fast never loses its stream
+ * to a burst, a slow one costs one socket buffer, and nobody ever waits for it. A client whose
+ * socket accepts nothing while more than `maxBufferBytes` of its events are committed, for a
+ * whole sweep period, is disconnected.
  */
 export class SseHub {
   private readonly clients = new Set<Client>();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly sweeper: NodeJS.Timeout;
   private readonly unlisten: () => void;
+  private stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -58,12 +101,16 @@ export class SseHub {
     private readonly logger: Logger,
   ) {
     this.unlisten = feed.listen((items) => {
-      for (const client of this.clients) this.deliver(client, items);
+      const shared = new Map<string, Rendered>();
+      for (const client of this.clients) this.deliver(client, items, shared);
     });
     this.heartbeat = setInterval(() => {
-      for (const client of this.clients) this.write(client, ': ping\n\n');
+      // Only idle streams need it; a ping never queues behind unread bytes.
+      for (const client of this.clients) if (client.raw.writableLength === 0) client.raw.write(': ping\n\n');
     }, opts.heartbeatMs);
     this.heartbeat.unref();
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
   }
 
   get clientCount(): number {
@@ -75,9 +122,11 @@ export class SseHub {
       raw: stream.raw,
       ...(stream.runId !== undefined ? { runId: stream.runId } : {}),
       ...(stream.types ? { types: stream.types } : {}),
+      kind: `${stream.runId ?? '*'}\n${stream.types ? [...stream.types].sort().join(',') : ''}`,
       lastSent: stream.cursor,
       live: false,
-      pending: [],
+      behind: 0,
+      stuck: false,
       closed: false,
     };
     stream.raw.writeHead(200, { ...stream.headers, ...HEADERS });
@@ -85,78 +134,112 @@ export class SseHub {
     stream.raw.socket?.setNoDelay(true);
     this.clients.add(client);
     stream.raw.on('close', () => this.drop(client));
+    if (this.stopped) {
+      this.end(client);
+      return;
+    }
+    await this.catchUp(client, stream.runEnded === true);
+  }
 
-    // Everything up to `until` comes from the store; later events from the feed.
-    const until = this.feed.position;
+  /**
+   * Sends the client's backlog from the store a page at a time, waiting whenever its socket is
+   * full, until it has everything up to the feed's position; then it is live. Everything up to
+   * that position comes from the store, everything after from the feed: no gap, no duplicate.
+   * For a run that had ended, everything left is read and the stream ends.
+   */
+  private async catchUp(client: Client, toTheEnd = false): Promise<void> {
     try {
       for (;;) {
+        if (client.raw.writableNeedDrain) await writable(client.raw);
+        if (client.closed) return;
+        const until = toTheEnd ? undefined : this.feed.position;
+        if (until !== undefined && client.lastSent >= until) break;
         const rows = await this.store.readEvents({
           afterSeq: client.lastSent,
-          upToSeq: until,
-          limit: 500,
+          ...(until !== undefined ? { upToSeq: until } : {}),
+          limit: PAGE,
           ...(client.runId !== undefined ? { runId: client.runId } : {}),
         });
-        if (rows.length === 0 || client.closed) break;
-        for (const row of rows) {
-          if (!this.send(client, row, sseFrame(row))) return;
+        if (client.closed) return;
+        const page = this.render(
+          client,
+          rows.map((row) => ({ row, frame: sseFrame(row) })),
+        );
+        if (page.bytes) client.raw.write(page.bytes);
+        client.lastSent = Math.max(client.lastSent, page.upTo);
+        client.behind = 0;
+        client.stuck = false;
+        if (page.ends || (rows.length < PAGE && until === undefined)) {
+          this.end(client);
+          return;
         }
-        // Replay respects the client's pace: it only delays this client.
-        if (client.raw.writableNeedDrain) await new Promise((r) => client.raw.once('drain', r));
+        // Nothing more of this stream up to `until` (a run stream skips other runs' events).
+        if (rows.length < PAGE && until !== undefined && client.lastSent < until) client.lastSent = until;
       }
-      if (client.closed) return;
-      if (client.lastSent < until) client.lastSent = until;
       client.live = true;
-      const queued = client.pending;
-      client.pending = [];
-      this.deliver(client, queued);
     } catch (err) {
       this.logger.warn({ err }, 'SSE replay failed');
       this.end(client);
     }
   }
 
-  private deliver(client: Client, items: readonly FeedItem[]): void {
-    if (client.closed) return;
+  /** The client's part of `items` after its cursor, up to its run's terminal event. */
+  private render(client: Client, items: readonly FeedItem[]): Rendered {
+    let text = '';
+    let upTo = client.lastSent;
+    for (const { row, frame } of items) {
+      if (row.seq <= client.lastSent) continue;
+      upTo = row.seq;
+      if (client.runId !== undefined && row.runId !== client.runId) continue;
+      if (!client.types || client.types.has(row.type)) text += frame;
+      if (client.runId !== undefined && isTerminalEvent(row))
+        return { bytes: text ? Buffer.from(text) : null, upTo, ends: true };
+    }
+    return { bytes: text ? Buffer.from(text) : null, upTo, ends: false };
+  }
+
+  private deliver(client: Client, items: readonly FeedItem[], shared: Map<string, Rendered>): void {
+    if (client.closed || items.length === 0) return;
+    if (client.live && client.raw.writableNeedDrain) {
+      // Its socket is full: what follows comes from the store once it drains.
+      client.live = false;
+      client.behind = 0;
+      client.stuck = false;
+      void this.catchUp(client);
+    }
     if (!client.live) {
-      for (const item of items)
-        if (client.runId === undefined || item.row.runId === client.runId) client.pending.push(item);
-      // A client that cannot even take its replay while the world moves on starts over later.
-      if (client.pending.length > MAX_PENDING) {
-        client.raw.destroy();
-        this.drop(client);
+      for (const { row, frame } of items) {
+        if (row.seq <= client.lastSent || (client.runId !== undefined && row.runId !== client.runId))
+          continue;
+        if (!client.types || client.types.has(row.type)) client.behind += frame.length;
       }
       return;
     }
-    for (const { row, frame } of items) {
-      if (client.runId !== undefined && row.runId !== client.runId) continue;
-      if (!this.send(client, row, frame)) return;
+    // Usually the whole batch is new to the client: then its bytes are those of every client
+    // of the same kind, rendered once.
+    let out: Rendered;
+    if (client.lastSent < items[0]!.row.seq) {
+      out = shared.get(client.kind) ?? this.render(client, items);
+      shared.set(client.kind, out);
+    } else {
+      out = this.render(client, items);
     }
+    if (out.bytes) client.raw.write(out.bytes);
+    client.lastSent = Math.max(client.lastSent, out.upTo);
+    if (out.ends) this.end(client);
   }
 
-  /** Sends one event if the client wants it; false once the stream is over. */
-  private send(client: Client, row: StoredEvent, frame: string): boolean {
-    if (row.seq <= client.lastSent) return true;
-    client.lastSent = row.seq;
-    if (!client.types || client.types.has(row.type)) {
-      if (!this.write(client, frame)) return false;
-    }
-    if (client.runId !== undefined && isTerminalEvent(row)) {
-      this.end(client);
-      return false;
-    }
-    return true;
-  }
-
-  private write(client: Client, text: string): boolean {
-    if (client.closed) return false;
-    if (client.raw.writableLength > this.opts.maxBufferBytes) {
-      this.logger.info({ buffered: client.raw.writableLength }, 'SSE client too slow: disconnected');
+  private sweep(): void {
+    for (const client of this.clients) {
+      if (client.live || client.behind <= this.opts.maxBufferBytes) continue;
+      if (!client.stuck) {
+        client.stuck = true;
+        continue;
+      }
+      this.logger.info({ behind: client.behind }, 'SSE client too slow: disconnected');
       client.raw.destroy();
       this.drop(client);
-      return false;
     }
-    client.raw.write(text);
-    return true;
   }
 
   private end(client: Client): void {
@@ -167,14 +250,15 @@ export class SseHub {
 
   private drop(client: Client): void {
     client.closed = true;
-    client.pending = [];
     this.clients.delete(client);
   }
 
   /** Shutdown: every stream ends (clients reconnect with Last-Event-ID elsewhere or later). */
   closeAll(): void {
+    this.stopped = true;
     for (const client of [...this.clients]) this.end(client);
     clearInterval(this.heartbeat);
+    clearInterval(this.sweeper);
     this.unlisten();
   }
 }

@@ -80,7 +80,8 @@ export class Projection {
         s.runFinished.run('cancelled', e.ts, null, e.by, e.run_id);
         break;
       case 'step_started':
-        s.runResumedByStep.run(e.run_id);
+        // A gate starting does not make a waiting run run: it only adds a gate to wait for.
+        if (e.kind !== 'gate') s.runResumedByStep.run(e.run_id);
         s.stepStarted.run(e.attempt, e.ts, e.run_id, e.step);
         s.attemptStarted.run(e.run_id, e.step, e.attempt, e.ts);
         break;

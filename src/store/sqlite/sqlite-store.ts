@@ -83,6 +83,9 @@ export class SqliteStore implements Store {
         .prepare(`SELECT COUNT(*) FROM runs WHERE status = 'queued' AND mode = ? AND num <= ?`)
         .pluck(),
       countByStatus: db.prepare('SELECT status, COUNT(*) AS n FROM runs GROUP BY status'),
+      countActive: db.prepare(
+        `SELECT status, COUNT(*) AS n FROM runs WHERE status IN ('queued', 'running', 'waiting') GROUP BY status`,
+      ),
       countByStatusMode: db.prepare('SELECT status, COUNT(*) AS n FROM runs WHERE mode = ? GROUP BY status'),
       steps: db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY idx'),
       gates: db.prepare('SELECT * FROM gates WHERE run_id = ? ORDER BY rowid'),
@@ -124,6 +127,7 @@ export class SqliteStore implements Store {
       cancelRequested: db.prepare(
         `SELECT id, cancel_by AS by FROM runs WHERE owner = ? AND cancel_requested = 1 AND status IN ('queued', 'running', 'waiting')`,
       ),
+      deleteKey: db.prepare('DELETE FROM remembered_keys WHERE scope = ? AND key = ?'),
       getKey: db.prepare('SELECT run_id, expires_at FROM remembered_keys WHERE scope = ? AND key = ?'),
       putKey: db.prepare(
         `INSERT INTO remembered_keys (scope, key, run_id, expires_at) VALUES (?, ?, ?, ?)
@@ -289,6 +293,15 @@ export class SqliteStore implements Store {
     return this.read(() =>
       run.status === 'queued' ? (this.s.queuePos.get(run.mode, run.num) as number) : null,
     );
+  }
+
+  countActive(): Promise<{ queued: number; running: number; waiting: number }> {
+    return this.read(() => {
+      const counts = { queued: 0, running: 0, waiting: 0 };
+      for (const r of this.s.countActive.all() as { status: keyof typeof counts; n: number }[])
+        counts[r.status] = r.n;
+      return counts;
+    });
   }
 
   countByStatus(mode?: RunRecord['mode']): Promise<Record<RunStatus, number>> {
@@ -495,6 +508,10 @@ export class SqliteStore implements Store {
     }).result;
   }
 
+  async forgetKey(scope: string, key: string): Promise<void> {
+    this.write(() => this.s.deleteKey.run(scope, key));
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
@@ -507,7 +524,8 @@ function encodeCursor(num: number): string {
 function decodeCursor(cursor: string): number | undefined {
   const text = Buffer.from(cursor, 'base64url').toString();
   const m = /^r(\d+)$/.exec(text);
-  if (!m)
+  // Node decodes base64 loosely: only a cursor that re-encodes to itself is one we issued.
+  if (!m || encodeCursor(Number(m[1])) !== cursor)
     throw new WaveError('invalid_request', `cursor "${cursor}" is not one this server issued`, { cursor });
   return Number(m[1]);
 }
