@@ -150,6 +150,21 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runGate(io, { ...opts, runId, step }))();
     });
 
+  const token = program.command('token').description('JWTs for the server').exitOverride();
+  withProject(token.command('create'))
+    .description('mint a JWT (HS256) from the configured secret (server.auth.jwt_secret / WAVE_JWT_SECRET)')
+    .requiredOption('--sub <name>', 'who the token is for (recorded as the actor)')
+    .option(
+      '--scope <scopes>',
+      'space- or comma-separated: runs:read runs:write gates:answer admin',
+      'runs:read',
+    )
+    .option('--ttl <duration>', 'how long it is valid (e.g. 30m, 24h, 7d)', '24h')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runTokenCreate } = await import('./commands/token.js');
+      await run(() => runTokenCreate(io, opts))();
+    });
+
   withProject(program.command('init'))
     .description('write wave.yaml and .wave/ with the example pipelines and personas')
     .addOption(new Option('--force', 'overwrite existing files'))

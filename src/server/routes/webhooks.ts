@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import type { WebhookProvider } from '../../config/manifest-schema.js';
+import { WaveError } from '../../errors.js';
+import type { ServerContext } from '../context.js';
+import type { App } from '../types.js';
+import { matchingTriggers, type Provider, renderTriggerInput, senderOf } from '../webhooks/triggers.js';
+import { verifyGithubSignature, verifyGitlabToken } from '../webhooks/verify.js';
+
+/** Delivery ids are remembered this long: far beyond any provider's redelivery window. */
+const DELIVERY_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+const WebhookResponse = z.object({ runs: z.array(z.string()), duplicate: z.boolean().optional() });
+
+const HEADERS: Record<Provider, { event: string; delivery: string }> = {
+  github: { event: 'x-github-event', delivery: 'x-github-delivery' },
+  gitlab: { event: 'x-gitlab-event', delivery: 'x-gitlab-event-uuid' },
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received (webhook signatures are computed over it). */
+    rawBody?: string;
+  }
+}
+
+export function registerWebhookRoutes(app: App, ctx: ServerContext): void {
+  for (const provider of ['github', 'gitlab'] as const) {
+    app.post(
+      `/api/webhooks/${provider}`,
+      { config: { scope: 'none' }, schema: { response: { 200: WebhookResponse, 202: WebhookResponse } } },
+      async (request, reply) => {
+        const settings: WebhookProvider | undefined = ctx.config.server.webhooks[provider];
+        if (!settings)
+          throw new WaveError(
+            'webhook_not_configured',
+            `no ${provider} webhook is configured (server.webhooks.${provider})`,
+          );
+        const raw = request.rawBody ?? '';
+        const header = (name: string) => {
+          const v = request.headers[name];
+          return Array.isArray(v) ? v[0] : v;
+        };
+        const verified =
+          provider === 'github'
+            ? verifyGithubSignature(settings.secret, raw, header('x-hub-signature-256'))
+            : verifyGitlabToken(settings.secret, header('x-gitlab-token'));
+        if (!verified) {
+          throw new WaveError(
+            'unauthorized',
+            provider === 'github'
+              ? 'missing or wrong X-Hub-Signature-256 for this webhook secret'
+              : 'missing or wrong X-Gitlab-Token',
+          );
+        }
+        const event = header(HEADERS[provider].event);
+        if (!event)
+          throw new WaveError('invalid_request', `the ${HEADERS[provider].event} header is missing`);
+        const payload = request.body;
+        if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+          throw new WaveError('invalid_request', 'the webhook body must be a JSON object');
+        }
+        const delivery = header(HEADERS[provider].delivery);
+        const triggers = matchingTriggers(
+          provider,
+          settings.triggers,
+          event,
+          payload as Record<string, unknown>,
+        );
+        if (delivery && !(await ctx.store.rememberKey(`webhook:${provider}`, delivery, DELIVERY_TTL_MS))) {
+          return reply.code(200).send({ runs: [], duplicate: true });
+        }
+        if (triggers.length === 0) return reply.code(200).send({ runs: [] });
+        const sender = senderOf(provider, payload as Record<string, unknown>);
+        const ids: string[] = [];
+        try {
+          for (const t of triggers) {
+            const input =
+              t.input === undefined ? null : renderTriggerInput(t.input, payload as Record<string, unknown>);
+            const { run } = await ctx.runs.createRun({
+              pipeline: t.pipeline,
+              input: input === '' ? null : input,
+              labels: { ...(t.labels ?? {}), webhook: provider, webhook_event: event },
+              trigger: { source: 'webhook', actor: sender },
+              mode: 'server',
+            });
+            ids.push(run.id);
+          }
+        } catch (err) {
+          // Nothing was created for a delivery that failed: let a redelivery try again.
+          if (delivery && ids.length === 0) await ctx.store.forgetKey(`webhook:${provider}`, delivery);
+          throw err;
+        }
+        ctx.scheduler.pump();
+        request.log.info({ provider, event, delivery, runs: ids }, 'webhook accepted');
+        return reply.code(202).send({ runs: ids });
+      },
+    );
+  }
+}
