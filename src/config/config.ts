@@ -44,7 +44,8 @@ export interface Config {
     };
     tls: { enabled: boolean; cert: string; key: string; ca: string };
     cors: { origins: string[] };
-    rate_limit: { max: number; window_ms: number };
+    /** On when any authentication is configured, or when wave.yaml sets server.rate_limit. */
+    rate_limit: { enabled: boolean; max: number; window_ms: number };
     webhooks: { github?: WebhookProvider; gitlab?: WebhookProvider };
   };
   storage: { driver: 'sqlite'; path: string };

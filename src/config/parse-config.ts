@@ -205,6 +205,7 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
       },
       cors: { origins: envList('WAVE_CORS_ORIGINS') ?? server.cors?.origins ?? [] },
       rate_limit: {
+        enabled: server.rate_limit !== undefined || !modes.every((m) => m === 'none'),
         max: server.rate_limit?.max ?? 600,
         window_ms:
           server.rate_limit?.window === undefined

@@ -14,7 +14,6 @@ export function artifactPath(ctx: RunContext, step: string, name: string): strin
 
 /** Copies earlier steps' artifacts into the workspace at `.wave/artifacts/<as>`. */
 export function injectArtifacts(
-  ctx: RunContext,
   step: StepSpec,
   workspace: string,
   available: readonly ArtifactRecord[],

@@ -52,7 +52,7 @@ export async function runAttempt(
       usage: null,
     };
   }
-  const { missing } = injectArtifacts(ctx, step, workspace, artifacts);
+  const { missing } = injectArtifacts(step, workspace, artifacts);
   if (missing.length) {
     const message = `injected artifacts are missing: ${missing.join(', ')}`;
     return {

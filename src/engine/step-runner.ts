@@ -18,7 +18,7 @@ export type StepResult =
 
 /** The attempt a step starts with: 1, or where a crashed or restarted run left it. */
 export function firstAttempt(step: StepSpec, record: StepRecord | undefined): number {
-  if (!record || record.status !== 'running') return 1;
+  if (record?.status !== 'running') return 1;
   // A failure recorded with will_retry left an error behind: the next attempt is due.
   const next = record.error ? record.attempts + 1 : Math.max(1, record.attempts);
   return Math.min(next, step.retry.maxAttempts);

@@ -143,7 +143,7 @@ export class RunService {
     const run = await this.requireRun(id);
     const spec = await this.store.getRunSpec(id);
     const step = spec?.steps.find((s) => s.id === stepId);
-    if (!step || step.kind !== 'gate' || !step.gate) {
+    if (step?.kind !== 'gate' || !step.gate) {
       throw new WaveError('step_not_found', `run "${id}" has no gate step "${stepId}"`);
     }
     const gate = (await this.store.listGates(id)).find((g) => g.step === stepId);
@@ -192,7 +192,7 @@ export class RunService {
         answer: gate?.answer ?? null,
       });
     };
-    if (!gate || gate.status !== 'waiting') throw notWaiting();
+    if (gate?.status !== 'waiting') throw notWaiting();
     const event = await this.store.answerGate(id, stepId, {
       choice,
       text: body.text ?? null,

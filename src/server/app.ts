@@ -11,11 +11,13 @@ import { WaveError } from '../errors.js';
 import type { ServerContext } from './context.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { installAuth } from './plugins/auth.js';
+import { installSecurityHeaders, registerCors } from './plugins/http-hygiene.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
 import { registerRunOutputRoutes } from './routes/run-output.js';
 import { registerRunRoutes } from './routes/runs.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
 import type { App } from './types.js';
 
 export interface AppOptions {
@@ -56,7 +58,9 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   app.addContentTypeParser(
     /^application\/([\w.+-]+\+)?json\s*(;.*)?$/i,
     { parseAs: 'string' },
-    (_req, body, done) => {
+    (request, body, done) => {
+      // Webhook signatures are computed over the body exactly as received.
+      request.rawBody = body as string;
       const text = (body as string).trim();
       if (text === '') return done(null, undefined);
       try {
@@ -71,7 +75,9 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
     if (ctx.lifecycle.shuttingDown)
       throw new WaveError('shutting_down', 'the server is shutting down; retry in a moment');
   });
-  installAuth(app, ctx.authenticate);
+  if (ctx.config.server.cors.origins.length) await registerCors(app, ctx.config.server.cors.origins);
+  installAuth(app, ctx.authenticate, ctx.limiter);
+  installSecurityHeaders(app, ctx.config.server.tls.enabled);
 
   // Closing reaps only the keep-alive connections idle at that moment: one whose response was
   // still being sent (a streamed artifact) would hold close() for the keep-alive timeout.
@@ -126,5 +132,6 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   registerRunRoutes(app, ctx);
   registerRunOutputRoutes(app, ctx);
   registerEventRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
   return app;
 }

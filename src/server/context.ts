@@ -6,6 +6,7 @@ import type { RunService } from '../runs/run-service.js';
 import type { RunSupervisor } from '../runs/supervisor.js';
 import type { RunScheduler } from '../scheduler/run-scheduler.js';
 import type { Store } from '../store/store.js';
+import type { RateLimiter } from './auth/rate-limit.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Authenticator } from './plugins/auth.js';
 import type { EventFeed } from './sse/feed.js';
@@ -25,6 +26,8 @@ export interface ServerContext {
   metrics: ServerMetrics;
   logger: Logger;
   authenticate: Authenticator;
+  /** Per-actor request limits; null when rate limiting is off (loopback without auth). */
+  limiter: RateLimiter | null;
   startedAt: number;
   version: string;
   /** Set when SIGTERM/SIGINT arrived: new requests get 503. */

@@ -1,11 +1,15 @@
 import type { Project } from '../config/load-project.js';
+import { WaveError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { didYouMean } from '../pipeline/suggest.js';
 import { createContext } from '../runs/local-context.js';
 import { RunScheduler } from '../scheduler/run-scheduler.js';
 import { version } from '../version.js';
+import { createAuthenticator } from './auth/authenticator.js';
+import { RateLimiter } from './auth/rate-limit.js';
 import type { ServerContext } from './context.js';
 import { ServerMetrics } from './metrics.js';
-import { type Authenticator, noAuth } from './plugins/auth.js';
+import type { Authenticator } from './plugins/auth.js';
 import { EventFeed } from './sse/feed.js';
 import { SseHub } from './sse/sse-hub.js';
 
@@ -22,6 +26,9 @@ export async function createServerContext(
   logger: Logger,
   opts: ServerContextOptions = {},
 ): Promise<ServerContext> {
+  // Refuse a configuration that cannot work before anything is opened.
+  const authenticate = opts.authenticate ?? createAuthenticator(project.config);
+  checkWebhookTriggers(project);
   const base = await createContext(project, logger, opts.storePath ? { storePath: opts.storePath } : {});
   const config = project.config;
   const feed = new EventFeed(base.store, base.bus, logger);
@@ -58,9 +65,28 @@ export async function createServerContext(
     sse,
     metrics,
     logger,
-    authenticate: opts.authenticate ?? noAuth,
+    authenticate,
+    limiter: config.server.rate_limit.enabled
+      ? new RateLimiter(config.server.rate_limit.max, config.server.rate_limit.window_ms)
+      : null,
     startedAt: Date.now(),
     version: version(),
     lifecycle: { shuttingDown: false },
   };
+}
+
+/** Every webhook trigger must name a pipeline of the project: found at start, not at delivery. */
+function checkWebhookTriggers(project: Project): void {
+  const names = project.pipelineNames();
+  for (const [provider, settings] of Object.entries(project.config.server.webhooks)) {
+    for (const t of settings?.triggers ?? []) {
+      if (!names.includes(t.pipeline)) {
+        const hint = didYouMean(t.pipeline, names);
+        throw new WaveError(
+          'invalid_config',
+          `server.webhooks.${provider}: trigger for "${t.event}" names unknown pipeline "${t.pipeline}"${hint ? ` (${hint})` : ''}`,
+        );
+      }
+    }
+  }
 }

@@ -2,10 +2,11 @@ import { request as httpRequest } from 'node:http';
 import { afterEach } from 'vitest';
 import { loadProject } from '../../src/config/load-project.js';
 import type { ConfigFlags } from '../../src/config/parse-config.js';
-import { silentLogger } from '../../src/logger.js';
+import { type Logger, silentLogger } from '../../src/logger.js';
 import { buildApp } from '../../src/server/app.js';
 import type { ServerContext } from '../../src/server/context.js';
 import { createServerContext, type ServerContextOptions } from '../../src/server/create-context.js';
+import { httpsOptions } from '../../src/server/tls.js';
 import type { App } from '../../src/server/types.js';
 import { tempProject } from './tmp.js';
 
@@ -36,19 +37,25 @@ export async function startTestServer(
     env?: Record<string, string>;
     context?: ServerContextOptions;
     root?: string;
+    /** A pino logger (the log-scan test captures what is written). */
+    logger?: Logger;
   } = {},
 ): Promise<TestServer> {
   const root = opts.root ?? tempProject(files);
   const project = loadProject({ cwd: root, env: { ...opts.env }, flags: { port: 0, ...opts.flags } });
-  const ctx = await createServerContext(project, silentLogger, opts.context);
-  const app = await buildApp(ctx);
+  const ctx = await createServerContext(project, opts.logger ?? silentLogger, opts.context);
+  const https = httpsOptions(project.config, (p) => project.runtimePath(p));
+  const app = await buildApp(ctx, {
+    https,
+    ...(opts.logger ? { loggerInstance: opts.logger as never } : {}),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   await ctx.scheduler.start();
   let closed = false;
   const server: TestServer = {
-    url: `http://127.0.0.1:${port}`,
+    url: `${https ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     app,
     ctx,

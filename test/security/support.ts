@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { tempDir } from '../helpers/tmp.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-0123456789';
 
@@ -50,9 +50,12 @@ export interface Pki {
   otherKey: string;
 }
 
-/** A CA, a server certificate for 127.0.0.1, a client certificate (CN=alice) and one from another CA. */
+/**
+ * A CA, a server certificate for 127.0.0.1, a client certificate (CN=alice) and one from another
+ * CA, in a folder that lives for the whole file (remove it with `rmSync(pki.dir)` in afterAll).
+ */
 export function makePki(): Pki {
-  const dir = tempDir('wave-pki-');
+  const dir = mkdtempSync(join(tmpdir(), 'wave-pki-'));
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const ca = (name: string) => {
     ssl(

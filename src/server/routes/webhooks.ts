@@ -27,7 +27,10 @@ export function registerWebhookRoutes(app: App, ctx: ServerContext): void {
   for (const provider of ['github', 'gitlab'] as const) {
     app.post(
       `/api/webhooks/${provider}`,
-      { config: { scope: 'none' }, schema: { response: { 200: WebhookResponse, 202: WebhookResponse } } },
+      {
+        config: { scope: 'none', rateLimited: true },
+        schema: { security: [], response: { 200: WebhookResponse, 202: WebhookResponse } },
+      },
       async (request, reply) => {
         const settings: WebhookProvider | undefined = ctx.config.server.webhooks[provider];
         if (!settings)

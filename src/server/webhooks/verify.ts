@@ -13,7 +13,7 @@ export function verifyGithubSignature(
   rawBody: string | Buffer,
   header: string | undefined,
 ): boolean {
-  if (!header || !header.startsWith('sha256=')) return false;
+  if (!header?.startsWith('sha256=')) return false;
   const expected = `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
   return safeEqual(expected, header.trim());
 }
