@@ -26,6 +26,15 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       .option('--config <file>', 'manifest file (default: wave.yaml in the project)')
       .exitOverride();
 
+  // Server mode (CLI.md "Local and server modes"): the same commands against a wave serve.
+  const withRemote = (cmd: Command): Command =>
+    cmd
+      .option('--server <url>', 'talk to a wave serve at this URL (or WAVE_SERVER)')
+      .option('--token <token>', 'bearer token for the server (or WAVE_TOKEN)')
+      .option('--cert <file>', 'client certificate for mTLS (or WAVE_CERT)')
+      .option('--key <file>', 'its private key (or WAVE_KEY)')
+      .option('--ca <file>', "CA of the server's certificate (or WAVE_CA)");
+
   const run = (fn: () => Promise<number>) => async () => {
     setExit(await fn());
   };
@@ -54,14 +63,14 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     });
 
   const list = program.command('list').description('list pipelines, personas or runs').exitOverride();
-  withProject(list.command('pipelines'))
+  withRemote(withProject(list.command('pipelines')))
     .description('the pipelines of the project')
     .option('--json', 'print JSON')
     .action(async (opts: Record<string, unknown>) => {
       const { runListPipelines } = await import('./commands/list-definitions.js');
       await run(() => runListPipelines(io, opts))();
     });
-  withProject(list.command('personas'))
+  withRemote(withProject(list.command('personas')))
     .description('the personas of the project')
     .option('--json', 'print JSON')
     .action(async (opts: Record<string, unknown>) => {
@@ -71,7 +80,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-  withProject(program.command('run'))
+  withRemote(withProject(program.command('run')))
     .description('run a pipeline')
     .argument('<pipeline>', 'pipeline name')
     .argument('[input]', 'the input (or --input)')
@@ -89,7 +98,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       )();
     });
 
-  withProject(program.command('resume'))
+  withRemote(withProject(program.command('resume')))
     .description('continue a run that stopped (crash, kill) from its last completed step')
     .argument('<run-id>')
     .option('--json', 'print the events as JSON lines')
@@ -98,7 +107,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runResume(io, { ...opts, runId }))();
     });
 
-  withProject(list.command('runs'))
+  withRemote(withProject(list.command('runs')))
     .description('the runs in the project store, newest first')
     .option('--status <statuses>', 'comma-separated: queued,running,waiting,completed,failed,cancelled')
     .option('--pipeline <name>', 'only runs of this pipeline')
@@ -109,7 +118,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runListRuns(io, opts))();
     });
 
-  withProject(program.command('status'))
+  withRemote(withProject(program.command('status')))
     .description('one run: steps, gates, times')
     .argument('<run-id>')
     .option('--json', 'print JSON')
@@ -118,7 +127,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runStatus(io, { ...opts, runId }))();
     });
 
-  withProject(program.command('logs'))
+  withRemote(withProject(program.command('logs')))
     .description("a run's output; --follow streams until the run ends")
     .argument('<run-id>')
     .option('--step <step>', 'only this step')
@@ -129,7 +138,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runLogs(io, { ...opts, runId }))();
     });
 
-  withProject(program.command('cancel'))
+  withRemote(withProject(program.command('cancel')))
     .description('cancel a queued or running run')
     .argument('<run-id>')
     .action(async (runId: string, opts: Record<string, unknown>) => {
@@ -137,7 +146,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runCancel(io, { ...opts, runId }))();
     });
 
-  withProject(program.command('gate'))
+  withRemote(withProject(program.command('gate')))
     .description('answer a gate (the first answer wins)')
     .argument('<run-id>')
     .argument('<step>')

@@ -95,7 +95,7 @@ async function summarize(ctx: WaveContext, runId: string, error: string | null):
     durationMs:
       run?.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
     steps: steps.map((s) => ({ id: s.id, status: s.status, durationMs: s.durationMs, attempts: s.attempts })),
-    artifacts: artifacts.map((a) => ({ step: a.step, name: a.name, size: a.size, path: a.path })),
+    artifacts: artifacts.map((a) => ({ step: a.step, name: a.name, size: a.size, sha256: a.sha256 })),
     usage: usages.length
       ? usages.reduce((a, b) => ({
           tokens_in: a.tokens_in + b.tokens_in,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WaveClient } from '../../client/wave-client.js';
 import { isOwnerDead } from '../../runs/ids.js';
 import type { WaveContext } from '../../runs/local-context.js';
 import { killRunProcesses } from '../../runs/orphan-processes.js';
@@ -7,8 +8,9 @@ import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, out } from '../io.js';
 import { localActor, withLocalContext } from '../local.js';
 import { ProjectFlags, parseFlags } from '../options.js';
+import { RemoteFlags, remoteClient } from '../remote.js';
 
-const CancelFlags = ProjectFlags.extend({ runId: z.string().min(1) });
+const CancelFlags = ProjectFlags.extend(RemoteFlags.shape).extend({ runId: z.string().min(1) });
 
 /**
  * `wave cancel <run-id>`: a queued run ends at once; a running one is stopped by the process
@@ -18,6 +20,8 @@ const CancelFlags = ProjectFlags.extend({ runId: z.string().min(1) });
 export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(CancelFlags, raw);
   const by = localActor(io);
+  const client = remoteClient(io, opts);
+  if (client) return remoteCancel(io, client, opts.runId);
   return withLocalContext(io, opts, async (ctx) => {
     const { run, requested } = await ctx.runs.cancel(opts.runId, by);
     if (!requested) {
@@ -60,7 +64,26 @@ async function cancelOrphan(ctx: WaveContext, runId: string, by: string): Promis
   ]);
 }
 
-const GateFlags = ProjectFlags.extend({
+/** Cancels on the server and waits (a bounded while) to report how the run ended. */
+async function remoteCancel(io: CliIO, client: WaveClient, runId: string): Promise<number> {
+  const run = await client.cancelRun(runId);
+  if (run.status === 'cancelled') {
+    out(io, `cancelled ${run.id}${run.started_at ? '' : ' (it was queued)'}`);
+    return EXIT.ok;
+  }
+  const deadline = AbortSignal.timeout(20_000);
+  const terminal = await client.followRun(runId, () => undefined, { signal: deadline }).catch(() => null);
+  if (!terminal) out(io, `cancellation of ${run.id} requested; it is still stopping`);
+  else if (terminal.type === 'run_cancelled') out(io, `cancelled ${run.id}`);
+  else
+    out(
+      io,
+      `run ${run.id} ended ${terminal.type === 'run_completed' ? 'completed' : 'failed'} before the cancellation took effect`,
+    );
+  return EXIT.ok;
+}
+
+const GateFlags = ProjectFlags.extend(RemoteFlags.shape).extend({
   runId: z.string().min(1),
   step: z.string().min(1),
   choice: z.string().min(1).optional(),
@@ -79,11 +102,21 @@ export async function runGate(io: CliIO, raw: unknown): Promise<number> {
   if (opts.text !== undefined && opts.choice === undefined && !opts.approve && !opts.reject) {
     throw new ExitError(EXIT.usage, '--text goes with --choice, --approve or --reject');
   }
+  const body = {
+    ...(opts.choice !== undefined ? { choice: opts.choice } : { approved: opts.approve === true }),
+    ...(opts.text !== undefined ? { text: opts.text } : {}),
+  };
+  const client = remoteClient(io, opts);
+  if (client) {
+    const gate = await client.answerGate(opts.runId, opts.step, body);
+    const a = gate.answer;
+    out(
+      io,
+      `answered gate ${gate.step} of ${opts.runId}: ${a?.choice ?? ''}${a?.text ? ` "${a.text}"` : ''}`,
+    );
+    return EXIT.ok;
+  }
   return withLocalContext(io, opts, async (ctx) => {
-    const body = {
-      ...(opts.choice !== undefined ? { choice: opts.choice } : { approved: opts.approve === true }),
-      ...(opts.text !== undefined ? { text: opts.text } : {}),
-    };
     const event = await ctx.runs.answerGate(opts.runId, opts.step, body, localActor(io));
     if (event.type === 'gate_answered')
       out(

@@ -1,23 +1,29 @@
 import { z } from 'zod';
+import type { Project } from '../../config/load-project.js';
 import { describePipeline } from '../../pipeline/describe.js';
 import { EXIT } from '../exit.js';
 import { type CliIO, out, table } from '../io.js';
 import { openProject, ProjectFlags, parseFlags } from '../options.js';
+import { RemoteFlags, remoteClient } from '../remote.js';
 import { displayDiagnostic } from './validate.js';
 
-const ListFlags = ProjectFlags.extend({ json: z.boolean().optional() });
+const ListFlags = ProjectFlags.extend(RemoteFlags.shape).extend({ json: z.boolean().optional() });
 
 /** `wave list pipelines`: a table, or the API's Pipeline objects with `--json`. */
 export async function runListPipelines(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(ListFlags, raw);
-  const project = openProject(io, opts);
-  const pipelines = project.pipelines().map((e) => describePipeline(e, (d) => displayDiagnostic(d, io.cwd)));
+  const client = remoteClient(io, opts);
+  const pipelines = client
+    ? await client.listPipelines()
+    : openProject(io, opts)
+        .pipelines()
+        .map((e) => describePipeline(e, (d) => displayDiagnostic(d, io.cwd)));
   if (opts.json) {
     out(io, JSON.stringify({ pipelines }, null, 2));
     return EXIT.ok;
   }
   if (pipelines.length === 0) {
-    out(io, `no pipelines in ${project.paths.defsDir}/pipelines`);
+    out(io, 'no pipelines');
     return EXIT.ok;
   }
   const rows = pipelines.map((p) => [
@@ -37,18 +43,8 @@ export async function runListPipelines(io: CliIO, raw: unknown): Promise<number>
 /** `wave list personas`. */
 export async function runListPersonas(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(ListFlags, raw);
-  const project = openProject(io, opts);
-  const personas = [...project.personas.personas.values()]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((p) => {
-      const adapter = project.config.adapters[p.adapter];
-      return {
-        name: p.name,
-        adapter: p.adapter,
-        model: p.model ?? adapter?.default_model ?? null,
-        description: p.description,
-      };
-    });
+  const client = remoteClient(io, opts);
+  const personas = client ? await client.listPersonas() : localPersonas(openProject(io, opts));
   if (opts.json) {
     out(io, JSON.stringify({ personas }, null, 2));
     return EXIT.ok;
@@ -65,4 +61,18 @@ export async function runListPersonas(io: CliIO, raw: unknown): Promise<number> 
     ),
   );
   return EXIT.ok;
+}
+
+function localPersonas(project: Project) {
+  return [...project.personas.personas.values()]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((p) => {
+      const adapter = project.config.adapters[p.adapter];
+      return {
+        name: p.name,
+        adapter: p.adapter,
+        model: p.model ?? adapter?.default_model ?? null,
+        description: p.description,
+      };
+    });
 }

@@ -8,6 +8,8 @@ import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, out } from '../io.js';
 import { localActor, withLocalContext } from '../local.js';
 import { ProjectFlags, parseFlags } from '../options.js';
+import { RemoteFlags, remoteClient } from '../remote.js';
+import { runRemote } from '../remote-run.js';
 import { runInForeground } from '../run-session.js';
 
 const GateSpec = z
@@ -29,7 +31,7 @@ const Label = z
   .regex(/^[^=]+=.*$/s, 'expected K=V')
   .transform((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)] as const);
 
-const RunFlags = ProjectFlags.extend({
+const RunFlags = ProjectFlags.extend(RemoteFlags.shape).extend({
   pipeline: z.string().min(1),
   positionalInput: z.string().optional(),
   input: z.string().optional(),
@@ -50,6 +52,45 @@ export async function runRun(io: CliIO, raw: unknown): Promise<number> {
     throw new ExitError(EXIT.usage, 'give the input either as an argument or with --input, not both');
   }
   const input = opts.input ?? opts.positionalInput ?? null;
+  // `choicesOf` gives a gate's keys, or 'unknown' when only the server knows them (it checks).
+  const presetsOf = (choicesOf: (step: string) => string[] | 'unknown' | null, pipeline: string) => {
+    const presets: Record<string, { choice: string; text: string | null }> = {};
+    for (const g of opts.gate) {
+      const choices = choicesOf(g.step);
+      if (!choices)
+        throw new ExitError(
+          EXIT.usage,
+          `--gate ${g.step}=${g.choice}: pipeline "${pipeline}" has no gate step "${g.step}"`,
+        );
+      if (choices !== 'unknown' && !choices.includes(g.choice))
+        throw new ExitError(
+          EXIT.usage,
+          `--gate ${g.step}=${g.choice}: "${g.choice}" is not a choice (${choices.join(', ')})`,
+        );
+      presets[g.step] = { choice: g.choice, text: g.text };
+    }
+    return presets;
+  };
+  const client = remoteClient(io, opts);
+  if (client) {
+    if (opts.mock)
+      throw new ExitError(
+        EXIT.usage,
+        '--mock is a server setting with --server: start the server with wave serve --mock',
+      );
+    const pipeline = await client.getPipeline(opts.pipeline);
+    const gates = new Set(pipeline.steps.filter((s) => s.kind === 'gate').map((s) => s.id));
+    return runRemote(io, client, {
+      pipeline: opts.pipeline,
+      input,
+      labels: Object.fromEntries(opts.label),
+      autoApprove: opts.autoApprove ?? false,
+      presets: presetsOf((step) => (gates.has(step) ? 'unknown' : null), opts.pipeline),
+      json: opts.json ?? false,
+      detach: opts.detach ?? false,
+      actor: localActor(io),
+    });
+  }
   return withLocalContext(io, opts, async (ctx, project) => {
     const spec = project.requirePipeline(opts.pipeline).spec;
     const presets: Record<string, { choice: string; text: string | null }> = {};

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WaveClient } from '../../client/wave-client.js';
 import { RunStatus, type WaveEvent } from '../../events/catalogue.js';
 import { didYouMean } from '../../pipeline/suggest.js';
 import { followRun } from '../../runs/follow.js';
@@ -7,6 +8,7 @@ import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, out, table } from '../io.js';
 import { withLocalContext } from '../local.js';
 import { intFlag, ProjectFlags, parseFlags } from '../options.js';
+import { RemoteFlags, remoteClient } from '../remote.js';
 import { formatDuration } from '../render/format.js';
 
 const Statuses = z
@@ -19,7 +21,7 @@ const Statuses = z
   )
   .pipe(z.array(RunStatus, { error: `expected statuses among ${RunStatus.options.join(', ')}` }));
 
-const ListRunsFlags = ProjectFlags.extend({
+const ListRunsFlags = ProjectFlags.extend(RemoteFlags.shape).extend({
   status: Statuses.optional(),
   limit: intFlag(1, 200).default(20),
   pipeline: z.string().optional(),
@@ -29,12 +31,16 @@ const ListRunsFlags = ProjectFlags.extend({
 /** `wave list runs`: newest first, from the project's store (local and server runs alike). */
 export async function runListRuns(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(ListRunsFlags, raw);
-  return withLocalContext(io, opts, async (ctx) => {
-    const page = await ctx.runs.list({
-      limit: opts.limit,
-      ...(opts.status ? { statuses: opts.status } : {}),
-      ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
-    });
+  const client = remoteClient(io, opts);
+  const list = async (): Promise<{ runs: RunView[]; next_cursor: string | null }> => {
+    const query = { limit: opts.limit, ...(opts.pipeline ? { pipeline: opts.pipeline } : {}) };
+    if (client) return client.listRuns({ ...query, ...(opts.status ? { status: opts.status } : {}) });
+    return withLocalContext(io, opts, (ctx) =>
+      ctx.runs.list({ ...query, ...(opts.status ? { statuses: opts.status } : {}) }),
+    );
+  };
+  {
+    const page = await list();
     if (opts.json) {
       out(io, JSON.stringify(page, null, 2));
       return EXIT.ok;
@@ -45,7 +51,7 @@ export async function runListRuns(io: CliIO, raw: unknown): Promise<number> {
     }
     out(io, runsTable(page.runs));
     return EXIT.ok;
-  });
+  }
 }
 
 export function runsTable(runs: readonly RunView[]): string {
@@ -64,20 +70,20 @@ export function runsTable(runs: readonly RunView[]): string {
   );
 }
 
-const StatusFlags = ProjectFlags.extend({ runId: z.string().min(1), json: z.boolean().optional() });
+const StatusFlags = ProjectFlags.extend(RemoteFlags.shape).extend({
+  runId: z.string().min(1),
+  json: z.boolean().optional(),
+});
 
 /** `wave status <run-id>`: one run with its steps, gates and times. */
 export async function runStatus(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(StatusFlags, raw);
-  return withLocalContext(io, opts, async (ctx) => {
-    const run = await ctx.runs.detail(opts.runId);
-    if (opts.json) {
-      out(io, JSON.stringify(run, null, 2));
-      return EXIT.ok;
-    }
-    out(io, statusText(run));
-    return EXIT.ok;
-  });
+  const client = remoteClient(io, opts);
+  const run: RunView = client
+    ? await client.getRun(opts.runId)
+    : await withLocalContext(io, opts, (ctx) => ctx.runs.detail(opts.runId));
+  out(io, opts.json ? JSON.stringify(run, null, 2) : statusText(run));
+  return EXIT.ok;
 }
 
 export function statusText(run: RunView): string {
@@ -132,7 +138,7 @@ export function statusText(run: RunView): string {
   return lines.join('\n');
 }
 
-const LogsFlags = ProjectFlags.extend({
+const LogsFlags = ProjectFlags.extend(RemoteFlags.shape).extend({
   runId: z.string().min(1),
   step: z.string().min(1).optional(),
   follow: z.boolean().optional(),
@@ -142,6 +148,8 @@ const LogsFlags = ProjectFlags.extend({
 /** `wave logs <run-id>`: the run's output lines; `--follow` streams until the run ends. */
 export async function runLogs(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(LogsFlags, raw);
+  const client = remoteClient(io, opts);
+  if (client) return remoteLogs(io, client, opts);
   return withLocalContext(io, opts, async (ctx) => {
     const run = await ctx.runs.requireRun(opts.runId);
     if (opts.step) {
@@ -154,16 +162,7 @@ export async function runLogs(io: CliIO, raw: unknown): Promise<number> {
         );
       }
     }
-    const print = (events: readonly WaveEvent[]) => {
-      let text = '';
-      for (const e of events) {
-        if (e.type !== 'stream_activity' || (opts.step && e.step !== opts.step)) continue;
-        text += opts.json
-          ? `${JSON.stringify({ seq: e.seq, ts: e.ts, step: e.step, stream: e.stream, content: e.content })}\n`
-          : `[${e.step}] ${e.content}\n`;
-      }
-      if (text) io.stdout.write(text);
-    };
+    const print = logPrinter(io, opts);
     if (opts.follow) {
       const follower = followRun(ctx.store, ctx.bus, run.id, { afterSeq: 0, onEvents: print, pollMs: 250 });
       await follower.done;
@@ -184,4 +183,42 @@ export async function runLogs(io: CliIO, raw: unknown): Promise<number> {
     }
     return EXIT.ok;
   });
+}
+
+/** Prints stream_activity events as `[step] line`, or as the API's NDJSON lines with --json. */
+function logPrinter(io: CliIO, opts: { step?: string | undefined; json?: boolean | undefined }) {
+  return (events: readonly WaveEvent[]) => {
+    let text = '';
+    for (const e of events) {
+      if (e.type !== 'stream_activity' || (opts.step && e.step !== opts.step)) continue;
+      text += opts.json
+        ? `${JSON.stringify({ seq: e.seq, ts: e.ts, step: e.step, stream: e.stream, content: e.content })}\n`
+        : `[${e.step}] ${e.content}\n`;
+    }
+    if (text) io.stdout.write(text);
+  };
+}
+
+async function remoteLogs(
+  io: CliIO,
+  client: WaveClient,
+  opts: {
+    runId: string;
+    step?: string | undefined;
+    follow?: boolean | undefined;
+    json?: boolean | undefined;
+  },
+): Promise<number> {
+  if (!opts.follow) {
+    io.stdout.write(
+      await client.logs(opts.runId, {
+        ...(opts.step ? { step: opts.step } : {}),
+        format: opts.json ? 'ndjson' : 'text',
+      }),
+    );
+    return EXIT.ok;
+  }
+  const print = logPrinter(io, opts);
+  await client.followRun(opts.runId, (e) => print([e]));
+  return EXIT.ok;
 }

@@ -3,6 +3,7 @@ import { formatHostPort, isLoopback } from '../../config/bind.js';
 import { buildApp } from '../../server/app.js';
 import { createServerContext } from '../../server/create-context.js';
 import { createServerLogger } from '../../server/logger.js';
+import { httpsOptions } from '../../server/tls.js';
 import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, err } from '../io.js';
 import { intFlag, openProject, ProjectFlags, parseFlags } from '../options.js';
@@ -46,12 +47,13 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
       `refusing to serve ${formatHostPort(config.server.host, config.server.port)} without authentication: bind a loopback address, set server.auth.mode (jwt or mtls), or pass --insecure if you really want an open server`,
     );
   }
+  const https = httpsOptions(config, (p) => project.runtimePath(p));
   const logger = createServerLogger({
     level: config.server.log_level,
     pretty: Boolean(io.stderr.isTTY) && io.env.NO_COLOR === undefined,
   });
   const ctx = await createServerContext(project, logger);
-  const app = await buildApp(ctx, { loggerInstance: logger });
+  const app = await buildApp(ctx, { loggerInstance: logger, https });
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (e) {
@@ -67,7 +69,7 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   logger.info(
     {
-      url: `http://${formatHostPort(config.server.host, port)}`,
+      url: `${https ? 'https' : 'http'}://${formatHostPort(config.server.host, port)}`,
       store: ctx.store.location,
       max_concurrent: config.server.max_concurrent,
       mock: config.server.mock,

@@ -1,6 +1,10 @@
 import { createInterface } from 'node:readline/promises';
 import type { AnswerGate } from '../../engine/context.js';
 import type { GateRecord } from '../../store/store.js';
+
+/** What a prompt needs of a gate (a stored gate, or a gate_waiting event from a server). */
+export type AskableGate = Pick<GateRecord, 'step' | 'prompt' | 'choices' | 'default' | 'freeform'>;
+
 import type { CliIO } from '../io.js';
 import type { RunRenderer } from './renderer.js';
 
@@ -10,7 +14,7 @@ import type { RunRenderer } from './renderer.js';
  */
 export function terminalGateAsker(io: CliIO, renderer: RunRenderer, actor: string | null) {
   let queue = Promise.resolve();
-  return (gate: GateRecord, answer: AnswerGate, signal: AbortSignal): Promise<void> => {
+  return (gate: AskableGate, answer: AnswerGate, signal: AbortSignal): Promise<void> => {
     // One question at a time, in the order gates started waiting.
     queue = queue.then(() => ask(io, renderer, actor, gate, answer, signal)).catch(() => undefined);
     return queue;
@@ -21,7 +25,7 @@ async function ask(
   io: CliIO,
   renderer: RunRenderer,
   actor: string | null,
-  gate: GateRecord,
+  gate: AskableGate,
   answer: AnswerGate,
   signal: AbortSignal,
 ): Promise<void> {

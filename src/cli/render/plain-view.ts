@@ -47,8 +47,10 @@ export function summaryText(s: RunSummary, styles: Styles): string {
     lines.push(`  ${step.id}: ${step.status}${took2}${attempts}`);
   }
   if (s.artifacts.length) {
+    // The same lines for a local and a remote run: `wave status` and the API say where they are.
     lines.push('  artifacts:');
-    for (const a of s.artifacts) lines.push(`    ${a.step}/${a.name} (${formatBytes(a.size)}) ${a.path}`);
+    for (const a of s.artifacts)
+      lines.push(`    ${a.step}/${a.name} (${formatBytes(a.size)}, sha256 ${a.sha256.slice(0, 12)})`);
   }
   if (s.usage) {
     lines.push(

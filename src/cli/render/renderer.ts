@@ -15,7 +15,7 @@ export interface RunSummary {
   status: string;
   durationMs: number | null;
   steps: { id: string; status: string; durationMs: number | null; attempts: number }[];
-  artifacts: { step: string; name: string; size: number; path: string }[];
+  artifacts: { step: string; name: string; size: number; sha256: string }[];
   usage: { tokens_in: number; tokens_out: number; cost_usd: number } | null;
   error: string | null;
 }

@@ -1,5 +1,4 @@
 import type { WaveEvent } from '../../events/catalogue.js';
-import type { PipelineSpec } from '../../pipeline/model.js';
 import type { CliIO } from '../io.js';
 import { COLOR, formatDuration, PLAIN, type Styles } from './format.js';
 import { summaryText } from './plain-view.js';
@@ -31,7 +30,7 @@ export class TtyView implements RunRenderer {
 
   constructor(
     private readonly io: CliIO,
-    spec: PipelineSpec,
+    spec: { name: string; steps: readonly { id: string }[] },
     private readonly runId: string,
     color: boolean,
   ) {

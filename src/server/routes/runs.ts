@@ -13,6 +13,11 @@ import { toGateView } from '../../runs/views.js';
 import type { ServerContext } from '../context.js';
 import type { App } from '../types.js';
 
+/** The web UI and the CLI say who they are; anything else is an API client. */
+function triggerSource(header: string | string[] | undefined): 'ui' | 'cli' | 'api' {
+  return header === 'ui' || header === 'cli' ? header : 'api';
+}
+
 export function registerRunRoutes(app: App, ctx: ServerContext): void {
   app.post(
     '/api/runs',
@@ -30,7 +35,10 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
         pipeline: request.body.pipeline,
         input: request.body.input ?? null,
         labels: request.body.labels ?? {},
-        trigger: { source: request.headers['x-wave-client'] === 'ui' ? 'ui' : 'api', actor: request.actor },
+        trigger: {
+          source: triggerSource(request.headers['x-wave-client'] as string | undefined),
+          actor: request.actor,
+        },
         mode: 'server',
         ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
       });

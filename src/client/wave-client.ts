@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { Gate, Health, Persona, Pipeline, Run, RunDetail } from '../api/schemas.js';
+import type { WaveEvent } from '../events/catalogue.js';
+import { apiError } from './api-error.js';
+import { type FollowOptions, followRunEvents } from './sse.js';
+import { type ClientOptions, Transport } from './transport.js';
+
+export type { ClientOptions };
+
+const RunList = z.object({ runs: z.array(Run), next_cursor: z.string().nullable() });
+const PipelineList = z.object({ pipelines: z.array(Pipeline) });
+const PipelineWithSource = Pipeline.extend({ source: z.string() });
+const PersonaList = z.object({ personas: z.array(Persona) });
+
+/**
+ * A typed client of the Wave API, parsing every answer with the schemas the server validates
+ * with (src/api/schemas.ts). Errors come back as WaveErrors carrying the server's code.
+ */
+export class WaveClient {
+  private readonly transport: Transport;
+
+  constructor(opts: ClientOptions) {
+    this.transport = new Transport(opts);
+  }
+
+  get baseUrl(): string {
+    return this.transport.base.origin;
+  }
+
+  private async json<S extends z.ZodType>(
+    schema: S,
+    method: string,
+    path: string,
+    what: string,
+    opts: { body?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    const res = await this.transport.request(method, path, opts);
+    if (res.status >= 400) throw apiError(res, what);
+    return { status: res.status, body: schema.parse(JSON.parse(res.body)) as z.infer<S> };
+  }
+
+  async health() {
+    return (await this.json(Health, 'GET', '/api/health', 'the health check')).body;
+  }
+
+  async listPipelines() {
+    return (await this.json(PipelineList, 'GET', '/api/pipelines', 'listing pipelines')).body.pipelines;
+  }
+
+  async getPipeline(name: string) {
+    return (
+      await this.json(
+        PipelineWithSource,
+        'GET',
+        `/api/pipelines/${encodeURIComponent(name)}`,
+        `reading pipeline ${name}`,
+      )
+    ).body;
+  }
+
+  async listPersonas() {
+    return (await this.json(PersonaList, 'GET', '/api/personas', 'listing personas')).body.personas;
+  }
+
+  async createRun(
+    body: { pipeline: string; input?: string; labels?: Record<string, string> },
+    idempotencyKey?: string,
+  ) {
+    const res = await this.json(Run, 'POST', '/api/runs', 'submitting the run', {
+      body,
+      ...(idempotencyKey ? { headers: { 'idempotency-key': idempotencyKey } } : {}),
+    });
+    return { run: res.body, created: res.status === 201 };
+  }
+
+  async listRuns(
+    query: {
+      status?: readonly string[];
+      pipeline?: string;
+      labels?: Record<string, string>;
+      limit?: number;
+      cursor?: string;
+    } = {},
+  ) {
+    const q = new URLSearchParams();
+    if (query.status?.length) q.set('status', query.status.join(','));
+    if (query.pipeline) q.set('pipeline', query.pipeline);
+    for (const [k, v] of Object.entries(query.labels ?? {})) q.append('label', `${k}:${v}`);
+    if (query.limit) q.set('limit', String(query.limit));
+    if (query.cursor) q.set('cursor', query.cursor);
+    const qs = q.toString();
+    return (await this.json(RunList, 'GET', `/api/runs${qs ? `?${qs}` : ''}`, 'listing runs')).body;
+  }
+
+  async getRun(id: string) {
+    return (await this.json(RunDetail, 'GET', `/api/runs/${encodeURIComponent(id)}`, `reading run ${id}`))
+      .body;
+  }
+
+  async cancelRun(id: string) {
+    return (
+      await this.json(Run, 'POST', `/api/runs/${encodeURIComponent(id)}/cancel`, `cancelling run ${id}`)
+    ).body;
+  }
+
+  async answerGate(id: string, step: string, body: { choice?: string; text?: string; approved?: boolean }) {
+    return (
+      await this.json(
+        Gate,
+        'POST',
+        `/api/runs/${encodeURIComponent(id)}/gate/${encodeURIComponent(step)}`,
+        `answering gate ${step}`,
+        { body },
+      )
+    ).body;
+  }
+
+  /** The run's output as text (`[step] line`) or NDJSON. */
+  async logs(id: string, opts: { step?: string; format?: 'text' | 'ndjson' } = {}): Promise<string> {
+    const q = new URLSearchParams();
+    if (opts.step) q.set('step', opts.step);
+    if (opts.format) q.set('format', opts.format);
+    const qs = q.toString();
+    const res = await this.transport.request(
+      'GET',
+      `/api/runs/${encodeURIComponent(id)}/logs${qs ? `?${qs}` : ''}`,
+      { headers: { accept: 'text/plain' } },
+    );
+    if (res.status >= 400) throw apiError(res, `reading the logs of ${id}`);
+    return res.body;
+  }
+
+  /** Follows a run's events to its end, reconnecting with Last-Event-ID; resolves with the terminal event. */
+  followRun(
+    id: string,
+    onEvent: (e: WaveEvent) => void | Promise<void>,
+    opts: FollowOptions = {},
+  ): Promise<WaveEvent | null> {
+    return followRunEvents(this.transport, id, onEvent, opts);
+  }
+}
