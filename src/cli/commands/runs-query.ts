@@ -209,6 +209,17 @@ async function remoteLogs(
     json?: boolean | undefined;
   },
 ): Promise<number> {
+  if (opts.step && opts.follow) {
+    // The server checks the step for plain logs; a follow checks it first, the same way.
+    const steps = (await client.getRun(opts.runId)).steps.map((x) => x.id);
+    if (!steps.includes(opts.step)) {
+      const hint = didYouMean(opts.step, steps);
+      throw new ExitError(
+        EXIT.usage,
+        `run ${opts.runId} has no step "${opts.step}"${hint ? ` (${hint})` : ''}`,
+      );
+    }
+  }
   if (!opts.follow) {
     io.stdout.write(
       await client.logs(opts.runId, {
