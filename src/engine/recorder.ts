@@ -38,8 +38,10 @@ export class EventRecorder {
     const work = this.chain.then(async () => {
       // Output lines lost in a background flush must not pass silently.
       if (this.failure) throw this.failure;
-      if (lines.length) await this.store.append(this.runId, lines);
-      return this.store.append(this.runId, list, side);
+      if (lines.length === 0) return this.store.append(this.runId, list, side);
+      // Pending lines and the state event share one transaction, lines first.
+      const written = await this.store.append(this.runId, [...lines, ...list], side);
+      return written.slice(lines.length);
     });
     this.chain = work.catch((err) => {
       this.failure ??= err;

@@ -20,7 +20,7 @@ const QUEUED = 12;
  * workers to answer every gate and cancel every queued run. Prints what it did as JSON.
  */
 const WORKER = `
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SqliteStore } from ${JSON.stringify(DIST_STORE)};
@@ -41,7 +41,14 @@ const raceEvery = Math.floor(config.lines / (config.gates.length + 1));
 let written = 0;
 let batchNo = 0;
 let raced = 0;
+let halfway = false;
 while (written < config.lines) {
+  // A second barrier at half-way: however loaded the machine, the writers overlap.
+  if (!halfway && written >= config.lines / 2) {
+    halfway = true;
+    writeFileSync(join(dir, name + '.half'), '');
+    while (readdirSync(dir).filter((f) => f.endsWith('.half')).length < config.workers) await sleep(2);
+  }
   const runId = done.runs[batchNo % done.runs.length];
   const size = Math.min(1 + (batchNo % 5), config.lines - written);
   const drafts = [];
@@ -119,6 +126,7 @@ describe('SqliteStore: several processes on one database file', () => {
     const setupEvents = await setup.lastSeq();
 
     const config = {
+      workers: WORKERS,
       runs: RUNS_PER_WORKER,
       lines: LINES_PER_WORKER,
       gates,

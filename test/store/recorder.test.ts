@@ -93,11 +93,10 @@ describe('EventRecorder', () => {
       'step_completed',
       'a4',
     ]);
+    // Pending lines share the state event's transaction.
     expect(appends).toEqual([
-      ['stream_activity', 'stream_activity'],
-      ['step_started'],
-      ['stream_activity'],
-      ['step_completed'],
+      ['stream_activity', 'stream_activity', 'step_started'],
+      ['stream_activity', 'step_completed'],
       ['stream_activity'],
     ]);
     expect((await real.listSteps(runId))[0]?.usage).toEqual({ tokens_in: 1, tokens_out: 2, cost_usd: 0 });
