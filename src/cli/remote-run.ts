@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { WaveClient } from '../client/wave-client.js';
 import { autoChoice } from '../engine/gate.js';
+import { sumUsage } from '../engine/usage.js';
 import { WaveError } from '../errors.js';
 import type { EventOf, WaveEvent } from '../events/catalogue.js';
 import { EXIT } from './exit.js';
@@ -138,7 +139,7 @@ export async function runRemote(io: CliIO, client: WaveClient, opts: RemoteRunOp
 
 async function summarize(client: WaveClient, runId: string, terminal: WaveEvent): Promise<RunSummary> {
   const run = await client.getRun(runId);
-  const usages = run.steps.map((s) => s.usage).filter((u) => u !== null);
+  const usages = run.steps.map((s) => s.usage);
   return {
     runId,
     status: run.status,
@@ -152,13 +153,7 @@ async function summarize(client: WaveClient, runId: string, terminal: WaveEvent)
     artifacts: run.steps.flatMap((s) =>
       s.artifacts.map((a) => ({ step: s.id, name: a.name, size: a.size, sha256: a.sha256 })),
     ),
-    usage: usages.length
-      ? usages.reduce((a, b) => ({
-          tokens_in: a.tokens_in + b.tokens_in,
-          tokens_out: a.tokens_out + b.tokens_out,
-          cost_usd: a.cost_usd + b.cost_usd,
-        }))
-      : null,
+    usage: sumUsage(usages),
     error: terminal.type === 'run_failed' ? terminal.error.message : null,
   };
 }

@@ -1,4 +1,5 @@
 import type { GatePolicy } from '../engine/context.js';
+import { sumUsage } from '../engine/usage.js';
 import { WaveError } from '../errors.js';
 import { executeClaimedRun } from '../runs/executor.js';
 import { followRun } from '../runs/follow.js';
@@ -88,7 +89,7 @@ async function summarize(ctx: WaveContext, runId: string, error: string | null):
     ctx.store.listSteps(runId),
     ctx.store.listArtifacts(runId),
   ]);
-  const usages = steps.map((s) => s.usage).filter((u) => u !== null);
+  const usages = steps.map((s) => s.usage);
   return {
     runId,
     status: run?.status ?? 'unknown',
@@ -96,13 +97,7 @@ async function summarize(ctx: WaveContext, runId: string, error: string | null):
       run?.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
     steps: steps.map((s) => ({ id: s.id, status: s.status, durationMs: s.durationMs, attempts: s.attempts })),
     artifacts: artifacts.map((a) => ({ step: a.step, name: a.name, size: a.size, sha256: a.sha256 })),
-    usage: usages.length
-      ? usages.reduce((a, b) => ({
-          tokens_in: a.tokens_in + b.tokens_in,
-          tokens_out: a.tokens_out + b.tokens_out,
-          cost_usd: a.cost_usd + b.cost_usd,
-        }))
-      : null,
+    usage: sumUsage(usages),
     error,
   };
 }

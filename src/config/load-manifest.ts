@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { applyManifestCompat, isSuppressed } from '../pipeline/compat.js';
+import { applyManifestCompat } from '../pipeline/compat.js';
 import type { Diagnostic } from '../pipeline/diagnostics.js';
 import { parseYamlSource, type YamlSource } from '../pipeline/yaml-source.js';
-import { zodIssuesToDiagnostics } from '../pipeline/zod-diagnostics.js';
+import { checkWithSchema } from '../pipeline/zod-diagnostics.js';
 import { type Env, interpolateDocument } from './interpolate.js';
 import { type Manifest, ManifestSchema } from './manifest-schema.js';
 
@@ -31,18 +31,11 @@ export function parseManifest(file: string, text: string, env: Env): LoadedManif
   const value = source.value() ?? {};
   const compat = applyManifestCompat(value, source);
   diagnostics.push(...compat.diagnostics);
-  const parsed = ManifestSchema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.filter(
-      (i) =>
-        !isSuppressed(
-          i.path.filter((p): p is string | number => typeof p !== 'symbol'),
-          compat.suppressed,
-        ),
-    );
-    diagnostics.push(...zodIssuesToDiagnostics(issues, { source, schema: ManifestSchema, input: value }));
+  const checked = checkWithSchema(ManifestSchema, value, source, compat.suppressed);
+  if (!checked.ok) {
+    diagnostics.push(...checked.diagnostics);
     diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
     return { manifest: {}, source, diagnostics };
   }
-  return { manifest: parsed.data, source, diagnostics };
+  return { manifest: checked.data, source, diagnostics };
 }

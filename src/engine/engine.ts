@@ -65,15 +65,7 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
         message: `required tool${missing.length > 1 ? 's' : ''} not found on PATH: ${missing.join(', ')} (requires.tools)`,
         step: null,
       };
-      await skipPending('required tools are missing');
-      await recorder.emit({
-        type: 'run_failed',
-        run_id: run.id,
-        status: 'failed',
-        duration_ms: duration(),
-        error,
-      });
-      return { status: 'failed', error };
+      return failRun(error, 'required tools are missing');
     }
 
     let fatal: { step: string; error: { code: string; message: string } } | null = null;
@@ -193,16 +185,7 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     }
     const failure = fatal as { step: string; error: { code: string; message: string } } | null;
     if (failure) {
-      await skipPending(`the run failed at step "${failure.step}"`);
-      const error: RunError = { ...failure.error, step: failure.step };
-      await recorder.emit({
-        type: 'run_failed',
-        run_id: run.id,
-        status: 'failed',
-        duration_ms: duration(),
-        error,
-      });
-      return { status: 'failed', error };
+      return failRun({ ...failure.error, step: failure.step }, `the run failed at step "${failure.step}"`);
     }
     await recorder.emit({
       type: 'run_completed',
@@ -215,6 +198,18 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     await recorder.flush().catch((err) => ctx.logger.error({ err }, 'could not write the last output lines'));
     // A halted run resumes later in the same worktree, uncommitted work included.
     if (!ctx.halted() && spec.steps.some((s) => s.workspace.type === 'worktree')) await removeWorktree(ctx);
+  }
+
+  async function failRun(error: RunError, skipReason: string): Promise<RunResult> {
+    await skipPending(skipReason);
+    await recorder.emit({
+      type: 'run_failed',
+      run_id: run.id,
+      status: 'failed',
+      duration_ms: duration(),
+      error,
+    });
+    return { status: 'failed', error };
   }
 
   async function skipPending(reason: string): Promise<void> {

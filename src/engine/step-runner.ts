@@ -5,6 +5,7 @@ import type { Usage } from './adapters/types.js';
 import { runAttempt } from './attempt.js';
 import type { RunContext } from './context.js';
 import { runGateStep } from './gate.js';
+import { addUsage } from './usage.js';
 
 export type StepResult =
   | { status: 'completed' }
@@ -141,14 +142,4 @@ export async function runStep(
       runGoesOn: step.optional || step.retry.onFailure === 'continue',
     };
   }
-}
-
-function addUsage(a: Usage | null, b: Usage | null): Usage | null {
-  if (!a) return b;
-  if (!b) return a;
-  return {
-    tokens_in: a.tokens_in + b.tokens_in,
-    tokens_out: a.tokens_out + b.tokens_out,
-    cost_usd: a.cost_usd + b.cost_usd,
-  };
 }

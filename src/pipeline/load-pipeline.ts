@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { applyPipelineCompat, isSuppressed } from './compat.js';
+import { applyPipelineCompat } from './compat.js';
 import { type Diagnostic, hasErrors } from './diagnostics.js';
 import type { PipelineSpec } from './model.js';
 import { normalizePipeline } from './normalize.js';
 import { PipelineSchema } from './schema.js';
 import { type ValidationContext, validatePipeline } from './validate.js';
 import { parseYamlSource } from './yaml-source.js';
-import { zodIssuesToDiagnostics } from './zod-diagnostics.js';
+import { checkWithSchema } from './zod-diagnostics.js';
 
 export interface PipelineEntry {
   name: string;
@@ -46,26 +46,19 @@ export function parsePipeline(
   const value = source.value();
   const compat = applyPipelineCompat(value, source);
   diagnostics.push(...compat.diagnostics);
-  const parsed = PipelineSchema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.filter(
-      (i) =>
-        !isSuppressed(
-          i.path.filter((p): p is string | number => typeof p !== 'symbol'),
-          compat.suppressed,
-        ),
-    );
-    diagnostics.push(...zodIssuesToDiagnostics(issues, { source, schema: PipelineSchema, input: value }));
+  const checked = checkWithSchema(PipelineSchema, value, source, compat.suppressed);
+  if (!checked.ok) {
+    diagnostics.push(...checked.diagnostics);
     return { name, file, text, spec: null, diagnostics: sortDiagnostics(diagnostics) };
   }
-  const { spec, diagnostics: shapeDiags } = normalizePipeline(parsed.data, {
+  const { spec, diagnostics: shapeDiags } = normalizePipeline(checked.data, {
     name,
     source,
     resolvePath: ctx.resolvePath,
   });
   diagnostics.push(...shapeDiags);
   diagnostics.push(...validatePipeline(spec, source, ctx));
-  const metaName = parsed.data.metadata?.name;
+  const metaName = checked.data.metadata?.name;
   if (metaName && metaName !== name) {
     diagnostics.push({
       severity: 'warning',

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isSuppressed } from './compat.js';
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
 import { didYouMean } from './suggest.js';
 import type { YamlSource } from './yaml-source.js';
@@ -142,4 +143,26 @@ export function zodIssuesToDiagnostics(
     });
   }
   return out;
+}
+
+/**
+ * Validates a YAML document's value with a strict schema; issues already reported by the Go Wave
+ * compatibility pass (`suppressed` paths) are left out so nothing is reported twice.
+ */
+export function checkWithSchema<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  source: YamlSource,
+  suppressed: readonly PathSegment[][],
+): { ok: true; data: z.infer<S> } | { ok: false; diagnostics: Diagnostic[] } {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const issues = parsed.error.issues.filter(
+    (i) =>
+      !isSuppressed(
+        i.path.filter((p): p is PathSegment => typeof p !== 'symbol'),
+        suppressed,
+      ),
+  );
+  return { ok: false, diagnostics: zodIssuesToDiagnostics(issues, { source, schema, input: value }) };
 }
