@@ -12,6 +12,7 @@ import type { ServerContext } from './context.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.js';
 import { installAuth } from './plugins/auth.js';
 import { installSecurityHeaders, registerCors } from './plugins/http-hygiene.js';
+import { registerWebUi } from './plugins/web-ui.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
@@ -133,5 +134,6 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   registerRunOutputRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
+  registerWebUi(app);
   return app;
 }

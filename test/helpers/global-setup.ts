@@ -1,11 +1,41 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** End-to-end tests run the real `wave` binary, so dist/ must match src/ (incremental build). */
+/** The newest modification time of a file or of any file under a folder. */
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = info.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+/**
+ * End-to-end tests run the real `wave` binary, so dist/ must match src/ (incremental build);
+ * browser tests load the built UI (dist/web), rebuilt when its sources changed.
+ */
 export default function setup(): void {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     cwd: root,
     stdio: 'inherit',
   });
+  const built = join(root, 'dist/web/index.html');
+  const sources = [
+    'src/web',
+    'src/api/schemas.ts',
+    'src/events/catalogue.ts',
+    'vite.config.ts',
+    'package.json',
+  ];
+  const builtAt = existsSync(built) ? statSync(built).mtimeMs : 0;
+  if (sources.some((s) => newestMtime(join(root, s)) > builtAt)) {
+    execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  }
 }

@@ -211,7 +211,7 @@ describe('errors outside the routes', () => {
       ['GET', '/api/runs/x/y/z/w'],
       ['POST', '/api/health'],
       ['DELETE', '/api/runs'],
-      ['GET', '/'],
+      ['GET', '/assets/missing.js'],
     ] as const) {
       const error = expectError(await api(server, method, path), 404, 'not_found');
       expect(error.message).toContain(method);

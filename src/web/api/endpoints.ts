@@ -1,0 +1,64 @@
+import { requestJson, send } from './http.js';
+import type {
+  Gate,
+  Persona,
+  Pipeline,
+  PipelineWithSource,
+  Run,
+  RunDetail,
+  RunPage,
+  RunStatus,
+} from './types.js';
+
+const enc = encodeURIComponent;
+
+export interface RunQuery {
+  statuses?: readonly RunStatus[];
+  pipeline?: string | null;
+  limit?: number;
+  cursor?: string | null;
+}
+
+export function listRuns(q: RunQuery = {}, signal?: AbortSignal): Promise<RunPage> {
+  const query = new URLSearchParams();
+  if (q.statuses?.length) query.set('status', q.statuses.join(','));
+  if (q.pipeline) query.set('pipeline', q.pipeline);
+  if (q.limit) query.set('limit', String(q.limit));
+  if (q.cursor) query.set('cursor', q.cursor);
+  const text = query.toString();
+  return requestJson(`/api/runs${text ? `?${text}` : ''}`, signal ? { signal } : {});
+}
+
+export const getRun = (id: string) => requestJson<RunDetail>(`/api/runs/${enc(id)}`);
+
+export const createRun = (body: { pipeline: string; input?: string; labels?: Record<string, string> }) =>
+  // The header makes the server record the run's trigger as `ui`.
+  requestJson<Run>('/api/runs', { method: 'POST', body, headers: { 'x-wave-client': 'ui' } });
+
+export const cancelRun = (id: string) =>
+  requestJson<Run>(`/api/runs/${enc(id)}/cancel`, { method: 'POST', body: {} });
+
+export const answerGate = (id: string, step: string, answer: { choice: string; text?: string }) =>
+  requestJson<Gate>(`/api/runs/${enc(id)}/gate/${enc(step)}`, { method: 'POST', body: answer });
+
+export const listPipelines = () =>
+  requestJson<{ pipelines: Pipeline[] }>('/api/pipelines').then((r) => r.pipelines);
+
+export const getPipeline = (name: string) => requestJson<PipelineWithSource>(`/api/pipelines/${enc(name)}`);
+
+export const listPersonas = () =>
+  requestJson<{ personas: Persona[] }>('/api/personas').then((r) => r.personas);
+
+/** An artifact as a Blob: fetched with the bearer token, which a plain link could not carry. */
+export async function fetchArtifact(id: string, step: string, name: string): Promise<Blob> {
+  const res = await send(`/api/runs/${enc(id)}/artifacts/${enc(step)}/${enc(name)}`, {
+    headers: { accept: '*/*' },
+  });
+  return res.blob();
+}
+
+/** The run's whole log as text (`wave logs`), for saving. */
+export async function fetchLogText(id: string): Promise<Blob> {
+  const res = await send(`/api/runs/${enc(id)}/logs`, { headers: { accept: 'text/plain' } });
+  return res.blob();
+}

@@ -1,0 +1,41 @@
+import type { Step } from '../api/types.js';
+import { elapsedMs, formatDuration, formatUsage } from '../state/format.js';
+import { StatusBadge } from './status-badge.js';
+
+/** The steps as a table: status, attempts, duration, persona, usage, error. */
+export function StepTable({ steps, now }: { steps: readonly Step[]; now: number }) {
+  return (
+    <div class="table-scroll">
+      <table class="steps">
+        <caption class="visually-hidden">Steps</caption>
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col">Status</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Persona</th>
+            <th scope="col">Usage</th>
+          </tr>
+        </thead>
+        <tbody>
+          {steps.map((s) => (
+            <tr key={s.id} data-step={s.id}>
+              <th scope="row">
+                <code>{s.id}</code> <span class="muted">{s.kind}</span>
+                {s.error && <div class="error-text">{s.error.message}</div>}
+              </th>
+              <td>
+                <StatusBadge status={s.status} />
+              </td>
+              <td>{s.attempts}</td>
+              <td>{formatDuration(s.duration_ms ?? elapsedMs(s.started_at, s.finished_at, now))}</td>
+              <td>{s.persona ?? '—'}</td>
+              <td>{formatUsage(s.usage)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,104 @@
+import { useMemo } from 'preact/hooks';
+import { fetchLogText } from '../api/endpoints.js';
+import { ArtifactList } from '../components/artifact-list.js';
+import { CancelButton } from '../components/cancel-button.js';
+import { DagGraph } from '../components/dag-graph.js';
+import { GatePanel } from '../components/gate-panel.js';
+import { LogView } from '../components/log-view.js';
+import { ErrorNotice, Loading } from '../components/notice.js';
+import { PageTitle } from '../components/page-title.js';
+import { RunFacts } from '../components/run-facts.js';
+import { StatusBadge } from '../components/status-badge.js';
+import { StepTable } from '../components/step-table.js';
+import { StreamIndicator } from '../components/stream-indicator.js';
+import { TimelineView } from '../components/timeline-view.js';
+import { useNow } from '../hooks/use-now.js';
+import { useRunLive } from '../hooks/use-run-live.js';
+import { saveBlob } from '../save-blob.js';
+import { isTerminalStatus } from '../state/run-projection.js';
+
+/** One run, live: facts, gates, steps (graph and table), log, timeline, artifacts, cancel. */
+export function RunPage({ id }: { id: string }) {
+  const live = useRunLive(id);
+  const run = live.detail;
+  const finished = run ? isTerminalStatus(run.status) : false;
+  const now = useNow(run !== null && !finished);
+  const stepIds = useMemo(() => run?.steps.map((s) => s.id) ?? [], [run?.steps]);
+
+  if (!run) {
+    return (
+      <>
+        <PageTitle title={`Run ${id}`} />
+        {live.error ? (
+          <ErrorNotice message={live.error} onRetry={live.refresh} />
+        ) : (
+          <Loading what="the run" />
+        )}
+      </>
+    );
+  }
+
+  const downloadLog = () => {
+    fetchLogText(run.id).then(
+      (blob) => saveBlob(blob, `${run.id}.log`),
+      () => {},
+    );
+  };
+  const waitingFirst = [...run.gates].sort(
+    (a, b) => Number(b.status === 'waiting') - Number(a.status === 'waiting'),
+  );
+
+  return (
+    <>
+      <div class="page-head">
+        <PageTitle title={`Run ${run.id}`}>
+          Run <span class="run-id">{run.id}</span>
+        </PageTitle>
+        <span data-testid="run-status">
+          <StatusBadge status={run.status} />
+        </span>
+        <StreamIndicator status={live.stream.status} detail={live.stream.detail} />
+        <CancelButton run={run} onDone={live.refresh} />
+      </div>
+      {live.error && <ErrorNotice message={live.error} onRetry={live.refresh} />}
+      <RunFacts run={run} now={now} />
+
+      {run.gates.length > 0 && (
+        <section aria-labelledby="gates-title" class="panel">
+          <h2 id="gates-title">Gates</h2>
+          {waitingFirst.map((g) => (
+            <GatePanel
+              key={g.step}
+              runId={run.id}
+              gate={g}
+              runFinished={finished}
+              onAnswered={live.refresh}
+            />
+          ))}
+        </section>
+      )}
+
+      <section aria-labelledby="steps-title" class="panel">
+        <h2 id="steps-title">Steps</h2>
+        <DagGraph steps={run.steps} label={`Step graph of run ${run.id}`} />
+        <StepTable steps={run.steps} now={now} />
+      </section>
+
+      <section aria-labelledby="log-title" class="panel">
+        <h2 id="log-title">Log</h2>
+        <LogView events={live.events} version={live.version} steps={stepIds} onDownload={downloadLog} />
+      </section>
+
+      <div class="two-up">
+        <section aria-labelledby="timeline-title" class="panel">
+          <h2 id="timeline-title">Timeline</h2>
+          <TimelineView events={live.events} version={live.version} />
+        </section>
+        <section aria-labelledby="artifacts-title" class="panel">
+          <h2 id="artifacts-title">Artifacts</h2>
+          <ArtifactList runId={run.id} steps={run.steps} />
+        </section>
+      </div>
+    </>
+  );
+}
