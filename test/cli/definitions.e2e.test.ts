@@ -62,6 +62,22 @@ describe('wave (the real binary): definitions commands', () => {
     expect(unknown.stderr).toContain('no pipeline named "shp" (did you mean "ship"?)');
   });
 
+  it('--config picks another manifest for every command', async () => {
+    const cwd = tempProject({
+      'wave.yaml': 'project: {}\n',
+      'ci/wave.ci.yaml': 'project: { greeting: from-the-ci-manifest }\n',
+      '.wave/pipelines/say.yaml':
+        'kind: WavePipeline\nsteps:\n  - id: say\n    type: command\n    script: echo {{ project.greeting }}\n',
+    });
+    const bad = await runWave(['validate'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('wave.yaml has no project.greeting');
+    expect((await runWave(['validate', '--config', 'ci/wave.ci.yaml'], { cwd })).code).toBe(0);
+    const run = await runWave(['run', 'say', '--config', 'ci/wave.ci.yaml'], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('[say] from-the-ci-manifest');
+  });
+
   it('validate --json and -C', async () => {
     const root = tempProject({ 'proj/.wave/pipelines/x.yaml': 'kind: WavePipeline\nsteps: []\n' });
     const r = await runWave(['validate', '--json', '-C', 'proj'], { cwd: root });

@@ -4,12 +4,16 @@ import { tempProject } from '../helpers/tmp.js';
 import { projectFiles } from './projects.js';
 
 /** Runs wave on a pseudo-terminal through util-linux `script`, so stdin and stdout are TTYs. */
-function onTerminal(args: string[], cwd: string) {
+function onTerminal(
+  args: string[],
+  cwd: string,
+  env: Record<string, string | undefined> = { NO_COLOR: undefined },
+) {
   const cmd = [process.execPath, WAVE_BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   return startWave([], {
     cwd,
     command: ['script', '-qefc', cmd, '/dev/null'],
-    env: { TERM: 'xterm-256color', COLUMNS: '120', NO_COLOR: undefined },
+    env: { TERM: 'xterm-256color', COLUMNS: '120', ...env },
   });
 }
 
@@ -25,6 +29,17 @@ describe('wave run on a terminal', () => {
     expect(r.stdout).toMatch(/✓ one\s+completed .*one done/);
     expect(r.stdout).toMatch(/✓ two\s+completed .*two done/);
     expect(r.stdout).toMatch(/run steady-\S+ completed in/);
+  });
+
+  it('colours the view, and respects NO_COLOR (still redrawn in place)', async () => {
+    const cwd = tempProject(projectFiles());
+    const coloured = await onTerminal(['run', 'steady'], cwd).exited;
+    expect(coloured.stdout).toMatch(/\u001b\[32m/);
+    const plain = await onTerminal(['run', 'steady'], cwd, { NO_COLOR: '1' }).exited;
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).not.toMatch(/\u001b\[\d+m/);
+    expect(plain.stdout).toMatch(/\u001b\[2A/);
+    expect(plain.stdout).toMatch(/✓ two\s+completed/);
   });
 
   it('asks a gate inline and takes the typed answer with text', async () => {
