@@ -34,9 +34,11 @@ export async function runAttempt(
   attempt: number,
   feedback: string | null,
 ): Promise<AttemptResult> {
+  // Read only what this step can use: gate answers exist only in pipelines with gates, and
+  // artifacts matter only to a step that injects some (a store round trip each otherwise).
   const [gates, artifacts] = await Promise.all([
-    ctx.store.listGates(ctx.run.id),
-    ctx.store.listArtifacts(ctx.run.id),
+    ctx.spec.steps.some((s) => s.kind === 'gate') ? ctx.store.listGates(ctx.run.id) : [],
+    step.injects.length ? ctx.store.listArtifacts(ctx.run.id) : [],
   ]);
   const values = templateValues(ctx, step, gates);
   let workspace: string;
