@@ -11,6 +11,7 @@ import {
 } from '../../api/schemas.js';
 import { toGateView } from '../../runs/views.js';
 import type { ServerContext } from '../context.js';
+import { ResponseCache } from '../response-cache.js';
 import type { App } from '../types.js';
 
 /** The web UI and the CLI say who they are; anything else is an API client. */
@@ -18,7 +19,10 @@ function triggerSource(header: string | string[] | undefined): 'ui' | 'cli' | 'a
   return header === 'ui' || header === 'cli' ? header : 'api';
 }
 
+const RunList = z.object({ runs: z.array(Run), next_cursor: z.string().nullable() });
+
 export function registerRunRoutes(app: App, ctx: ServerContext): void {
+  const listCache = new ResponseCache(ctx.bus);
   app.post(
     '/api/runs',
     {
@@ -52,24 +56,30 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/api/runs',
-    {
-      schema: {
-        querystring: ListRunsQuery,
-        response: { 200: z.object({ runs: z.array(Run), next_cursor: z.string().nullable() }) },
-      },
-    },
-    async (request) => {
-      const q = request.query;
-      const labels = Object.fromEntries(
-        (q.label ?? []).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]),
-      );
-      return ctx.runs.list({
-        limit: q.limit,
-        ...(q.status ? { statuses: q.status } : {}),
-        ...(q.pipeline ? { pipeline: q.pipeline } : {}),
-        ...(q.label ? { labels } : {}),
-        ...(q.cursor ? { cursor: q.cursor } : {}),
-      });
+    { schema: { querystring: ListRunsQuery, response: { 200: RunList } } },
+    async (request, reply) => {
+      // Pages are reused until the next event commits (see ResponseCache); a page is
+      // validated against its schema once, when it is built.
+      let body = listCache.get(request.url);
+      if (body === undefined) {
+        const q = request.query;
+        const labels = Object.fromEntries(
+          (q.label ?? []).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]),
+        );
+        const page = await ctx.runs.list({
+          limit: q.limit,
+          ...(q.status ? { statuses: q.status } : {}),
+          ...(q.pipeline ? { pipeline: q.pipeline } : {}),
+          ...(q.label ? { labels } : {}),
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+        });
+        body = JSON.stringify(RunList.parse(page));
+        listCache.set(request.url, body);
+      }
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer((payload) => payload as string)
+        .send(body as never); // already serialized: the schema typing expects the object
     },
   );
 
@@ -84,6 +94,8 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
     { config: { scope: 'runs:write' }, schema: { params: RunIdParams, response: { 202: Run } } },
     async (request, reply) => {
       const { run, requested } = await ctx.runs.cancel(request.params.id, request.actor);
+      // cancel_requested changes without an event.
+      listCache.clear();
       // A run this server executes stops now; one of another process stops within a second.
       if (requested) ctx.supervisor.cancel(run.id, request.actor);
       return reply.code(202).send(await ctx.runs.view(run));

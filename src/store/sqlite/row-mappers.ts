@@ -29,6 +29,12 @@ export interface RunRow {
 export const RUN_COLUMNS =
   'num, id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, started_at, finished_at, cancel_requested, cancel_by, error, mode, options, owner, lease_expires_at, wants_slot, outcomes';
 
+/** Most rows hold `{}` or `[]`: no parse needed for those (listing runs maps many rows). */
+function parseJson(text: string, empty: object): unknown {
+  if (text === '{}' || text === '[]') return Array.isArray(empty) ? [] : {};
+  return JSON.parse(text);
+}
+
 export function toRun(r: RunRow): RunRecord {
   return {
     id: r.id,
@@ -36,7 +42,7 @@ export function toRun(r: RunRow): RunRecord {
     pipeline: r.pipeline,
     status: r.status as RunStatus,
     input: r.input,
-    labels: JSON.parse(r.labels) as Record<string, string>,
+    labels: parseJson(r.labels, {}) as Record<string, string>,
     trigger: { source: r.trigger_source as RunRecord['trigger']['source'], actor: r.trigger_actor },
     createdAt: r.created_at,
     startedAt: r.started_at,
@@ -45,11 +51,11 @@ export function toRun(r: RunRow): RunRecord {
     cancelBy: r.cancel_by,
     error: r.error ? (JSON.parse(r.error) as RunRecord['error']) : null,
     mode: r.mode as RunMode,
-    options: JSON.parse(r.options) as RunRecord['options'],
+    options: parseJson(r.options, {}) as RunRecord['options'],
     owner: r.owner,
     leaseExpiresAt: r.lease_expires_at,
     wantsSlot: r.wants_slot === 1,
-    outcomes: JSON.parse(r.outcomes) as RunRecord['outcomes'],
+    outcomes: parseJson(r.outcomes, []) as RunRecord['outcomes'],
   };
 }
 

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import { WaveError } from '../../errors.js';
 import type { EventDraft, RunStatus, WaveEvent } from '../../events/catalogue.js';
 import type { PipelineSpec } from '../../pipeline/model.js';
@@ -53,6 +54,7 @@ export class SqliteStore implements Store {
   /** One wrapper for every write: each db.transaction() call builds several closures. */
   private readonly transaction: (fn: () => unknown) => unknown;
   private readonly s;
+  private readonly dynamic = new Map<string, Statement>();
 
   constructor(opts: SqliteStoreOptions) {
     this.location = opts.path;
@@ -134,6 +136,19 @@ export class SqliteStore implements Store {
          ON CONFLICT (scope, key) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at`,
       ),
     };
+  }
+
+  /**
+   * Statements for queries whose text depends on the filters given: few distinct texts, each
+   * prepared once (preparing costs more than running a small query).
+   */
+  private prepared(sql: string): Statement {
+    let stmt = this.dynamic.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.dynamic.set(sql, stmt);
+    }
+    return stmt;
   }
 
   /** Runs `fn` in an immediate transaction, then publishes the events it wrote. */
@@ -282,7 +297,7 @@ export class SqliteStore implements Store {
         params.push(before);
       }
       const sql = `SELECT ${RUN_COLUMNS} FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY num DESC LIMIT ?`;
-      const rows = this.db.prepare(sql).all(...params, q.limit + 1) as RunRow[];
+      const rows = this.prepared(sql).all(...params, q.limit + 1) as RunRow[];
       const page = rows.slice(0, q.limit).map(toRun);
       const last = page[page.length - 1];
       return { runs: page, nextCursor: rows.length > q.limit && last ? encodeCursor(last.num) : null };
@@ -419,7 +434,7 @@ export class SqliteStore implements Store {
         params.push(q.excludeOrigin);
       }
       const sql = `SELECT seq, run_id AS runId, type, json FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
-      return this.db.prepare(sql).all(...params, q.limit) as StoredEvent[];
+      return this.prepared(sql).all(...params, q.limit) as StoredEvent[];
     });
   }
 
