@@ -1,20 +1,12 @@
-// Listing runs under load: `GET /api/runs?limit=50` over 100,000 stored runs, against
-// `GET /api/health` of the same `wave serve` process (same connections, same duration), both
-// loaded by autocannon. The runs are written straight into the store's own schema first.
-// Needs `npm run build` first. Goal: p99 under 20 ms, and at least 0.5 of health's throughput.
-// BENCH_PROFILE=1 also writes a CPU profile of the server (--cpu-prof) and prints where it went.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { report } from './lib.mjs';
+import { report, startServe } from './lib.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
 const { SqliteStore } = await import(new URL('store/sqlite/sqlite-store.js', dist));
-const WAVE_BIN = new URL('../bin/wave.js', import.meta.url).pathname;
 
 const RUNS = Number(process.env.BENCH_STORED_RUNS ?? 100_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -67,56 +59,6 @@ async function seed(root) {
   db.close();
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServe(cwd, nodeArgs) {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, WAVE_BIN, 'serve', '--port', String(port), '--log-level', 'warn'],
-    { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 30_000; ; ) {
-    if (child.exitCode !== null) throw new Error(`wave serve exited ${child.exitCode}: ${stderr}`);
-    if (
-      await fetch(`${url}/api/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`wave serve did not answer: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
 function load(url, seconds) {
   return new Promise((resolve, reject) => {
     autocannon({ url, connections: CONNECTIONS, duration: seconds }, (err, result) =>
@@ -160,7 +102,7 @@ try {
   try {
     mkdirSync(join(empty, '.wave/pipelines'), { recursive: true });
     writeFileSync(join(empty, '.wave/pipelines/build.yaml'), PIPELINE);
-    const bare = await startServe(empty, []);
+    const bare = await startServe(empty);
     try {
       await load(`${bare.url}/api/health`, 2);
       healthEmpty = await load(`${bare.url}/api/health`, SECONDS);
@@ -172,7 +114,9 @@ try {
   }
 
   const profDir = join(root, 'prof');
-  const server = await startServe(root, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []);
+  const server = await startServe(root, {
+    nodeArgs: PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+  });
   let health;
   let runs;
   try {

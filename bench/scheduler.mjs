@@ -1,16 +1,8 @@
-// Scheduler throughput: 1,000 one-step mock runs submitted at once (HTTP POSTs, 50 at a time)
-// to `wave serve --mock --max-concurrent 10`, timed from the first submit to the last terminal
-// event seen on /api/events. Baseline: the same 1,000 runs executed back-to-back in-process by
-// the engine, without the server (no HTTP, no queue, no SSE). Also: 1,000 runs already queued
-// when the server starts, drained by the scheduler alone. Needs `npm run build` first.
-// Goal: at least 200 runs/s through the server, never more than max_concurrent running.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { report } from './lib.mjs';
+import { report, startServe } from './lib.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
 const { loadProject } = await import(new URL('config/load-project.js', dist));
@@ -18,7 +10,6 @@ const { createContext } = await import(new URL('runs/local-context.js', dist));
 const { executeClaimedRun } = await import(new URL('runs/executor.js', dist));
 const { LEASE_MS } = await import(new URL('runs/supervisor.js', dist));
 const { silentLogger } = await import(new URL('logger.js', dist));
-const WAVE_BIN = new URL('../bin/wave.js', import.meta.url).pathname;
 
 const RUNS = Number(process.env.BENCH_SCHED_RUNS ?? 1000);
 const SUBMITTERS = Number(process.env.BENCH_SUBMITTERS ?? 50);
@@ -61,60 +52,6 @@ async function inProcess(root) {
   } finally {
     await ctx.close();
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServe(cwd, args) {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [WAVE_BIN, 'serve', '--port', String(port), '--log-level', 'warn', ...args],
-    {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 30_000; ; ) {
-    if (child.exitCode !== null) throw new Error(`wave serve exited ${child.exitCode}: ${stderr}`);
-    if (
-      await fetch(`${url}/api/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`wave serve did not answer: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
 
 /** Watches /api/events: run starts and ends, by run id, with arrival times. */
@@ -168,7 +105,7 @@ function watch(url, since) {
 }
 
 async function throughServer(root) {
-  const server = await startServe(root, ['--mock', '--max-concurrent', String(MAX_CONCURRENT)]);
+  const server = await startServe(root, { args: ['--mock', '--max-concurrent', String(MAX_CONCURRENT)] });
   try {
     const events = await watch(server.url);
     const ids = [];
@@ -236,7 +173,7 @@ async function deepQueue(root) {
   } finally {
     await ctx.close();
   }
-  const server = await startServe(root, ['--mock', '--max-concurrent', String(MAX_CONCURRENT)]);
+  const server = await startServe(root, { args: ['--mock', '--max-concurrent', String(MAX_CONCURRENT)] });
   try {
     const events = await watch(server.url, since);
     await waitForAll(events, ids);

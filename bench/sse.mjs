@@ -1,17 +1,9 @@
-// SSE fan-out: 500 clients on one run that emits about 2,000 events, against the same run
-// watched by a single client (baseline). Delivery latency is each event's `ts` (when the engine
-// recorded it) to its arrival at each client. Memory per idle client is the `wave serve` child
-// process's RSS with 500 idle streams open, minus the same with none, over 500.
-// Needs `npm run build` first. Goal: p99 under 100 ms; under 64 KB per client.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, report } from './lib.mjs';
+import { median, report, startServe } from './lib.mjs';
 
-const WAVE_BIN = new URL('../bin/wave.js', import.meta.url).pathname;
 const CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 500);
 const LINES = Number(process.env.BENCH_SSE_LINES ?? 1990); // + 10 run, step and gate events = 2,000
 
@@ -25,57 +17,6 @@ steps:
     dependencies: [go]
     script: for i in $(seq 1 ${LINES}); do echo "compiling module $i of ${LINES}"; if [ $((i % 50)) = 0 ]; then sleep 0.02; fi; done
 `;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServe(cwd) {
-  const port = await freePort();
-  const child = spawn(process.execPath, [WAVE_BIN, 'serve', '--port', String(port), '--log-level', 'warn'], {
-    cwd,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  const url = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 30_000; ; ) {
-    if (child.exitCode !== null) throw new Error(`wave serve exited ${child.exitCode}: ${stderr}`);
-    if (
-      await fetch(`${url}/api/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`wave serve did not answer: ${stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url,
-    pid: child.pid,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 async function api(url, method, path, body) {
   const res = await fetch(`${url}${path}`, {
