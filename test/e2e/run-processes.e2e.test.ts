@@ -71,6 +71,13 @@ describe('wave run across processes', () => {
       answer: { choice: 'yes', by: expect.any(String) },
     });
     expect(readFileSync(join(cwd, '.wave/logs', `${runId}.log`), 'utf8')).toContain('completed');
+    const nd = await runWave(['logs', runId, '--json', '--step', 'build'], { cwd });
+    expect(nd.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { seq: expect.any(Number), ts: expect.any(String), step: 'build', stream: 'stdout', content: 'built' },
+    ]);
+    const unknown = await runWave(['logs', runId, '--step', 'biuld'], { cwd });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('did you mean "build"');
   });
 
   it('concurrent wave gate answers from several processes: exactly one wins', async () => {

@@ -119,6 +119,10 @@ export interface SseConnection {
   close(): void;
   /** Stop reading (a stalled client): the socket is paused, the server's buffer fills. */
   pause(): void;
+  /** Read again: whatever the server managed to send before it gave up arrives. */
+  resume(): void;
+  /** True once the server ended the stream normally (its last byte arrived). */
+  complete(): boolean;
 }
 
 /** A minimal SSE client over node:http that records frames and comments exactly as sent. */
@@ -132,16 +136,22 @@ export function openSse(
       `${server.url}${path}`,
       { headers: { accept: 'text/event-stream', ...headers } },
       (res) => {
+        let complete = false;
         const conn: SseConnection = {
           events: [],
           comments: [],
           status: res.statusCode ?? 0,
           headers: res.headers,
           ended: new Promise<void>((done) => {
-            res.on('end', done);
+            res.on('end', () => {
+              complete = true;
+              done();
+            });
             res.on('close', done);
             res.on('error', () => done());
           }),
+          complete: () => complete,
+          resume: () => res.resume(),
           waitForEvents(n, timeoutMs = 15_000) {
             return new Promise((ok, fail) => {
               const deadline = setTimeout(

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { expect } from 'vitest';
 import { eventually } from '../helpers/cli.js';
-import { api, type SseEvent, type TestServer } from '../helpers/server.js';
+import { api, openSse, type SseConnection, type SseEvent, type TestServer } from '../helpers/server.js';
 import { yaml } from '../helpers/tmp.js';
 
 /** Output lines of the `flood` pipeline. */
@@ -167,69 +167,13 @@ export function readRaw(
   });
 }
 
-export interface ControlledSse {
-  events: SseEvent[];
-  /** Resolves when the connection is over (ended by the server or destroyed). */
-  ended: Promise<void>;
-  /** True once the stream ended normally (the server's last byte arrived). */
-  complete(): boolean;
-  pause(): void;
-  resume(): void;
-  close(): void;
-}
+/** A client the test can stall and resume: the shared SSE client of test/helpers/server.ts. */
+export type ControlledSse = SseConnection;
 
-/**
- * An SSE client the test can stall and resume: a paused reader leaves the server's bytes in
- * the socket; resuming reads whatever the server managed to send before it gave up.
- */
 export function openControlledSse(
   server: { url: string },
   path: string,
   headers: Record<string, string> = {},
 ): Promise<ControlledSse> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${server.url}${path}`,
-      { headers: { accept: 'text/event-stream', ...headers } },
-      (res) => {
-        let complete = false;
-        const conn: ControlledSse = {
-          events: [],
-          ended: new Promise<void>((done) => {
-            res.on('end', () => {
-              complete = true;
-              done();
-            });
-            res.on('close', done);
-            res.on('error', () => done());
-          }),
-          complete: () => complete,
-          pause: () => res.pause(),
-          resume: () => res.resume(),
-          close: () => req.destroy(),
-        };
-        let buffer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          buffer += chunk;
-          for (let i = buffer.indexOf('\n\n'); i !== -1; i = buffer.indexOf('\n\n')) {
-            const block = buffer.slice(0, i);
-            buffer = buffer.slice(i + 2);
-            let id: string | null = null;
-            let event: string | null = null;
-            let data = '';
-            for (const line of block.split('\n')) {
-              if (line.startsWith('id: ')) id = line.slice(4);
-              else if (line.startsWith('event: ')) event = line.slice(7);
-              else if (line.startsWith('data: ')) data = line.slice(6);
-            }
-            if (id !== null) conn.events.push({ id, event, data });
-          }
-        });
-        resolve(conn);
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  return openSse(server, path, headers);
 }
