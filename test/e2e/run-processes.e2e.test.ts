@@ -72,7 +72,12 @@ describe('wave run across processes', () => {
     });
     expect(readFileSync(join(cwd, '.wave/logs', `${runId}.log`), 'utf8')).toContain('completed');
     const nd = await runWave(['logs', runId, '--json', '--step', 'build'], { cwd });
-    expect(nd.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+    expect(
+      nd.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
       { seq: expect.any(Number), ts: expect.any(String), step: 'build', stream: 'stdout', content: 'built' },
     ]);
     const unknown = await runWave(['logs', runId, '--step', 'biuld'], { cwd });
