@@ -180,9 +180,12 @@ export const ListRunsQuery = z.object({
 
 export const EventTypeSchema = z.enum(EVENT_TYPES as [string, ...string[]]);
 export const EventsQuery = z.object({
-  since: z.coerce.number().int().min(0).optional(),
-  types: commaList(EventTypeSchema).optional(),
-  access_token: z.string().optional(),
+  since: z.coerce.number().int().min(0).optional().describe('Send the events after this seq.'),
+  types: commaList(EventTypeSchema).optional().describe('Comma-separated event types to keep.'),
+  access_token: z
+    .string()
+    .optional()
+    .describe('The bearer token, for EventSource, which cannot send headers.'),
 });
 
 export const LogsQuery = z.object({

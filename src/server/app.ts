@@ -1,15 +1,11 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { WaveError } from '../errors.js';
 import type { ServerContext } from './context.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.js';
+import { openApiOptions } from './openapi/document.js';
+import { responseSerializerCompiler } from './openapi/serializer.js';
 import { installAuth } from './plugins/auth.js';
 import { installSecurityHeaders, registerCors } from './plugins/http-hygiene.js';
 import { registerWebUi } from './plugins/web-ui.js';
@@ -51,7 +47,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   }).withTypeProvider<ZodTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializerCompiler);
   installErrorHandling(app);
 
   // Only JSON bodies (415 otherwise); an empty JSON body counts as none (POST .../cancel).
@@ -113,20 +109,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
     );
   });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Wave API',
-        version: ctx.version,
-        description: 'Queue pipeline runs, stream their events, answer their gates.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(fastifySwagger, openApiOptions(ctx.version));
 
   registerHealthRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);

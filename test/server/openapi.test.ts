@@ -190,7 +190,9 @@ describe('GET /api/openapi.json', () => {
     const server = await startTestServer(serverProject());
     const doc = await spec(server);
     expect(doc.components.securitySchemes).toHaveProperty('bearer');
+    expect(doc.components.securitySchemes).toHaveProperty('mtls');
     expect(doc.paths['/api/health']!.get!.security).toEqual([]);
-    expect(doc.paths['/api/runs']!.post!.security ?? doc.security).toEqual([{ bearer: [] }]);
+    // Either scheme: a list of modes accepts the first that succeeds.
+    expect(doc.paths['/api/runs']!.post!.security ?? doc.security).toEqual([{ bearer: [] }, { mtls: [] }]);
   });
 });

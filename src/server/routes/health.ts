@@ -1,13 +1,24 @@
 import { z } from 'zod';
 import { Health } from '../../api/schemas.js';
 import type { ServerContext } from '../context.js';
+import { errorResponses, json, PUBLIC } from '../openapi/responses.js';
 import type { App } from '../types.js';
 
 export function registerHealthRoutes(app: App, ctx: ServerContext): void {
   // `security: []`: the document says these two need no credentials, as API.md does.
   app.get(
     '/api/health',
-    { config: { scope: 'none' }, schema: { security: [], response: { 200: Health } } },
+    {
+      config: { scope: 'none' },
+      schema: {
+        operationId: 'getHealth',
+        summary: 'Server health',
+        description: 'Needs no credentials. The version, the store and how many runs are active.',
+        tags: ['server'],
+        security: [],
+        response: { 200: json(Health, 'The server is up'), ...errorResponses(PUBLIC) },
+      },
+    },
     async () => {
       const counts = await ctx.store.countActive();
       return {

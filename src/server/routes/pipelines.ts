@@ -5,6 +5,7 @@ import { describePipeline } from '../../pipeline/describe.js';
 import { formatDiagnostic } from '../../pipeline/diagnostics.js';
 import { didYouMean } from '../../pipeline/suggest.js';
 import type { ServerContext } from '../context.js';
+import { AUTHENTICATED, errorResponses, json } from '../openapi/responses.js';
 import type { App } from '../types.js';
 
 export function registerPipelineRoutes(app: App, ctx: ServerContext): void {
@@ -19,7 +20,17 @@ export function registerPipelineRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/api/pipelines',
-    { schema: { response: { 200: z.object({ pipelines: z.array(Pipeline) }) } } },
+    {
+      schema: {
+        operationId: 'listPipelines',
+        summary: 'List pipelines',
+        tags: ['pipelines'],
+        response: {
+          200: json(z.object({ pipelines: z.array(Pipeline) }), 'Every pipeline of the project, by name'),
+          ...errorResponses(AUTHENTICATED),
+        },
+      },
+    },
     async () => ({
       pipelines: ctx.project.pipelineNames().map((name) => describe(name).summary),
     }),
@@ -27,7 +38,20 @@ export function registerPipelineRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/api/pipelines/:name',
-    { schema: { params: PipelineParams, response: { 200: Pipeline.extend({ source: z.string() }) } } },
+    {
+      schema: {
+        operationId: 'getPipeline',
+        summary: 'Get a pipeline with its YAML source',
+        tags: ['pipelines'],
+        params: PipelineParams,
+        response: {
+          200: json(Pipeline.extend({ source: z.string() }), 'The pipeline; `source` is its YAML text'),
+          ...errorResponses([400, 404, ...AUTHENTICATED], {
+            404: 'No pipeline of this name (`pipeline_not_found`).',
+          }),
+        },
+      },
+    },
     async (request) => {
       const { entry, summary } = describe(request.params.name);
       return { ...summary, source: entry.text };
@@ -36,7 +60,17 @@ export function registerPipelineRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/api/personas',
-    { schema: { response: { 200: z.object({ personas: z.array(Persona) }) } } },
+    {
+      schema: {
+        operationId: 'listPersonas',
+        summary: 'List personas',
+        tags: ['pipelines'],
+        response: {
+          200: json(z.object({ personas: z.array(Persona) }), 'Every persona, by name'),
+          ...errorResponses(AUTHENTICATED),
+        },
+      },
+    },
     async () => ({
       personas: [...ctx.project.personas.personas.values()]
         .sort((a, b) => a.name.localeCompare(b.name))

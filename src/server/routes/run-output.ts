@@ -6,6 +6,7 @@ import { WaveError } from '../../errors.js';
 import type { WaveEvent } from '../../events/catalogue.js';
 import { didYouMean } from '../../pipeline/suggest.js';
 import type { ServerContext } from '../context.js';
+import { AUTHENTICATED, errorResponses } from '../openapi/responses.js';
 import type { App } from '../types.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -18,7 +19,29 @@ const CONTENT_TYPES: Record<string, string> = {
 export function registerRunOutputRoutes(app: App, ctx: ServerContext): void {
   app.get(
     '/api/runs/:id/logs',
-    { schema: { params: RunIdParams, querystring: LogsQuery, response: { 200: z.string() } } },
+    {
+      schema: {
+        operationId: 'getRunLogs',
+        summary: 'Get the output lines of a run',
+        tags: ['runs'],
+        params: RunIdParams,
+        querystring: LogsQuery,
+        response: {
+          200: {
+            description: 'Every output line of the run (or of `step`), in order',
+            content: {
+              'text/plain': { schema: z.string().describe('`[<step>] <content>` lines (format=text)') },
+              'application/x-ndjson': {
+                schema: z.string().describe('`{seq, ts, step, stream, content}` JSON lines (format=ndjson)'),
+              },
+            },
+          },
+          ...errorResponses([400, 404, ...AUTHENTICATED], {
+            404: 'No run with this id (`run_not_found`) or no step of this name (`step_not_found`).',
+          }),
+        },
+      },
+    },
     async (request, reply) => {
       const run = await ctx.runs.requireRun(request.params.id);
       const { step, format } = request.query;
@@ -59,7 +82,41 @@ export function registerRunOutputRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/api/runs/:id/artifacts/:step/:name',
-    { schema: { params: ArtifactParams } },
+    {
+      schema: {
+        operationId: 'getArtifact',
+        summary: 'Download an artifact of a step',
+        description: 'The media type follows the artifact type: json, markdown, text, or binary.',
+        tags: ['runs'],
+        params: ArtifactParams,
+        response: {
+          200: {
+            description: 'The file, as an attachment',
+            content: {
+              'application/json': { schema: z.unknown() },
+              'text/markdown': { schema: z.string() },
+              'text/plain': { schema: z.string() },
+              'application/octet-stream': { schema: z.string().meta({ format: 'binary' }) },
+            },
+            headers: {
+              'Content-Disposition': {
+                description: '`attachment; filename="<name>"`',
+                type: 'string',
+              },
+              'X-Content-SHA256': {
+                description: 'The SHA-256 of the file, in hex.',
+                type: 'string',
+              },
+            },
+          },
+          ...errorResponses([400, 404, ...AUTHENTICATED], {
+            404:
+              'No run with this id (`run_not_found`), no step of this name (`step_not_found`), or no ' +
+              'such artifact or its file is gone (`artifact_not_found`).',
+          }),
+        },
+      },
+    },
     async (request, reply) => {
       const { id, step, name } = request.params;
       await ctx.runs.requireRun(id);

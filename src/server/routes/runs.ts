@@ -11,6 +11,7 @@ import {
 } from '../../api/schemas.js';
 import { toGateView } from '../../runs/views.js';
 import type { ServerContext } from '../context.js';
+import { AUTHENTICATED, errorResponses, JSON_BODY, json } from '../openapi/responses.js';
 import { ResponseCache } from '../response-cache.js';
 import type { App } from '../types.js';
 
@@ -21,6 +22,10 @@ function triggerSource(header: string | string[] | undefined): 'ui' | 'cli' | 'a
 
 const RunList = z.object({ runs: z.array(Run), next_cursor: z.string().nullable() });
 
+const LOCATION = {
+  Location: { description: 'The run: `/api/runs/{id}`.', type: 'string' as const },
+};
+
 export function registerRunRoutes(app: App, ctx: ServerContext): void {
   const listCache = new ResponseCache(ctx.bus);
   app.post(
@@ -28,9 +33,35 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
     {
       config: { scope: 'runs:write' },
       schema: {
+        operationId: 'createRun',
+        summary: 'Queue a run',
+        description: 'Returns at once with the run `queued`.',
+        tags: ['runs'],
         body: CreateRunBody,
-        headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).loose(),
-        response: { 200: Run, 201: Run },
+        headers: z
+          .object({
+            'idempotency-key': z
+              .string()
+              .min(1)
+              .max(200)
+              .optional()
+              .describe(
+                'A repeat of this key by the same actor within 24 hours returns the first run (200).',
+              ),
+          })
+          .loose(),
+        response: {
+          200: json(Run, 'The run an earlier request with the same Idempotency-Key created', LOCATION),
+          201: json(Run, 'The run, queued', LOCATION),
+          ...errorResponses([...JSON_BODY, 404, 409, 422, ...AUTHENTICATED], {
+            400:
+              'A body that fails its schema or is not JSON (`invalid_request`), no input for a pipeline that ' +
+              'requires one (`input_required`), an input with NUL or not UTF-8 (`invalid_input`), or a ' +
+              'pipeline file with errors (`invalid_pipeline`).',
+            404: 'No pipeline of this name (`pipeline_not_found`).',
+            409: 'The pipeline is disabled (`pipeline_disabled`).',
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -56,7 +87,16 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/api/runs',
-    { schema: { querystring: ListRunsQuery, response: { 200: RunList } } },
+    {
+      schema: {
+        operationId: 'listRuns',
+        summary: 'List runs, newest first',
+        description: 'Pages never skip or repeat a run while runs are created; follow `next_cursor`.',
+        tags: ['runs'],
+        querystring: ListRunsQuery,
+        response: { 200: json(RunList, 'One page of runs'), ...errorResponses([400, ...AUTHENTICATED]) },
+      },
+    },
     async (request, reply) => {
       // Pages are reused until the next event commits (see ResponseCache); a page is
       // validated against its schema once, when it is built.
@@ -85,13 +125,42 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/api/runs/:id',
-    { schema: { params: RunIdParams, response: { 200: RunDetail } } },
+    {
+      schema: {
+        operationId: 'getRun',
+        summary: 'Get a run with its steps and gates',
+        tags: ['runs'],
+        params: RunIdParams,
+        response: {
+          200: json(RunDetail, 'The run, its steps, gates, outcomes and outputs'),
+          ...errorResponses([400, 404, ...AUTHENTICATED], { 404: 'No run with this id (`run_not_found`).' }),
+        },
+      },
+    },
     async (request) => ctx.runs.detail(request.params.id),
   );
 
   app.post(
     '/api/runs/:id/cancel',
-    { config: { scope: 'runs:write' }, schema: { params: RunIdParams, response: { 202: Run } } },
+    {
+      config: { scope: 'runs:write' },
+      schema: {
+        operationId: 'cancelRun',
+        summary: 'Cancel a run',
+        description:
+          'A queued run ends `cancelled` at once; a running or waiting one gets `cancel_requested` and ' +
+          'its processes are stopped. Repeating the request is harmless.',
+        tags: ['runs'],
+        params: RunIdParams,
+        response: {
+          202: json(Run, 'The run, cancelled or with `cancel_requested`'),
+          ...errorResponses([...JSON_BODY, 404, 409, ...AUTHENTICATED], {
+            404: 'No run with this id (`run_not_found`).',
+            409: 'The run has ended (`run_finished`).',
+          }),
+        },
+      },
+    },
     async (request, reply) => {
       const { run, requested } = await ctx.runs.cancel(request.params.id, request.actor);
       // cancel_requested changes without an event.
@@ -106,7 +175,24 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
     '/api/runs/:id/gate/:step',
     {
       config: { scope: 'gates:answer' },
-      schema: { params: GateParams, body: GateAnswerBody, response: { 200: Gate } },
+      schema: {
+        operationId: 'answerGate',
+        summary: 'Answer a waiting gate',
+        description: 'The first answer wins; every other gets 409.',
+        tags: ['runs'],
+        params: GateParams,
+        body: GateAnswerBody,
+        response: {
+          200: json(Gate, 'The gate, answered'),
+          ...errorResponses([...JSON_BODY, 404, 409, ...AUTHENTICATED], {
+            400:
+              'A body that fails its schema or is not JSON (`invalid_request`), or a choice that is not one ' +
+              "of the gate's, or text for a gate without `freeform` (`invalid_choice`).",
+            404: 'No run with this id (`run_not_found`) or no gate step of this name (`step_not_found`).',
+            409: 'The gate is not waiting: answered, timed out or not reached yet (`gate_not_waiting`).',
+          }),
+        },
+      },
     },
     async (request) => {
       await ctx.runs.answerGate(request.params.id, request.params.step, request.body, request.actor);

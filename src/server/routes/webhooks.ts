@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { WebhookProvider } from '../../config/manifest-schema.js';
 import { WaveError } from '../../errors.js';
 import type { ServerContext } from '../context.js';
+import { errorResponses, JSON_BODY, json } from '../openapi/responses.js';
 import type { App } from '../types.js';
 import { matchingTriggers, type Provider, renderTriggerInput, senderOf } from '../webhooks/triggers.js';
 import { verifyGithubSignature, verifyGitlabToken } from '../webhooks/verify.js';
@@ -14,6 +15,12 @@ const WebhookResponse = z.object({ runs: z.array(z.string()), duplicate: z.boole
 const HEADERS: Record<Provider, { event: string; delivery: string }> = {
   github: { event: 'x-github-event', delivery: 'x-github-delivery' },
   gitlab: { event: 'x-gitlab-event', delivery: 'x-gitlab-event-uuid' },
+};
+
+/** How each provider is named and verified, for the OpenAPI document. */
+const DOCS: Record<Provider, { name: string; secret: string }> = {
+  github: { name: 'GitHub', secret: '`X-Hub-Signature-256` (HMAC-SHA256 of the raw body)' },
+  gitlab: { name: 'GitLab', secret: '`X-Gitlab-Token`' },
 };
 
 declare module 'fastify' {
@@ -29,7 +36,23 @@ export function registerWebhookRoutes(app: App, ctx: ServerContext): void {
       `/api/webhooks/${provider}`,
       {
         config: { scope: 'none', rateLimited: true },
-        schema: { security: [], response: { 200: WebhookResponse, 202: WebhookResponse } },
+        schema: {
+          operationId: `receive${DOCS[provider].name}Webhook`,
+          summary: `Receive a ${DOCS[provider].name} delivery`,
+          description: `Verified with ${DOCS[provider].secret}; each matching trigger creates a run.`,
+          tags: ['webhooks'],
+          security: [],
+          response: {
+            200: json(WebhookResponse, 'Nothing created: no trigger matched, or a delivery already seen'),
+            202: json(WebhookResponse, 'The runs created, queued'),
+            ...errorResponses([...JSON_BODY, 401, 403, 404, 409, 429, 503], {
+              401: `A missing or wrong ${DOCS[provider].secret} (\`unauthorized\`).`,
+              404:
+                'No webhook configured for this provider (`webhook_not_configured`), or a trigger names an ' +
+                'unknown pipeline (`pipeline_not_found`).',
+            }),
+          },
+        },
       },
       async (request, reply) => {
         const settings: WebhookProvider | undefined = ctx.config.server.webhooks[provider];
