@@ -26,7 +26,7 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
   app.post(
     '/api/runs',
     {
-      config: { scope: 'runs:write' },
+      config: { scope: 'runs:write', invalidTextCode: 'invalid_input' },
       schema: {
         body: CreateRunBody,
         headers: z.object({ 'idempotency-key': z.string().min(1).max(200).optional() }).loose(),
