@@ -37,7 +37,9 @@ export function requestFingerprint(
   const sorted = Object.keys(labels)
     .sort()
     .map((k) => [k, labels[k]]);
-  return createHash('sha256').update(JSON.stringify([pipeline, input, sorted])).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify([pipeline, input, sorted]))
+    .digest('base64url');
 }
 
 export interface GateAnswerRequest {

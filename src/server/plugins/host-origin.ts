@@ -57,7 +57,11 @@ export function isOwnHost(
 }
 
 /** True when the Host header names something else than this server (or is missing, malformed). */
-function isForeignHost(policy: HostOriginPolicy, host: string | undefined, boundPort: number | null): boolean {
+function isForeignHost(
+  policy: HostOriginPolicy,
+  host: string | undefined,
+  boundPort: number | null,
+): boolean {
   const authority = host === undefined ? null : parseAuthority(host);
   if (!authority) return true;
   const port = authority.port ?? (policy.tls ? 443 : 80);

@@ -18,7 +18,9 @@ export class Projection {
         'UPDATE runs SET status = ?, finished_at = ?, error = ?, cancel_by = COALESCE(?, cancel_by), wants_slot = 0, owner = NULL, lease_expires_at = NULL WHERE id = ?',
       ),
       // A gate still waiting when its run ends was never answered: it will not be any more.
-      gatesCancelled: db.prepare(`UPDATE gates SET status = 'cancelled' WHERE run_id = ? AND status = 'waiting'`),
+      gatesCancelled: db.prepare(
+        `UPDATE gates SET status = 'cancelled' WHERE run_id = ? AND status = 'waiting'`,
+      ),
       stepsCancelled: db.prepare(
         `UPDATE steps SET status = 'cancelled', finished_at = CASE WHEN status = 'running' THEN ? ELSE finished_at END
          WHERE run_id = ? AND status IN ('pending', 'running', 'waiting')`,

@@ -254,8 +254,7 @@ export class SqliteStore implements Store {
           JSON.stringify(step.dependencies),
         );
       });
-      if (idem)
-        this.s.putKey.run(idemScope, idem.key, run.id, nowMs + IDEMPOTENCY_TTL_MS, idem.fingerprint);
+      if (idem) this.s.putKey.run(idemScope, idem.key, run.id, nowMs + IDEMPOTENCY_TTL_MS, idem.fingerprint);
       const position = this.s.queuePos.get(run.mode, num) as number;
       emit([
         {
