@@ -1,5 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/parse-config.js';
+import { hostOriginPolicy } from '../../src/server/plugins/host-origin.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
 import { expectError, type RunBody, serverProject, waitForGate } from '../server/support.js';
 
@@ -257,5 +259,24 @@ describe('Origin rule (auth none)', () => {
       origin: 'https://wave.example.com',
     });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
+  });
+});
+
+describe('which servers the rule applies to', () => {
+  const policy = (server: Record<string, unknown>, flags: Record<string, unknown> = {}) =>
+    hostOriginPolicy(parseConfig({ file: { server }, env: {}, flags }).config);
+
+  it('a loopback bind without auth: Host and Origin rules; with auth: neither', () => {
+    expect(policy({})).toMatchObject({ checkHost: true, allowedHosts: [] });
+    expect(policy({ bind: '[::1]:9000' })?.checkHost).toBe(true);
+    expect(policy({ auth: { mode: 'jwt' } })).toBeNull();
+  });
+
+  it('--insecure on a non-loopback bind: the Host rule only with allowed_hosts (the user opted out)', () => {
+    expect(policy({ bind: '0.0.0.0:8080' }, { insecure: true })?.checkHost).toBe(false);
+    expect(policy({ bind: '0.0.0.0:8080', allowed_hosts: ['Wave.LAN'] }, { insecure: true })).toMatchObject({
+      checkHost: true,
+      allowedHosts: ['wave.lan'],
+    });
   });
 });
