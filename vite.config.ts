@@ -19,7 +19,12 @@ export default defineConfig({
     reportCompressedSize: false,
   },
   server: {
-    // `npm run dev:web` next to `wave serve` on the default port.
-    proxy: { '/api': 'http://127.0.0.1:8080', '/metrics': 'http://127.0.0.1:8080' },
+    // `npm run dev:web` next to `wave serve` on the default port. changeOrigin sends the
+    // server its own Host (without auth it answers no other); its POSTs come from this page's
+    // origin, so start the server with WAVE_CORS_ORIGINS=http://localhost:5173 (README).
+    proxy: {
+      '/api': { target: 'http://127.0.0.1:8080', changeOrigin: true },
+      '/metrics': { target: 'http://127.0.0.1:8080', changeOrigin: true },
+    },
   },
 });

@@ -47,7 +47,8 @@ export const Step = z
 export const Gate = z
   .object({
     step: z.string(),
-    status: z.enum(['waiting', 'answered', 'timed_out']),
+    /** cancelled: its run ended first. */
+    status: z.enum(['waiting', 'answered', 'timed_out', 'cancelled']),
     prompt: z.string(),
     choices: z.array(GateChoiceSchema),
     freeform: z.boolean(),

@@ -18,3 +18,16 @@ export function isLoopback(host: string): boolean {
 export function formatHostPort(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/**
+ * Splits an HTTP authority (a `Host` header, an `allowed_hosts` entry) into a lower-case host
+ * name and its port (null when none is given). Null when it is not one: user info, paths,
+ * spaces and unbalanced brackets are refused.
+ */
+export function parseAuthority(text: string): { hostname: string; port: number | null } | null {
+  const m = /^(\[[0-9a-f:.]+\]|[^\s:/?#@[\]]+)(?::(\d{1,5}))?$/i.exec(text.trim());
+  if (!m) return null;
+  const port = m[2] === undefined ? null : Number(m[2]);
+  if (port !== null && port > 65535) return null;
+  return { hostname: m[1]!.toLowerCase(), port };
+}

@@ -44,6 +44,8 @@ export interface Config {
     };
     tls: { enabled: boolean; cert: string; key: string; ca: string };
     cors: { origins: string[] };
+    /** Host names answered besides loopback ones when auth.mode is none (lower case). */
+    allowed_hosts: string[];
     /** On when any authentication is configured, or when wave.yaml sets server.rate_limit. */
     rate_limit: { enabled: boolean; max: number; window_ms: number };
     webhooks: { github?: WebhookProvider; gitlab?: WebhookProvider };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../pipeline/duration.js';
+import { parseAuthority } from './bind.js';
 
 /**
  * wave.yaml (PIPELINES.md "Manifest"). Strict: an unknown key is an error with a "did you mean";
@@ -88,6 +89,14 @@ export const ServerConfigSchema = z.strictObject({
     })
     .optional(),
   cors: z.strictObject({ origins: z.array(z.string()).optional() }).optional(),
+  /** Extra `Host` names answered when auth.mode is none (API.md "Authentication"). */
+  allowed_hosts: z
+    .array(
+      z.string().refine((h) => parseAuthority(h) !== null, {
+        message: 'not a host name: write e.g. wave.example.com or wave.example.com:8080',
+      }),
+    )
+    .optional(),
   rate_limit: z
     .strictObject({
       max: z.number().int().min(1).optional(),

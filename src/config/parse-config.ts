@@ -204,6 +204,7 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
         ca: envStr('WAVE_TLS_CA') ?? server.tls?.ca ?? '',
       },
       cors: { origins: envList('WAVE_CORS_ORIGINS') ?? server.cors?.origins ?? [] },
+      allowed_hosts: (server.allowed_hosts ?? []).map((h) => h.trim().toLowerCase()),
       rate_limit: {
         enabled: server.rate_limit !== undefined || !modes.every((m) => m === 'none'),
         max: server.rate_limit?.max ?? 600,

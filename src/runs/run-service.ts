@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Project } from '../config/load-project.js';
 import { WaveError } from '../errors.js';
 import type { RunStatus, Trigger, WaveEvent } from '../events/catalogue.js';
 import type { NewRun, RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
 import { newRunId } from './ids.js';
-import { checkInput } from './input-check.js';
+import { checkInput, inputTextProblem } from './input-check.js';
 import {
   pipelineOutputs,
   type RunDetailView,
@@ -22,6 +23,23 @@ export interface CreateRunRequest {
   options?: RunOptions;
   idempotencyKey?: string;
   claim?: NewRun['claim'];
+}
+
+/**
+ * What makes two submissions "the same request" for an Idempotency-Key: the pipeline, the input
+ * and the labels (in any key order), as a hash so the store keeps no second copy of the input.
+ */
+export function requestFingerprint(
+  pipeline: string,
+  input: string | null,
+  labels: Record<string, string>,
+): string {
+  const sorted = Object.keys(labels)
+    .sort()
+    .map((k) => [k, labels[k]]);
+  return createHash('sha256')
+    .update(JSON.stringify([pipeline, input, sorted]))
+    .digest('base64url');
 }
 
 export interface GateAnswerRequest {
@@ -56,6 +74,8 @@ export class RunService {
         input: { type: spec.input.type, description: spec.input.description, example: spec.input.example },
       });
     }
+    const textProblem = input === null ? null : inputTextProblem(input);
+    if (textProblem) throw new WaveError('invalid_input', textProblem);
     if (input !== null && spec.input?.schema) {
       const problems = checkInput(input, spec.input.schema);
       if (problems.length) {
@@ -75,7 +95,15 @@ export class RunService {
       mode: req.mode,
       options: req.options ?? {},
       spec,
-      ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+      ...(req.idempotencyKey
+        ? {
+            idempotency: {
+              key: req.idempotencyKey,
+              actor: req.trigger.actor,
+              fingerprint: requestFingerprint(spec.name, input, req.labels ?? {}),
+            },
+          }
+        : {}),
       ...(req.claim ? { claim: req.claim } : {}),
     });
   }

@@ -23,7 +23,7 @@ export interface StepView {
 
 export interface GateView {
   step: string;
-  status: 'waiting' | 'answered' | 'timed_out';
+  status: 'waiting' | 'answered' | 'timed_out' | 'cancelled';
   prompt: string;
   choices: GateChoice[];
   freeform: boolean;

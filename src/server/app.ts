@@ -7,7 +7,9 @@ import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from 
 import { openApiOptions } from './openapi/document.js';
 import { responseSerializerCompiler } from './openapi/serializer.js';
 import { installAuth } from './plugins/auth.js';
+import { hostOriginPolicy, installHostOriginCheck } from './plugins/host-origin.js';
 import { installSecurityHeaders, registerCors } from './plugins/http-hygiene.js';
+import { installJsonBodyParser } from './plugins/json-body.js';
 import { registerWebUi } from './plugins/web-ui.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -50,24 +52,11 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   app.setSerializerCompiler(responseSerializerCompiler);
   installErrorHandling(app);
 
-  // Only JSON bodies (415 otherwise); an empty JSON body counts as none (POST .../cancel).
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser(
-    /^application\/([\w.+-]+\+)?json\s*(;.*)?$/i,
-    { parseAs: 'string' },
-    (request, body, done) => {
-      // Webhook signatures are computed over the body exactly as received.
-      request.rawBody = body as string;
-      const text = (body as string).trim();
-      if (text === '') return done(null, undefined);
-      try {
-        done(null, JSON.parse(text));
-      } catch (err) {
-        done(new WaveError('invalid_request', `malformed JSON: ${(err as Error).message}`), undefined);
-      }
-    },
-  );
+  installJsonBodyParser(app);
 
+  // First: a request for another host name, or a cross-site write, learns nothing (none mode).
+  const hostOrigin = hostOriginPolicy(ctx.config);
+  if (hostOrigin) installHostOriginCheck(app, hostOrigin);
   app.addHook('onRequest', async () => {
     if (ctx.lifecycle.shuttingDown)
       throw new WaveError('shutting_down', 'the server is shutting down; retry in a moment');

@@ -72,7 +72,8 @@ export interface GateAnswer {
 export interface GateRecord {
   runId: string;
   step: string;
-  status: 'waiting' | 'answered' | 'timed_out';
+  /** cancelled: its run ended before it was answered. */
+  status: 'waiting' | 'answered' | 'timed_out' | 'cancelled';
   prompt: string;
   choices: GateChoice[];
   freeform: boolean;
@@ -102,7 +103,11 @@ export interface NewRun {
   mode: RunMode;
   options: RunOptions;
   spec: PipelineSpec;
-  idempotencyKey?: string;
+  /**
+   * An Idempotency-Key: a repeat of `key` by the same `actor` within 24 h returns the first run;
+   * with another `fingerprint` (a different request body) it is `idempotency_key_reused`.
+   */
+  idempotency?: { key: string; actor: string | null; fingerprint: string };
   /** Claim the run for this owner in the same transaction (a local `wave run`). */
   claim?: { owner: string; leaseMs: number };
 }

@@ -60,7 +60,9 @@ describe('the CLI against a server', () => {
   });
 
   it('a connection cut mid-run: it reconnects with Last-Event-ID and prints every event exactly once', async () => {
-    const cwd = tempProject(files());
+    // The proxy forwards from its own port: without authentication the server answers that
+    // Host only when allowed (API.md), as it would for an SSH tunnel.
+    const cwd = tempProject({ ...files(), 'wave.yaml': 'server:\n  allowed_hosts: ["127.0.0.1"]\n' });
     const server = await spawnServer(cwd);
     const proxy = await cuttingProxy(server.port);
     const run = startWave(['run', 'ticker', '--json', '--server', proxy.url], { cwd });

@@ -214,6 +214,38 @@ describe('JWT authentication', () => {
     await expectStatus(server, `Bearer ${await token()}`, 401, 'unauthorized');
   });
 
+  it("EdDSA: accepts RFC 9864's alg name Ed25519 too; other algorithms and other keys stay refused", async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const server = await startTestServer({
+      'wave.yaml': `server:\n  auth:\n    mode: jwt\n    jwt_public_key: |\n${pem
+        .trim()
+        .split('\n')
+        .map((l) => `      ${l}`)
+        .join('\n')}\n`,
+    });
+    const sign = (alg: string, key = privateKey) =>
+      new SignJWT({ scope: 'runs:read' })
+        .setProtectedHeader({ alg })
+        .setSubject('erin')
+        .setExpirationTime('1h')
+        .sign(key);
+    await expectStatus(server, `Bearer ${await sign('Ed25519')}`, 200);
+    await expectStatus(server, `Bearer ${await sign('EdDSA')}`, 200);
+    // Signed by another Ed25519 key, or with an ECDSA key: refused.
+    await expectStatus(
+      server,
+      `Bearer ${await sign('Ed25519', generateKeyPairSync('ed25519').privateKey)}`,
+      401,
+    );
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    await expectStatus(server, `Bearer ${await sign('ES256', ec)}`, 401, 'unauthorized');
+    // An Ed25519 header on an HMAC-signed token does not pass for one.
+    const forged = (await token()).split('.');
+    const header = Buffer.from(JSON.stringify({ alg: 'Ed25519' })).toString('base64url');
+    await expectStatus(server, `Bearer ${header}.${forged[1]}.${forged[2]}`, 401, 'unauthorized');
+  });
+
   it('refuses to start with a short secret, or with both a secret and a public key, saying why', async () => {
     await expect(
       startTestServer({ 'wave.yaml': 'server:\n  auth:\n    mode: jwt\n    jwt_secret: too-short\n' }),

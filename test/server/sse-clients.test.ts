@@ -119,7 +119,9 @@ describe('SSE clients that vanish early', () => {
           new Promise<void>((resolve) => {
             const socket = connect(server.port, '127.0.0.1', () => {
               const path = i % 2 ? `/api/runs/${runId}/events` : '/api/events';
-              socket.end(`GET ${path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`);
+              socket.end(
+                `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nAccept: text/event-stream\r\n\r\n`,
+              );
               if (i % 4 < 2) socket.destroy();
             });
             socket.on('error', () => undefined);

@@ -88,8 +88,10 @@ describe('GET /api/runs/:id/events', () => {
     );
     expect(res.status).toBe(200);
     expect(res.body).toBe('');
+    // A cursor past the last event names events that never existed: refused, not an empty stream.
     const since = await readRaw(server, `/api/runs/${runId}/events?since=${last.seq + 1000}`, {}, 5000);
-    expect(since.body).toBe('');
+    expect(since.status).toBe(400);
+    expect(JSON.parse(since.body)).toMatchObject({ error: { code: 'invalid_request' } });
   });
 
   it('answers 404 run_not_found as JSON for an unknown run, before any stream', async () => {

@@ -85,22 +85,48 @@ describe('SqliteStore.createRun', () => {
   it('returns the first run for a repeated idempotency key within 24 h, a new one after', async () => {
     const clock = new TestClock();
     const store = openStore({ now: clock.now });
-    const first = await store.createRun(newRun({ idempotencyKey: 'deploy-42' }));
+    const key = (k: string) => ({ idempotency: { key: k, actor: 'alice', fingerprint: 'f1' } });
+    const first = await store.createRun(newRun(key('deploy-42')));
     clock.advance(DAY_MS - 1);
-    const repeat = await store.createRun(newRun({ idempotencyKey: 'deploy-42', input: 'other' }));
+    const repeat = await store.createRun(newRun(key('deploy-42')));
     expect(repeat).toEqual({ run: first.run, created: false, events: [] });
 
-    const otherKey = await store.createRun(newRun({ idempotencyKey: 'deploy-43' }));
+    const otherKey = await store.createRun(newRun(key('deploy-43')));
     expect(otherKey.created).toBe(true);
 
     clock.advance(2);
-    const later = await store.createRun(newRun({ idempotencyKey: 'deploy-42' }));
+    const later = await store.createRun(newRun(key('deploy-42')));
     expect(later.created).toBe(true);
     expect(later.run.id).not.toBe(first.run.id);
     // The key now points at the new run for the next 24 h.
     clock.advance(1000);
-    expect((await store.createRun(newRun({ idempotencyKey: 'deploy-42' }))).run.id).toBe(later.run.id);
+    expect((await store.createRun(newRun(key('deploy-42')))).run.id).toBe(later.run.id);
     expect((await store.listRuns({ limit: 10 })).runs).toHaveLength(3);
+  });
+
+  it('scopes idempotency keys per actor, and refuses a key reused for another request', async () => {
+    const committed: WaveEvent[] = [];
+    const store = openStore({ onCommit: (e) => committed.push(...e) });
+    const alice = await store.createRun(
+      newRun({ idempotency: { key: 'k', actor: 'alice', fingerprint: 'f1' } }),
+    );
+    const bob = await store.createRun(
+      newRun({
+        trigger: { source: 'api', actor: 'bob' },
+        idempotency: { key: 'k', actor: 'bob', fingerprint: 'f1' },
+      }),
+    );
+    expect(bob.created).toBe(true);
+    expect(bob.run.id).not.toBe(alice.run.id);
+    await expect(
+      store.createRun(newRun({ idempotency: { key: 'k', actor: 'alice', fingerprint: 'f2' } })),
+    ).rejects.toMatchObject({
+      code: 'idempotency_key_reused',
+      details: { run_id: alice.run.id },
+    });
+    // Nothing was written for the refused request.
+    expect(committed).toHaveLength(2);
+    expect((await store.listRuns({ limit: 10 })).runs).toHaveLength(2);
   });
 
   it('claims the run for an owner in the same transaction', async () => {

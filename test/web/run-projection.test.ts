@@ -109,6 +109,24 @@ describe('run projection', () => {
     ]);
   });
 
+  it('a gate still waiting when its run is cancelled or fails becomes cancelled', () => {
+    const { upToGate } = gatedRun();
+    const make = eventFactory('r1', 500);
+    for (const end of [
+      make({ type: 'run_cancelled', status: 'cancelled', duration_ms: 50, by: 'alice' }),
+      make({
+        type: 'run_failed',
+        status: 'failed',
+        duration_ms: 50,
+        error: { code: 'interrupted', message: 'the server stopped', step: null },
+      }),
+    ]) {
+      const d = applyEventsToDetail(runDetail(), [...upToGate, end]);
+      expect(d.gates.map((g) => `${g.step}:${g.status}`)).toEqual(['ask:cancelled']);
+      expect(d.gates[0]!.answer).toBeNull();
+    }
+  });
+
   it('a failed attempt that will be retried leaves the step running', () => {
     const make = eventFactory();
     const error = { code: 'exit_code', message: 'exit 1' };

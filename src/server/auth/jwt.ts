@@ -64,6 +64,15 @@ export function jwtSettings(config: Config): JwtSettings {
   return { algorithm: 'HS256', key: bytes, issuer, audience };
 }
 
+/**
+ * The `alg` header values accepted for the configured algorithm. RFC 9864 names Ed25519
+ * signatures `Ed25519` (the fully specified name) where older issuers write `EdDSA`: both are
+ * the same signature over the same pinned key type, so both are accepted, and nothing else.
+ */
+function acceptedAlgorithms(algorithm: JwtSettings['algorithm']): string[] {
+  return algorithm === 'EdDSA' ? ['EdDSA', 'Ed25519'] : [algorithm];
+}
+
 export interface VerifiedToken {
   actor: string;
   scopes: Set<Scope>;
@@ -73,7 +82,7 @@ export interface VerifiedToken {
 export async function verifyToken(token: string, settings: JwtSettings): Promise<VerifiedToken> {
   try {
     const { payload } = await jwtVerify(token, settings.key, {
-      algorithms: [settings.algorithm],
+      algorithms: acceptedAlgorithms(settings.algorithm),
       requiredClaims: ['exp'],
       clockTolerance: CLOCK_TOLERANCE_S,
       ...(settings.issuer ? { issuer: settings.issuer } : {}),

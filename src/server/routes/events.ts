@@ -28,6 +28,21 @@ function cursorOf(header: string | string[] | undefined, since: number | undefin
   return Number(raw.trim());
 }
 
+/**
+ * A cursor past the last committed event names events that never existed (a stream of another
+ * store, a forged id): replaying "after" it would silently skip every event up to it.
+ */
+async function checkCursor(ctx: ServerContext, cursor: number | undefined): Promise<void> {
+  if (cursor === undefined) return;
+  const last = await ctx.store.lastSeq();
+  if (cursor > last)
+    throw new WaveError(
+      'invalid_request',
+      `the cursor ${cursor} (Last-Event-ID or since) is beyond the last event (${last}): resume from an id this server sent`,
+      { cursor, last_seq: last },
+    );
+}
+
 export function registerEventRoutes(app: App, ctx: ServerContext): void {
   app.get(
     '/api/runs/:id/events',
@@ -53,7 +68,9 @@ export function registerEventRoutes(app: App, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const run = await ctx.runs.requireRun(request.params.id);
-      const cursor = cursorOf(request.headers['last-event-id'], request.query.since) ?? 0;
+      const given = cursorOf(request.headers['last-event-id'], request.query.since);
+      await checkCursor(ctx, given);
+      const cursor = given ?? 0;
       reply.hijack();
       await ctx.sse.open({
         raw: reply.raw,
@@ -81,7 +98,9 @@ export function registerEventRoutes(app: App, ctx: ServerContext): void {
       },
     },
     async (request, reply) => {
-      const cursor = cursorOf(request.headers['last-event-id'], request.query.since) ?? ctx.feed.position;
+      const given = cursorOf(request.headers['last-event-id'], request.query.since);
+      await checkCursor(ctx, given);
+      const cursor = given ?? ctx.feed.position;
       reply.hijack();
       await ctx.sse.open({
         raw: reply.raw,

@@ -31,7 +31,7 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
   app.post(
     '/api/runs',
     {
-      config: { scope: 'runs:write' },
+      config: { scope: 'runs:write', invalidTextCode: 'invalid_input' },
       schema: {
         operationId: 'createRun',
         summary: 'Queue a run',

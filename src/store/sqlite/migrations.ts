@@ -118,4 +118,35 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'idempotency fingerprints; gates cancelled when their run ends first',
+    // SQLite cannot alter a CHECK constraint: the gates table is rebuilt with the new status,
+    // and gates left waiting by runs that already ended are marked as what they are.
+    sql: `
+      ALTER TABLE remembered_keys ADD COLUMN fingerprint TEXT;
+
+      CREATE TABLE gates_v2 (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('waiting','answered','timed_out','cancelled')),
+        prompt TEXT NOT NULL,
+        choices TEXT NOT NULL,
+        freeform INTEGER NOT NULL,
+        default_choice TEXT,
+        timeout_at TEXT,
+        answer_choice TEXT,
+        answer_text TEXT,
+        answer_by TEXT,
+        answer_at TEXT,
+        PRIMARY KEY (run_id, step)
+      );
+      INSERT INTO gates_v2 SELECT * FROM gates ORDER BY rowid;
+      DROP TABLE gates;
+      ALTER TABLE gates_v2 RENAME TO gates;
+      UPDATE gates SET status = 'cancelled'
+        WHERE status = 'waiting'
+          AND run_id IN (SELECT id FROM runs WHERE status IN ('completed','failed','cancelled'));
+    `,
+  },
 ];

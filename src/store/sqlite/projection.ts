@@ -17,6 +17,10 @@ export class Projection {
       runFinished: db.prepare(
         'UPDATE runs SET status = ?, finished_at = ?, error = ?, cancel_by = COALESCE(?, cancel_by), wants_slot = 0, owner = NULL, lease_expires_at = NULL WHERE id = ?',
       ),
+      // A gate still waiting when its run ends was never answered: it will not be any more.
+      gatesCancelled: db.prepare(
+        `UPDATE gates SET status = 'cancelled' WHERE run_id = ? AND status = 'waiting'`,
+      ),
       stepsCancelled: db.prepare(
         `UPDATE steps SET status = 'cancelled', finished_at = CASE WHEN status = 'running' THEN ? ELSE finished_at END
          WHERE run_id = ? AND status IN ('pending', 'running', 'waiting')`,
@@ -69,12 +73,15 @@ export class Projection {
         s.runWaiting.run(e.run_id);
         break;
       case 'run_completed':
+        s.gatesCancelled.run(e.run_id);
         s.runFinished.run('completed', e.ts, null, null, e.run_id);
         break;
       case 'run_failed':
+        s.gatesCancelled.run(e.run_id);
         s.runFinished.run('failed', e.ts, JSON.stringify(e.error), null, e.run_id);
         break;
       case 'run_cancelled':
+        s.gatesCancelled.run(e.run_id);
         s.stepsCancelled.run(e.ts, e.run_id);
         s.attemptsCancelled.run(e.ts, e.run_id);
         s.runFinished.run('cancelled', e.ts, null, e.by, e.run_id);

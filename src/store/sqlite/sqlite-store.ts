@@ -130,10 +130,13 @@ export class SqliteStore implements Store {
         `SELECT id, cancel_by AS by FROM runs WHERE owner = ? AND cancel_requested = 1 AND status IN ('queued', 'running', 'waiting')`,
       ),
       deleteKey: db.prepare('DELETE FROM remembered_keys WHERE scope = ? AND key = ?'),
-      getKey: db.prepare('SELECT run_id, expires_at FROM remembered_keys WHERE scope = ? AND key = ?'),
+      getKey: db.prepare(
+        'SELECT run_id, expires_at, fingerprint FROM remembered_keys WHERE scope = ? AND key = ?',
+      ),
       putKey: db.prepare(
-        `INSERT INTO remembered_keys (scope, key, run_id, expires_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (scope, key) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at`,
+        `INSERT INTO remembered_keys (scope, key, run_id, expires_at, fingerprint) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (scope, key) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at,
+           fingerprint = excluded.fingerprint`,
       ),
     };
   }
@@ -203,13 +206,25 @@ export class SqliteStore implements Store {
   async createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }> {
     const { result, events } = this.write((emit) => {
       const nowMs = this.now().getTime();
-      if (run.idempotencyKey) {
-        const known = this.s.getKey.get('idempotency', run.idempotencyKey) as
-          | { run_id: string; expires_at: number }
+      const idem = run.idempotency;
+      // Keys are per actor: one actor never reaches another's run through a shared key.
+      const idemScope = idem ? `idempotency:${idem.actor ?? ''}` : '';
+      if (idem) {
+        const known = this.s.getKey.get(idemScope, idem.key) as
+          | { run_id: string; expires_at: number; fingerprint: string | null }
           | undefined;
         if (known && known.expires_at > nowMs) {
           const existing = this.s.runById.get(known.run_id) as RunRow | undefined;
-          if (existing) return { record: toRun(existing), created: false };
+          if (existing) {
+            if (known.fingerprint !== idem.fingerprint) {
+              throw new WaveError(
+                'idempotency_key_reused',
+                `the Idempotency-Key "${idem.key}" was used for a different request (run ${existing.id}): use a new key for a new request`,
+                { run_id: existing.id },
+              );
+            }
+            return { record: toRun(existing), created: false };
+          }
         }
       }
       const createdAt = new Date(nowMs).toISOString();
@@ -239,8 +254,7 @@ export class SqliteStore implements Store {
           JSON.stringify(step.dependencies),
         );
       });
-      if (run.idempotencyKey)
-        this.s.putKey.run('idempotency', run.idempotencyKey, run.id, nowMs + IDEMPOTENCY_TTL_MS);
+      if (idem) this.s.putKey.run(idemScope, idem.key, run.id, nowMs + IDEMPOTENCY_TTL_MS, idem.fingerprint);
       const position = this.s.queuePos.get(run.mode, num) as number;
       emit([
         {
@@ -518,7 +532,7 @@ export class SqliteStore implements Store {
       const nowMs = this.now().getTime();
       const known = this.s.getKey.get(scope, key) as { expires_at: number } | undefined;
       if (known && known.expires_at > nowMs) return false;
-      this.s.putKey.run(scope, key, null, nowMs + ttlMs);
+      this.s.putKey.run(scope, key, null, nowMs + ttlMs, null);
       return true;
     }).result;
   }

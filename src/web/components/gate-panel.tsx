@@ -81,6 +81,11 @@ export function GatePanel({
         </p>
       )}
       <AnswerSummary gate={shown} />
+      {shown.status === 'cancelled' && (
+        <p class="gate-answer muted" data-testid="gate-cancelled">
+          The run ended before this gate was answered.
+        </p>
+      )}
       {open && !lostTo && (
         <form onSubmit={submit} class="gate-form">
           <fieldset>

@@ -56,6 +56,8 @@ export function applyEventToDetail(detail: RunDetail, e: WaveEvent): RunDetail {
   if (e.run_id !== detail.id) return detail;
   const wasTerminal = isTerminalStatus(detail.status);
   let out = applyEventToRun(detail, e);
+  // A gate still waiting when its run ends is cancelled, as the store records it.
+  if (!wasTerminal && isTerminalStatus(out.status)) out = cancelWaitingGates(out);
   switch (e.type) {
     case 'run_cancelled':
       out = mapSteps(out, (s) =>
@@ -133,6 +135,14 @@ export function applyEventToDetail(detail: RunDetail, e: WaveEvent): RunDetail {
       break;
   }
   return out;
+}
+
+function cancelWaitingGates(detail: RunDetail): RunDetail {
+  if (!detail.gates.some((g) => g.status === 'waiting')) return detail;
+  return {
+    ...detail,
+    gates: detail.gates.map((g) => (g.status === 'waiting' ? { ...g, status: 'cancelled' } : g)),
+  };
 }
 
 function mapSteps(detail: RunDetail, fn: (s: Step) => Step): RunDetail {
