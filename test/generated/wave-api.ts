@@ -315,7 +315,7 @@ export interface components {
         Gate: {
             step: string;
             /** @enum {string} */
-            status: "waiting" | "answered" | "timed_out";
+            status: "waiting" | "answered" | "timed_out" | "cancelled";
             prompt: string;
             choices: {
                 key: string;
