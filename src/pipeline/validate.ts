@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { isAbsolute, normalize, sep } from 'node:path';
+import { arithmeticMessage, arithmeticTemplates } from '../engine/shell-template.js';
 import { Ancestry, findCycle } from './dag.js';
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
 import type { PipelineSpec, StepSpec } from './model.js';
@@ -166,6 +168,12 @@ export function validatePipeline(
       if (seen.has(a.name))
         report([...at, 'output_artifacts', j, 'name'], `duplicate artifact name "${a.name}"`);
       seen.add(a.name);
+      if (a.source === 'file' && leavesWorkspace(a.path)) {
+        report(
+          [...at, 'output_artifacts', j, 'path'],
+          `artifact path "${a.path}" is outside the step's workspace: give a path relative to the workspace, inside it`,
+        );
+      }
     });
 
     // `contract` (if given) comes first in step.contracts, then `contracts[]`.
@@ -233,22 +241,30 @@ export function validatePipeline(
       gateSteps: () => ancestry.ancestorsOf(step.id, isGate),
       artifactNames: step.injects.map((x) => x.as),
     };
-    const texts: [PathSegment[], string | null | undefined][] = [
+    const scripts: [PathSegment[], string | null | undefined][] = [
       [
         step.command !== null && hasKey(raw, [...at, 'script'])
           ? [...at, 'script']
           : [...at, 'exec', 'command'],
         step.command,
       ],
-      [[...at, 'exec', 'source'], step.prompt && 'source' in step.prompt ? step.prompt.source : null],
-      [[...at, 'gate', 'prompt'], step.gate?.prompt],
-      [[...at, 'workspace', 'branch'], step.workspace.branch],
       ...step.contracts.map((c, j): [PathSegment[], string | undefined] => [
         [...contractPath(j), 'command'],
         c.command,
       ]),
     ];
+    const texts: [PathSegment[], string | null | undefined][] = [
+      ...scripts,
+      [[...at, 'exec', 'source'], step.prompt && 'source' in step.prompt ? step.prompt.source : null],
+      [[...at, 'gate', 'prompt'], step.gate?.prompt],
+      [[...at, 'workspace', 'branch'], step.workspace.branch],
+    ];
     for (const [path, text] of texts) if (text) checkTemplates(text, path, scope);
+    // In bash, arithmetic evaluates a value as code however it is quoted: no template there.
+    for (const [path, text] of scripts) {
+      for (const t of text ? arithmeticTemplates(text) : [])
+        report(path, arithmeticMessage(t.name, t.context));
+    }
     if (step.prompt && 'sourcePath' in step.prompt && existsSync(step.prompt.sourcePath)) {
       const file = step.prompt.sourcePath;
       const read = readTextFile(file);
@@ -293,6 +309,13 @@ export function validatePipeline(
         : 'not an object';
     if (problem) report(path, `${file} is not a valid JSON Schema: ${problem}`);
   }
+}
+
+/** An absolute path, or one that climbs out with `..` (symlinks are checked when the step ends). */
+function leavesWorkspace(path: string): boolean {
+  if (isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path)) return true;
+  const normal = normalize(path);
+  return normal === '..' || normal.startsWith(`..${sep}`);
 }
 
 function hintList(what: string, names: readonly string[]): string | undefined {
