@@ -1,4 +1,3 @@
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPipelineFile } from '../pipeline/load-pipeline.js';
 import type { OffThreadJob, OffThreadResult } from './parse-off-thread.js';
@@ -10,13 +9,6 @@ import { type PipelineSettings, validationContextOf } from './pipeline-settings.
  * time instead of in one long deserialisation.
  */
 const CHUNK = 250;
-
-/** Linux niceness is per thread: on a busy machine the thread answering requests goes first. */
-try {
-  setPriority(10);
-} catch {
-  // Not permitted here: parse at the normal priority.
-}
 
 const { jobs, settings } = workerData as { jobs: OffThreadJob[]; settings: PipelineSettings };
 const ctx = validationContextOf(settings);
