@@ -2,19 +2,23 @@
 // 1. A chain of 5,000 command steps parsed and checked (the whole of `wave validate`'s work on
 //    it), against 100 × a 50-step chain: the ratio says how far from linear it is.
 //    Goal: under 2 s.
-// 2. `wave serve` listing a project that holds that chain, a "billion laughs" file and small
-//    pipelines: /api/health is asked back to back while GET /api/pipelines parses them (cold,
-//    after each touch of the files); the slowest health answer bounds how long the listing held
-//    the server's event loop. Baseline: the slowest health answer with no listing going on.
+// 2. The server's app (in this process, so its event loop can be watched) answering
+//    GET /api/pipelines for a project that holds that chain, a "billion laughs" file and small
+//    pipelines, cold (after each touch of the files): the longest the event loop was held.
+//    Baseline: the longest stall over the same time with nothing to do (the machine's load).
 //    Goal: under 50 ms.
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, percentile, report, startServe } from './lib.mjs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { median, report } from './lib.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
 const { loadProject } = await import(new URL('config/load-project.js', dist));
 const { loadPipelineFile } = await import(new URL('pipeline/load-pipeline.js', dist));
+const { createServerContext } = await import(new URL('server/create-context.js', dist));
+const { buildApp } = await import(new URL('server/app.js', dist));
+const { silentLogger } = await import(new URL('logger.js', dist));
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 5000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -68,20 +72,33 @@ function validateMs(root, name, repeat = 1) {
   return median(times);
 }
 
-/** Health latencies (ms) measured back to back until `until` settles. */
-async function probeHealth(url, until) {
-  const latencies = [];
-  let done = false;
-  until.finally(() => {
-    done = true;
-  });
-  while (!done) {
-    const start = performance.now();
-    const res = await fetch(`${url}/api/health`);
-    await res.arrayBuffer();
-    latencies.push(performance.now() - start);
+/** The longest the event loop was held (ms) while `work` ran, measured every 2 ms. */
+async function maxStall(work) {
+  const h = monitorEventLoopDelay({ resolution: 2 });
+  h.enable();
+  try {
+    await work();
+  } finally {
+    h.disable();
   }
-  return latencies;
+  return Math.max(0, h.max / 1e6 - 2);
+}
+
+/** `wave serve`'s app on a project, in this process, so its event loop can be watched. */
+async function inProcessServer(root) {
+  const project = loadProject({ cwd: root, env: {}, flags: { port: 0 } });
+  const ctx = await createServerContext(project, silentLogger);
+  const app = await buildApp(ctx);
+  await app.ready();
+  return {
+    app,
+    async close() {
+      await app.close();
+      ctx.feed.stop();
+      await ctx.supervisor.stop();
+      await ctx.store.close();
+    },
+  };
 }
 
 const roots = [];
@@ -110,54 +127,53 @@ try {
     ),
   });
   roots.push(served);
-  const server = await startServe(served);
-  let idle;
+  const server = await inProcessServer(served);
+  const idle = [];
   const during = [];
   const listingMs = [];
   try {
-    for (let i = 0; i < 20; i++) await (await fetch(`${server.url}/api/health`)).arrayBuffer(); // warm-up
-    const quiet = new Promise((r) => setTimeout(r, 2000));
-    idle = await probeHealth(server.url, quiet);
     for (let round = 0; round < LISTINGS; round++) {
       // A new mtime makes every file a new version: the listing parses them all again.
       const now = new Date(Date.now() + round * 1000);
       for (const f of ['chain', 'laughs', 'small-0'])
         utimesSync(join(served, `.wave/pipelines/${f}.yaml`), now, now);
       const start = performance.now();
-      const listing = fetch(`${server.url}/api/pipelines`).then(async (res) => {
-        const body = await res.json();
+      const stall = await maxStall(async () => {
+        const res = await server.app.inject({ method: 'GET', url: '/api/pipelines' });
+        const body = res.json();
         const chain = body.pipelines?.find((p) => p.name === 'chain');
         const laughs = body.pipelines?.find((p) => p.name === 'laughs');
         if (
-          res.status !== 200 ||
+          res.statusCode !== 200 ||
           chain?.steps.length !== STEPS ||
           chain.valid !== true ||
           laughs?.valid !== false
         )
-          throw new Error(`unexpected listing: ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
-        listingMs.push(performance.now() - start);
+          throw new Error(`unexpected listing: ${res.statusCode} ${res.body.slice(0, 300)}`);
       });
-      during.push(...(await probeHealth(server.url, listing)));
-      await listing;
+      const ms = performance.now() - start;
+      listingMs.push(ms);
+      during.push(stall);
+      // The same time with nothing to do: what the machine's load alone costs.
+      idle.push(await maxStall(() => new Promise((r) => setTimeout(r, ms))));
     }
   } finally {
-    await server.stop();
+    await server.close();
   }
   const idleMax = Math.max(...idle);
   const duringMax = Math.max(...during);
   report(
-    `validate: GET /api/health while GET /api/pipelines parses a ${STEPS.toLocaleString('en')}-step pipeline (${LISTINGS} cold listings)`,
+    `validate: the server's longest event-loop stall while GET /api/pipelines parses a ${STEPS.toLocaleString('en')}-step pipeline (${LISTINGS} cold listings)`,
     [
-      ['baseline: health, no listing', `p50 ${median(idle).toFixed(1)} ms, max ${idleMax.toFixed(1)} ms`],
-      [
-        'health during the listings',
-        `p50 ${median(during).toFixed(1)} ms, p99 ${percentile(during, 99).toFixed(1)} ms, max ${duringMax.toFixed(1)} ms (${during.length} requests)`,
-      ],
+      ['baseline: longest stall, idle', idle.map((ms) => `${ms.toFixed(1)} ms`).join(', ')],
+      ['longest stall, listing', during.map((ms) => `${ms.toFixed(1)} ms`).join(', ')],
       ['listing took', listingMs.map((ms) => `${Math.round(ms)} ms`).join(', ')],
-      ['ratio (max during / max idle)', (duringMax / idleMax).toFixed(2)],
+      ['ratio (max listing / max idle)', (duringMax / idleMax).toFixed(2)],
     ],
-    { ok: duringMax < 50, text: 'no health answer waits > 50 ms while pipelines are listed' },
+    { ok: duringMax < 50, text: 'listing pipelines never holds the event loop > 50 ms at a time' },
   );
+  if (idleMax >= 50)
+    console.log('  note: the idle loop itself stalled >= 50 ms: the machine is too busy for this figure');
 } finally {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
 }
