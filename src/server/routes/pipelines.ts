@@ -1,4 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Persona, Pipeline, PipelineParams } from '../../api/schemas.js';
 import { projectRelative } from '../../config/project-relative.js';
@@ -14,45 +15,51 @@ export function registerPipelineRoutes(app: App, ctx: ServerContext): void {
   // Errors name files relative to the project: a client has no business with server paths.
   const relative = projectRelative(ctx.project.paths);
   const summarize = (entry: PipelineEntry) => describePipeline(entry, (d) => formatDiagnostic(relative(d)));
-  const describe = async (name: string) => {
+  const find = async (name: string): Promise<PipelineEntry> => {
     const entry = await ctx.project.loadPipeline(name);
     if (!entry) {
       const hint = didYouMean(name, ctx.project.pipelineNames());
       throw new WaveError('pipeline_not_found', `no pipeline named "${name}"${hint ? ` (${hint})` : ''}`);
     }
-    return { entry, summary: summarize(entry) };
+    return entry;
   };
-
-  // Each pipeline's summary is validated and serialized once per version of its file: a
-  // listing only joins them, so even a 5,000-step pipeline never holds the loop for long.
+  // Each pipeline's object is validated and serialized once per version of its file: answers
+  // only join them, so even a 5,000-step pipeline never holds the loop for long.
   const serialized = new WeakMap<PipelineEntry, string>();
+  const pipelineJson = async (entry: PipelineEntry): Promise<string> => {
+    let json = serialized.get(entry);
+    if (json === undefined) {
+      await nextTurn();
+      json = JSON.stringify(Pipeline.parse(summarize(entry)));
+      serialized.set(entry, json);
+    }
+    return json;
+  };
+  // Already serialized: the schema's typing expects the object.
+  const sendJson = (reply: FastifyReply, body: string) =>
+    reply
+      .type('application/json; charset=utf-8')
+      .serializer((payload) => payload as string)
+      .send(body as never);
+
   app.get(
     '/api/pipelines',
     { schema: { response: { 200: z.object({ pipelines: z.array(Pipeline) }) } } },
     async (_request, reply) => {
       const parts: string[] = [];
-      for (const entry of await ctx.project.loadPipelines()) {
-        let json = serialized.get(entry);
-        if (json === undefined) {
-          await nextTurn();
-          json = JSON.stringify(Pipeline.parse(summarize(entry)));
-          serialized.set(entry, json);
-        }
-        parts.push(json);
-      }
-      return reply
-        .type('application/json; charset=utf-8')
-        .serializer((payload) => payload as string)
-        .send(`{"pipelines":[${parts.join(',')}]}` as never); // already serialized: the schema typing expects the object
+      for (const entry of await ctx.project.loadPipelines()) parts.push(await pipelineJson(entry));
+      return sendJson(reply, `{"pipelines":[${parts.join(',')}]}`);
     },
   );
 
   app.get(
     '/api/pipelines/:name',
     { schema: { params: PipelineParams, response: { 200: Pipeline.extend({ source: z.string() }) } } },
-    async (request) => {
-      const { entry, summary } = await describe(request.params.name);
-      return { ...summary, source: entry.text };
+    async (request, reply) => {
+      const entry = await find(request.params.name);
+      const json = await pipelineJson(entry);
+      // The object with `source` added last, where the schema's extend() puts it.
+      return sendJson(reply, `${json.slice(0, -1)},"source":${JSON.stringify(entry.text)}}`);
     },
   );
 
