@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { WaveError } from '../errors.js';
 import { type Diagnostic, hasErrors, ValidationError } from '../pipeline/diagnostics.js';
-import { checkJsonSchema } from '../pipeline/json-schema.js';
-import { listPipelineFiles, loadPipelineFile, type PipelineEntry } from '../pipeline/load-pipeline.js';
+import { listPipelineFiles, type PipelineEntry } from '../pipeline/load-pipeline.js';
 import { BUILTIN_ADAPTER_NAMES, loadPersonas, type PersonaSet } from '../pipeline/personas.js';
 import { didYouMean } from '../pipeline/suggest.js';
 import type { ValidationContext } from '../pipeline/validate.js';
@@ -10,6 +9,8 @@ import type { Config } from './config.js';
 import type { Env } from './interpolate.js';
 import { type LoadedManifest, loadManifest } from './load-manifest.js';
 import { type ConfigFlags, parseConfig } from './parse-config.js';
+import { PipelineCatalog } from './pipeline-catalog.js';
+import { type PipelineSettings, validationContextOf } from './pipeline-settings.js';
 import {
   discoverProject,
   type ProjectPaths,
@@ -29,10 +30,12 @@ export interface ProjectOptions {
   lenient?: boolean;
 }
 
+export type RunnablePipeline = PipelineEntry & { spec: NonNullable<PipelineEntry['spec']> };
+
 /** Everything a command needs to know about a project, loaded once. Pipelines load on demand. */
 export class Project {
-  private readonly cache = new Map<string, PipelineEntry>();
   private files: { name: string; file: string }[] | undefined;
+  private readonly catalog: PipelineCatalog;
 
   constructor(
     readonly paths: ProjectPaths,
@@ -41,7 +44,12 @@ export class Project {
     readonly personas: PersonaSet,
     /** Manifest, environment and persona diagnostics (pipelines have their own). */
     readonly diagnostics: Diagnostic[],
-  ) {}
+  ) {
+    this.catalog = new PipelineCatalog(this.pipelineSettings, () => {
+      this.files ??= listPipelineFiles(this.paths.defsDir);
+      return this.files;
+    });
+  }
 
   resolvePath(p: string): string {
     return resolveDefinitionPath(this.paths, p);
@@ -56,14 +64,18 @@ export class Project {
   }
 
   get validationContext(): ValidationContext {
+    return validationContextOf(this.pipelineSettings);
+  }
+
+  /** What checking a pipeline needs of this project, as plain data. */
+  get pipelineSettings(): PipelineSettings {
     return {
+      paths: this.paths,
       personas: this.personas.personas,
       adapters: [...Object.keys(this.config.adapters), ...BUILTIN_ADAPTER_NAMES],
       projectKeys: Object.entries(this.config.project)
         .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
         .map(([k]) => k),
-      resolvePath: (p) => this.resolvePath(p),
-      checkJsonSchema,
     };
   }
 
@@ -72,25 +84,36 @@ export class Project {
     return this.files.map((f) => f.name);
   }
 
-  /** A pipeline by name (parsed and validated once), or undefined. */
+  /** A pipeline by name (parsed and validated once per version of its file), or undefined. */
   pipeline(name: string): PipelineEntry | undefined {
-    const cached = this.cache.get(name);
-    if (cached) return cached;
-    this.files ??= listPipelineFiles(this.paths.defsDir);
-    const f = this.files.find((x) => x.name === name);
-    if (!f) return undefined;
-    const entry = loadPipelineFile(f.name, f.file, this.validationContext);
-    this.cache.set(name, entry);
-    return entry;
+    return this.catalog.get(name);
   }
 
   pipelines(): PipelineEntry[] {
     return this.pipelineNames().map((n) => this.pipeline(n)!);
   }
 
+  /** As pipeline(), without holding the event loop for long (the server's way). */
+  loadPipeline(name: string): Promise<PipelineEntry | undefined> {
+    return this.catalog.load(name);
+  }
+
+  /** As pipelines(), without holding the event loop for long (the server's way). */
+  loadPipelines(): Promise<PipelineEntry[]> {
+    return this.catalog.loadAll();
+  }
+
   /** The pipeline ready to run, or a typed error: not found (with a suggestion) or invalid. */
-  requirePipeline(name: string): PipelineEntry & { spec: NonNullable<PipelineEntry['spec']> } {
-    const entry = this.pipeline(name);
+  requirePipeline(name: string): RunnablePipeline {
+    return this.runnable(name, this.pipeline(name));
+  }
+
+  /** As requirePipeline(), without holding the event loop for long (the server's way). */
+  async loadRunnablePipeline(name: string): Promise<RunnablePipeline> {
+    return this.runnable(name, await this.loadPipeline(name));
+  }
+
+  private runnable(name: string, entry: PipelineEntry | undefined): RunnablePipeline {
     if (!entry) {
       const hint = didYouMean(name, this.pipelineNames());
       throw new WaveError('pipeline_not_found', `no pipeline named "${name}"${hint ? ` (${hint})` : ''}`, {
@@ -98,7 +121,7 @@ export class Project {
       });
     }
     if (!entry.spec) throw new ValidationError('invalid_pipeline', entry.diagnostics);
-    return entry as PipelineEntry & { spec: NonNullable<PipelineEntry['spec']> };
+    return entry as RunnablePipeline;
   }
 }
 

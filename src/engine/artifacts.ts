@@ -1,5 +1,5 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { EventDraft } from '../events/catalogue.js';
 import type { ArtifactSpec, StepSpec } from '../pipeline/model.js';
 import type { ArtifactRecord } from '../store/store.js';
@@ -37,6 +37,25 @@ export interface CollectedArtifacts {
   records: { step: string; name: string; path: string; type: string }[];
   /** Required artifacts the step did not produce. */
   missing: ArtifactSpec[];
+  /** Artifacts whose path, symlinks followed, leaves the workspace: refused, never kept. */
+  outside: ArtifactSpec[];
+}
+
+/**
+ * Where `path` (relative to the workspace) really is, symlinks followed: the file, `missing`,
+ * or `outside` when it lies outside the workspace (for `workspace: project`, the project), as
+ * `ln -s /etc/passwd out.txt` or `../../x` would.
+ */
+export function workspaceFile(workspace: string, path: string): string | 'missing' | 'outside' {
+  let root: string;
+  let real: string;
+  try {
+    root = realpathSync(workspace);
+    real = realpathSync(resolve(workspace, path));
+  } catch {
+    return existsSync(resolve(workspace, path)) ? 'outside' : 'missing';
+  }
+  return real === root || real.startsWith(root + sep) ? real : 'outside';
 }
 
 /**
@@ -48,16 +67,21 @@ export async function collectArtifacts(
   step: StepSpec,
   workspace: string,
 ): Promise<CollectedArtifacts> {
-  const out: CollectedArtifacts = { events: [], records: [], missing: [] };
+  const out: CollectedArtifacts = { events: [], records: [], missing: [], outside: [] };
   for (const spec of step.outputs) {
     const kept = artifactPath(ctx, step.id, spec.name);
     if (spec.source === 'file') {
-      const source = resolve(workspace, spec.path);
-      if (!existsSync(source) || !statSync(source).isFile()) {
+      const source = workspaceFile(workspace, spec.path);
+      if (source === 'outside') {
+        out.outside.push(spec);
+        continue;
+      }
+      if (source === 'missing' || !statSync(source).isFile()) {
         if (spec.required) out.missing.push(spec);
         continue;
       }
       mkdirSync(dirname(kept), { recursive: true });
+      // The resolved file, not the link: the check above is about this very file.
       copyFileSync(source, kept);
     } else if (!existsSync(kept)) {
       if (spec.required) out.missing.push(spec);

@@ -1,9 +1,7 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { StepSpec } from '../pipeline/model.js';
 import type { Outcome, SideEffects } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
-import { collectArtifacts, injectArtifacts, readJsonPath } from './artifacts.js';
+import { collectArtifacts, injectArtifacts, readJsonPath, workspaceFile } from './artifacts.js';
 import type { RunContext } from './context.js';
 import { checkContract } from './contracts/index.js';
 import { runCommandStep } from './executors/command.js';
@@ -84,6 +82,16 @@ export async function runAttempt(
 
   const collected = await collectArtifacts(ctx, step, workspace);
   if (collected.events.length) await ctx.recorder.emit(collected.events, { artifacts: collected.records });
+  if (collected.outside.length) {
+    const message = `output artifacts lie outside the step's workspace once symlinks are followed, and are refused: ${collected.outside.map((a) => `${a.name} (${a.path})`).join(', ')}`;
+    return {
+      kind: 'failure',
+      error: { code: 'artifact_outside_workspace', message },
+      retryable: false,
+      feedback: feedbackText(attempt, [message], exec.tail),
+      usage: exec.usage,
+    };
+  }
   if (collected.missing.length) {
     const message = `required output artifacts were not written: ${collected.missing.map((a) => `${a.name} (${a.path})`).join(', ')}`;
     return {
@@ -157,10 +165,18 @@ export async function runAttempt(
 function extractOutcomes(ctx: RunContext, step: StepSpec, workspace: string): Outcome[] {
   const out: Outcome[] = [];
   for (const o of step.outcomes) {
-    const file = resolve(workspace, o.extractFrom);
+    const file = workspaceFile(workspace, o.extractFrom);
+    if (file === 'outside') {
+      ctx.recorder.activity({
+        step: step.id,
+        stream: 'stderr',
+        content: `outcome "${o.label}": ${o.extractFrom} lies outside the step's workspace; it is not read`,
+      });
+      continue;
+    }
     let value: unknown;
     try {
-      value = existsSync(file) ? readJsonPath(file, o.jsonPath) : undefined;
+      value = file === 'missing' ? undefined : readJsonPath(file, o.jsonPath);
     } catch (err) {
       ctx.recorder.activity({
         step: step.id,

@@ -229,7 +229,3 @@ export function applyPersonaFileCompat(value: unknown, source: YamlSource): Comp
 function applyPersonaCompat(c: Collector, persona: Obj, path: PathSegment[]): void {
   for (const key of PERSONA_IGNORED) c.warnIgnored(persona, key, path);
 }
-
-export function isSuppressed(path: readonly PathSegment[], suppressed: readonly PathSegment[][]): boolean {
-  return suppressed.some((s) => s.length <= path.length && s.every((seg, i) => path[i] === seg));
-}

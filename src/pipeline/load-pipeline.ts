@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { applyPipelineCompat } from './compat.js';
 import { type Diagnostic, hasErrors } from './diagnostics.js';
 import type { PipelineSpec } from './model.js';
 import { normalizePipeline } from './normalize.js';
 import { PipelineSchema } from './schema.js';
+import { readTextFile } from './text-file.js';
 import { type ValidationContext, validatePipeline } from './validate.js';
 import { parseYamlSource } from './yaml-source.js';
 import { checkWithSchema } from './zod-diagnostics.js';
@@ -12,7 +13,7 @@ import { checkWithSchema } from './zod-diagnostics.js';
 export interface PipelineEntry {
   name: string;
   file: string;
-  /** The YAML text as written. */
+  /** The YAML text as written ('' when the file is not text). */
   text: string;
   /** null when the file has errors. */
   spec: PipelineSpec | null;
@@ -30,8 +31,17 @@ export function listPipelineFiles(defsDir: string): { name: string; file: string
 }
 
 export function loadPipelineFile(name: string, file: string, ctx: ValidationContext): PipelineEntry {
-  const text = readFileSync(file, 'utf8');
-  return parsePipeline(name, file, text, ctx);
+  const read = readTextFile(file);
+  if ('problem' in read) {
+    return {
+      name,
+      file,
+      text: '',
+      spec: null,
+      diagnostics: [{ severity: 'error', file, line: null, path: '', message: read.problem }],
+    };
+  }
+  return parsePipeline(name, file, read.text, ctx);
 }
 
 /** Parses, checks and normalises one pipeline, collecting every diagnostic of the file. */

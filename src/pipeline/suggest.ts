@@ -21,14 +21,21 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
+/** Past this length a word is no typo of a name, and its distance would cost length² memory. */
+const MAX_WORD_LENGTH = 100;
+
 /** The closest candidate within a distance that grows with the word's length, if any. */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > MAX_WORD_LENGTH) return undefined;
   const limit = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   const lower = word.toLowerCase();
   for (const candidate of candidates) {
-    const d = editDistance(lower, candidate.toLowerCase());
+    // Lengths further apart than the limit cannot be within it: skip the quadratic distance.
+    const other = candidate.toLowerCase();
+    if (Math.abs(other.length - lower.length) > limit) continue;
+    const d = editDistance(lower, other);
     if (d < bestDistance) {
       best = candidate;
       bestDistance = d;

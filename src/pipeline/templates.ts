@@ -16,8 +16,10 @@ export function findTemplateRefs(text: string): TemplateRef[] {
 /** What a step's templates may name, built by the validator from the pipeline and manifest. */
 export interface TemplateScope {
   projectKeys: readonly string[];
-  /** Gate steps that are ancestors of this step. */
-  gateSteps: readonly string[];
+  /** Whether `step` is a gate step that this step depends on (directly or not). */
+  isGate: (step: string) => boolean;
+  /** Those gates, for suggestions: only asked when a name is wrong. */
+  gateSteps: () => readonly string[];
   /** `as` names of this step's injected artifacts. */
   artifactNames: readonly string[];
 }
@@ -52,11 +54,11 @@ export function checkTemplateName(name: string, scope: TemplateScope): TemplateC
         word: name,
       };
     }
-    if (scope.gateSteps.includes(step)) return { ok: true };
+    if (scope.isGate(step)) return { ok: true };
     return {
       ok: false,
       message: `unknown template name "${name}": "${step}" is not a gate this step depends on`,
-      candidates: scope.gateSteps.map((s) => `gate.${s}.${field}`),
+      candidates: scope.gateSteps().map((s) => `gate.${s}.${field}`),
       word: name,
     };
   }
@@ -73,7 +75,7 @@ export function checkTemplateName(name: string, scope: TemplateScope): TemplateC
   const all = [
     ...FIXED,
     ...scope.projectKeys.map((k) => `project.${k}`),
-    ...scope.gateSteps.flatMap((s) => [`gate.${s}.choice`, `gate.${s}.text`]),
+    ...scope.gateSteps().flatMap((s) => [`gate.${s}.choice`, `gate.${s}.text`]),
     ...scope.artifactNames.map((a) => `artifacts.${a}`),
   ];
   return { ok: false, message: `unknown template name "${name}"`, candidates: all, word: name };

@@ -1,9 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { isAbsolute, normalize, sep } from 'node:path';
+import { arithmeticMessage, arithmeticTemplates } from '../engine/shell-template.js';
+import { Ancestry, findCycle } from './dag.js';
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
 import type { PipelineSpec, StepSpec } from './model.js';
 import type { Persona } from './personas.js';
 import { didYouMean } from './suggest.js';
 import { checkTemplateName, findTemplateRefs, type TemplateScope } from './templates.js';
+import { readTextFile } from './text-file.js';
 import type { YamlSource } from './yaml-source.js';
 
 export interface ValidationContext {
@@ -76,7 +80,17 @@ export function validatePipeline(
       { key: true },
     );
   }
-  const ancestors = cycle ? new Map<string, Set<string>>() : computeAncestors(spec.steps);
+  // Only gates and injected artifacts' steps are ever asked about; with a cycle, nothing is.
+  const ancestry = new Ancestry(
+    spec.steps,
+    stepIndex,
+    cycle
+      ? []
+      : spec.steps.flatMap((s) => [...(s.kind === 'gate' ? [s.id] : []), ...s.injects.map((x) => x.step)]),
+  );
+  const isGate = (id: string) => spec.steps[stepIndex.get(id)!]?.kind === 'gate';
+  // The file as written, once: `script` vs `exec.command`, `contract` vs `contracts`.
+  const raw = source.value();
 
   spec.steps.forEach((step, i) => {
     validateStep(step, i);
@@ -125,7 +139,6 @@ export function validatePipeline(
     }
 
     // Artifacts this step injects must come from steps it depends on.
-    const mine = ancestors.get(step.id) ?? new Set<string>();
     step.injects.forEach((inj, j) => {
       const p = [...at, 'memory', 'inject_artifacts', j];
       const from = stepIndex.get(inj.step);
@@ -133,7 +146,7 @@ export function validatePipeline(
         report([...p, 'step'], `unknown step "${inj.step}"`, didYouMean(inj.step, ids));
         return;
       }
-      if (!cycle && !mine.has(inj.step)) {
+      if (!cycle && !ancestry.has(step.id, inj.step)) {
         report(
           [...p, 'step'],
           `step "${inj.step}" is not a dependency of "${step.id}", so its artifacts may not exist yet`,
@@ -155,10 +168,16 @@ export function validatePipeline(
       if (seen.has(a.name))
         report([...at, 'output_artifacts', j, 'name'], `duplicate artifact name "${a.name}"`);
       seen.add(a.name);
+      if (a.source === 'file' && leavesWorkspace(a.path)) {
+        report(
+          [...at, 'output_artifacts', j, 'path'],
+          `artifact path "${a.path}" is outside the step's workspace: give a path relative to the workspace, inside it`,
+        );
+      }
     });
 
     // `contract` (if given) comes first in step.contracts, then `contracts[]`.
-    const single = hasKey(source, [...at, 'handover', 'contract']);
+    const single = hasKey(raw, [...at, 'handover', 'contract']);
     const contractPath = (j: number): PathSegment[] =>
       single && j === 0
         ? [...at, 'handover', 'contract']
@@ -218,32 +237,39 @@ export function validatePipeline(
     // Templates: every name must be known in this step's scope.
     const scope: TemplateScope = {
       projectKeys: ctx.projectKeys,
-      gateSteps: [...mine].filter((id) => spec.steps[stepIndex.get(id)!]?.kind === 'gate'),
+      isGate: (id) => isGate(id) && ancestry.has(step.id, id),
+      gateSteps: () => ancestry.ancestorsOf(step.id, isGate),
       artifactNames: step.injects.map((x) => x.as),
     };
-    const texts: [PathSegment[], string | null | undefined][] = [
+    const scripts: [PathSegment[], string | null | undefined][] = [
       [
-        step.command !== null && hasKey(source, [...at, 'script'])
+        step.command !== null && hasKey(raw, [...at, 'script'])
           ? [...at, 'script']
           : [...at, 'exec', 'command'],
         step.command,
       ],
-      [[...at, 'exec', 'source'], step.prompt && 'source' in step.prompt ? step.prompt.source : null],
-      [[...at, 'gate', 'prompt'], step.gate?.prompt],
-      [[...at, 'workspace', 'branch'], step.workspace.branch],
       ...step.contracts.map((c, j): [PathSegment[], string | undefined] => [
         [...contractPath(j), 'command'],
         c.command,
       ]),
     ];
+    const texts: [PathSegment[], string | null | undefined][] = [
+      ...scripts,
+      [[...at, 'exec', 'source'], step.prompt && 'source' in step.prompt ? step.prompt.source : null],
+      [[...at, 'gate', 'prompt'], step.gate?.prompt],
+      [[...at, 'workspace', 'branch'], step.workspace.branch],
+    ];
     for (const [path, text] of texts) if (text) checkTemplates(text, path, scope);
+    // In bash, arithmetic evaluates a value as code however it is quoted: no template there.
+    for (const [path, text] of scripts) {
+      for (const t of text ? arithmeticTemplates(text) : [])
+        report(path, arithmeticMessage(t.name, t.context));
+    }
     if (step.prompt && 'sourcePath' in step.prompt && existsSync(step.prompt.sourcePath)) {
-      checkTemplates(
-        readFileSync(step.prompt.sourcePath, 'utf8'),
-        [...at, 'exec', 'source_path'],
-        scope,
-        step.prompt.sourcePath,
-      );
+      const file = step.prompt.sourcePath;
+      const read = readTextFile(file);
+      if ('problem' in read) report([...at, 'exec', 'source_path'], `${file}: ${read.problem}`);
+      else checkTemplates(read.text, [...at, 'exec', 'source_path'], scope, file);
     }
   }
 
@@ -265,9 +291,14 @@ export function validatePipeline(
       report(path, `file not found: ${file}`);
       return;
     }
+    const read = readTextFile(file);
+    if ('problem' in read) {
+      report(path, `${file}: ${read.problem}`);
+      return;
+    }
     let schema: unknown;
     try {
-      schema = JSON.parse(readFileSync(file, 'utf8'));
+      schema = JSON.parse(read.text);
     } catch (err) {
       report(path, `${file} is not valid JSON: ${(err as Error).message}`);
       return;
@@ -280,65 +311,22 @@ export function validatePipeline(
   }
 }
 
+/** An absolute path, or one that climbs out with `..` (symlinks are checked when the step ends). */
+function leavesWorkspace(path: string): boolean {
+  if (isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path)) return true;
+  const normal = normalize(path);
+  return normal === '..' || normal.startsWith(`..${sep}`);
+}
+
 function hintList(what: string, names: readonly string[]): string | undefined {
   return names.length ? `known ${what}: ${names.join(', ')}` : undefined;
 }
 
-function hasKey(source: YamlSource, path: PathSegment[]): boolean {
-  let v: unknown = source.value();
+function hasKey(value: unknown, path: PathSegment[]): boolean {
+  let v: unknown = value;
   for (const seg of path) {
     if (v === null || typeof v !== 'object') return false;
     v = (v as Record<string | number, unknown>)[seg];
   }
   return v !== undefined;
-}
-
-/** A dependency cycle as step ids, each depending on the next, the first repeated at the end; or null. */
-export function findCycle(steps: readonly StepSpec[], index: ReadonlyMap<string, number>): string[] | null {
-  const state = new Map<string, 1 | 2>();
-  const stack: string[] = [];
-  const visit = (id: string): string[] | null => {
-    state.set(id, 1);
-    stack.push(id);
-    const step = steps[index.get(id)!]!;
-    for (const dep of step.dependencies) {
-      if (!index.has(dep)) continue;
-      const s = state.get(dep);
-      if (s === 1) return [...stack.slice(stack.indexOf(dep)), dep];
-      if (s === undefined) {
-        const found = visit(dep);
-        if (found) return found;
-      }
-    }
-    stack.pop();
-    state.set(id, 2);
-    return null;
-  };
-  for (const step of steps) {
-    if (!state.has(step.id)) {
-      const found = visit(step.id);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
-/** For each step, every step it depends on directly or transitively. Requires an acyclic graph. */
-export function computeAncestors(steps: readonly StepSpec[]): Map<string, Set<string>> {
-  const byId = new Map(steps.map((s) => [s.id, s]));
-  const memo = new Map<string, Set<string>>();
-  const get = (id: string): Set<string> => {
-    const known = memo.get(id);
-    if (known) return known;
-    const set = new Set<string>();
-    memo.set(id, set);
-    for (const dep of byId.get(id)?.dependencies ?? []) {
-      if (!byId.has(dep)) continue;
-      set.add(dep);
-      for (const a of get(dep)) set.add(a);
-    }
-    return set;
-  };
-  for (const s of steps) get(s.id);
-  return memo;
 }

@@ -1,5 +1,6 @@
 import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { Diagnostic, PathSegment } from './diagnostics.js';
+import { checkAliases } from './yaml-aliases.js';
 
 /**
  * A parsed YAML file that still knows where each value came from, so every error can name
@@ -9,7 +10,10 @@ export interface YamlSource {
   file: string;
   text: string;
   doc: Document;
-  /** The plain JS value of the document (after any in-place edits of `doc`). */
+  /**
+   * The plain JS value of the document (after any in-place edits of `doc`). Call it only when
+   * parsing reported no error: an alias problem is such an error.
+   */
   value(): unknown;
   /** 1-based line of the value at `path`, else of its nearest existing parent. */
   lineOf(path: readonly PathSegment[]): number | null;
@@ -35,6 +39,19 @@ export function parseYamlSource(
       path: '',
       message: `YAML syntax: ${firstLine(err.message)}`,
     });
+  }
+
+  if (diagnostics.length === 0) {
+    const alias = checkAliases(doc);
+    if (alias) {
+      diagnostics.push({
+        severity: 'error',
+        file,
+        line: lineCounter.linePos(alias.offset).line,
+        path: '',
+        message: `YAML: ${alias.message}`,
+      });
+    }
   }
 
   const lineAt = (offset: number | undefined): number | null =>
@@ -69,7 +86,9 @@ export function parseYamlSource(
     file,
     text,
     doc,
-    value: () => doc.toJS({ maxAliasCount: 100 }),
+    // checkAliases bounds the expansion by the file's own size, which is what matters;
+    // the library's fixed count (100 uses of one anchor) would refuse honest files.
+    value: () => doc.toJS({ maxAliasCount: -1 }),
     lineAt: (offset) => lineCounter.linePos(offset).line,
     lineOf(path) {
       const { node, parent, keyNode } = walk(path);

@@ -1,5 +1,4 @@
 import type { z } from 'zod';
-import { isSuppressed } from './compat.js';
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
 import { didYouMean } from './suggest.js';
 import type { YamlSource } from './yaml-source.js';
@@ -157,12 +156,13 @@ export function checkWithSchema<S extends z.ZodType>(
 ): { ok: true; data: z.infer<S> } | { ok: false; diagnostics: Diagnostic[] } {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, data: parsed.data };
-  const issues = parsed.error.issues.filter(
-    (i) =>
-      !isSuppressed(
-        i.path.filter((p): p is PathSegment => typeof p !== 'symbol'),
-        suppressed,
-      ),
-  );
+  // A set of paths, looked up for each prefix of an issue's path: linear in issues, not
+  // issues × suppressed paths (a file may have thousands of each).
+  const covered = new Set(suppressed.map((p) => formatPath(p)));
+  const issues = parsed.error.issues.filter((i) => {
+    const path = i.path.filter((p): p is PathSegment => typeof p !== 'symbol');
+    for (let n = 0; n <= path.length; n++) if (covered.has(formatPath(path.slice(0, n)))) return false;
+    return true;
+  });
   return { ok: false, diagnostics: zodIssuesToDiagnostics(issues, { source, schema, input: value }) };
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Project } from '../config/load-project.js';
+import type { Project, RunnablePipeline } from '../config/load-project.js';
+import { projectRelative } from '../config/project-relative.js';
 import { WaveError } from '../errors.js';
 import type { RunStatus, Trigger, WaveEvent } from '../events/catalogue.js';
+import { ValidationError } from '../pipeline/diagnostics.js';
 import type { NewRun, RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
 import { newRunId } from './ids.js';
 import { checkInput, inputTextProblem } from './input-check.js';
@@ -58,9 +60,21 @@ export class RunService {
     private readonly project: Project,
   ) {}
 
+  /**
+   * The pipeline to run, loaded without holding the event loop; an invalid one's errors name
+   * files relative to the project, since they may go to a remote caller.
+   */
+  private async runnablePipeline(name: string): Promise<RunnablePipeline> {
+    try {
+      return await this.project.loadRunnablePipeline(name);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      throw new ValidationError('invalid_pipeline', err.diagnostics.map(projectRelative(this.project.paths)));
+    }
+  }
+
   async createRun(req: CreateRunRequest): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }> {
-    const entry = this.project.requirePipeline(req.pipeline);
-    const spec = entry.spec;
+    const spec = (await this.runnablePipeline(req.pipeline)).spec;
     if (spec.disabled) {
       throw new WaveError(
         'pipeline_disabled',

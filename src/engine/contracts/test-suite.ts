@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { ContractSpec } from '../../pipeline/model.js';
 import { type ProcessResult, runProcessGroup } from '../process-group.js';
+import { ShellTemplateError } from '../shell-template.js';
 import type { ContractChecker, ContractContext } from './types.js';
 
 /** How many of the last output lines a failure reports. */
@@ -22,7 +23,13 @@ export const testSuiteContract: ContractChecker = async (contract, ctx) => {
   if (dirProblem)
     return { ok: false, errors: [`the test_suite directory ${dir} ${dirProblem}; fix \`dir\``] };
 
-  const command = ctx.renderCommand(contract.command);
+  let command: string;
+  try {
+    command = ctx.renderCommand(contract.command);
+  } catch (err) {
+    if (err instanceof ShellTemplateError) return { ok: false, errors: [err.message] };
+    throw err;
+  }
   const tail: string[] = [];
   const result = await runProcessGroup({
     command: 'bash',

@@ -1,22 +1,47 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { Persona, Pipeline, PipelineParams } from '../../api/schemas.js';
+import { projectRelative } from '../../config/project-relative.js';
 import { WaveError } from '../../errors.js';
 import { describePipeline } from '../../pipeline/describe.js';
 import { formatDiagnostic } from '../../pipeline/diagnostics.js';
+import type { PipelineEntry } from '../../pipeline/load-pipeline.js';
 import { didYouMean } from '../../pipeline/suggest.js';
 import type { ServerContext } from '../context.js';
 import { AUTHENTICATED, errorResponses, json } from '../openapi/responses.js';
 import type { App } from '../types.js';
 
 export function registerPipelineRoutes(app: App, ctx: ServerContext): void {
-  const describe = (name: string) => {
-    const entry = ctx.project.pipeline(name);
+  // Errors name files relative to the project: a client has no business with server paths.
+  const relative = projectRelative(ctx.project.paths);
+  const summarize = (entry: PipelineEntry) => describePipeline(entry, (d) => formatDiagnostic(relative(d)));
+  const find = async (name: string): Promise<PipelineEntry> => {
+    const entry = await ctx.project.loadPipeline(name);
     if (!entry) {
       const hint = didYouMean(name, ctx.project.pipelineNames());
       throw new WaveError('pipeline_not_found', `no pipeline named "${name}"${hint ? ` (${hint})` : ''}`);
     }
-    return { entry, summary: describePipeline(entry, formatDiagnostic) };
+    return entry;
   };
+  // Each pipeline's object is validated and serialized once per version of its file: answers
+  // only join them, so even a 5,000-step pipeline never holds the loop for long.
+  const serialized = new WeakMap<PipelineEntry, string>();
+  const pipelineJson = async (entry: PipelineEntry): Promise<string> => {
+    let json = serialized.get(entry);
+    if (json === undefined) {
+      await nextTurn();
+      json = JSON.stringify(Pipeline.parse(summarize(entry)));
+      serialized.set(entry, json);
+    }
+    return json;
+  };
+  // Already serialized: the schema's typing expects the object.
+  const sendJson = (reply: FastifyReply, body: string) =>
+    reply
+      .type('application/json; charset=utf-8')
+      .serializer((payload) => payload as string)
+      .send(body as never);
 
   app.get(
     '/api/pipelines',
@@ -31,9 +56,11 @@ export function registerPipelineRoutes(app: App, ctx: ServerContext): void {
         },
       },
     },
-    async () => ({
-      pipelines: ctx.project.pipelineNames().map((name) => describe(name).summary),
-    }),
+    async (_request, reply) => {
+      const parts: string[] = [];
+      for (const entry of await ctx.project.loadPipelines()) parts.push(await pipelineJson(entry));
+      return sendJson(reply, `{"pipelines":[${parts.join(',')}]}`);
+    },
   );
 
   app.get(
@@ -52,9 +79,11 @@ export function registerPipelineRoutes(app: App, ctx: ServerContext): void {
         },
       },
     },
-    async (request) => {
-      const { entry, summary } = describe(request.params.name);
-      return { ...summary, source: entry.text };
+    async (request, reply) => {
+      const entry = await find(request.params.name);
+      const json = await pipelineJson(entry);
+      // The object with `source` added last, where the schema's extend() puts it.
+      return sendJson(reply, `${json.slice(0, -1)},"source":${JSON.stringify(entry.text)}}`);
     },
   );
 
