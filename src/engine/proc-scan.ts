@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 
 /**
  * Finding processes by their environment through /proc (Linux). A process keeps the environment
@@ -22,21 +22,21 @@ export function envValue(environ: string, name: string): string | undefined {
 
 export interface ScanOptions {
   /**
-   * Only processes started after this pid was handed out. Pids are handed out in a cycle, so
-   * these are the pids from `sincePid` up to the last one given (wrapping at pid_max). Valid only
-   * while fewer than pid_max processes were started since, which the caller vouches for.
+   * Only pids handed out after this one. Pids are handed out in a cycle, so these are the pids
+   * after `after` up to the last one given (wrapping at pid_max). Valid only while fewer than
+   * pid_max processes were started since, which the caller vouches for.
    */
-  sincePid?: number;
+  after?: number;
 }
 
 /**
  * The pids (other than this process) whose environment satisfies `match`, or null where /proc
- * cannot be read. A zombie's environment reads empty, so only live processes can match.
+ * cannot be read. A zombie's environment cannot be read, so only live processes can match.
  */
 export function scanProcesses(match: (environ: string) => boolean, opts: ScanOptions = {}): number[] | null {
-  // No pid handed out after `sincePid`: no other process was started since (a fork needs one).
-  if (opts.sincePid !== undefined && lastPid() === opts.sincePid)
-    return matching([String(opts.sincePid)], match);
+  // No pid handed out since: no process was started since (a fork needs one). The common case
+  // at the end of a step that started nothing, so it must cost no more than this one read.
+  if (opts.after !== undefined && lastPid() === opts.after) return [];
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -44,18 +44,7 @@ export function scanProcesses(match: (environ: string) => boolean, opts: ScanOpt
     return null;
   }
   // Read after the listing, so every listed pid was handed out by then.
-  return matching(
-    entries,
-    match,
-    opts.sincePid === undefined ? undefined : pidRange(opts.sincePid, lastPid()),
-  );
-}
-
-function matching(
-  entries: string[],
-  match: (environ: string) => boolean,
-  inRange?: (pid: number) => boolean,
-): number[] {
+  const inRange = opts.after === undefined ? undefined : pidsAfter(opts.after, lastPid());
   const found: number[] = [];
   for (const entry of entries) {
     const pid = Number(entry);
@@ -69,17 +58,31 @@ function matching(
   return found;
 }
 
+/** Kept open (close-on-exec): one pread per look instead of open, read and close. */
+let lastPidFd: number | null | undefined;
+const lastPidBuffer = Buffer.alloc(32);
+
 /** The pid the kernel handed out last in this pid namespace, or null if it cannot be read. */
 function lastPid(): number | null {
+  if (lastPidFd === undefined) {
+    try {
+      lastPidFd = openSync('/proc/sys/kernel/ns_last_pid', 'r');
+    } catch {
+      lastPidFd = null;
+    }
+  }
+  if (lastPidFd === null) return null;
   try {
-    return Number(readFileSync('/proc/sys/kernel/ns_last_pid', 'latin1'));
+    const n = readSync(lastPidFd, lastPidBuffer, 0, lastPidBuffer.length, 0);
+    const pid = Number(lastPidBuffer.toString('latin1', 0, n));
+    return Number.isInteger(pid) ? pid : null;
   } catch {
     return null;
   }
 }
 
-/** The pids handed out from `first` to `last`, across the wrap at pid_max; every pid if unknown. */
-function pidRange(first: number, last: number | null): ((pid: number) => boolean) | undefined {
-  if (last === null || !Number.isInteger(last)) return undefined;
-  return last >= first ? (pid) => pid >= first && pid <= last : (pid) => pid >= first || pid <= last;
+/** The pids handed out after `after` up to `last`, across the wrap at pid_max; all if unknown. */
+function pidsAfter(after: number, last: number | null): ((pid: number) => boolean) | undefined {
+  if (last === null) return undefined;
+  return last >= after ? (pid) => pid > after && pid <= last : (pid) => pid > after || pid <= last;
 }

@@ -14,7 +14,7 @@ export interface ProcessOptions {
   /** Written to stdin, which is then closed. Without it stdin is /dev/null. */
   input?: string;
   signal?: AbortSignal;
-  /** Kill the group after this long (ms). */
+  /** Stop the command and all its processes after this long (ms). */
   timeoutMs?: number;
   /** Between SIGTERM and SIGKILL. */
   graceMs: number;
@@ -181,7 +181,7 @@ export function runProcessGroup(opts: ProcessOptions): Promise<ProcessResult> {
       splitters.stderr.end();
       const finish = () => {
         // Members of the group that shed the marker (`env -i`) do not outlive the step either.
-        if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+        processes?.killGroup();
         resolve({
           exitCode,
           signal,
@@ -205,12 +205,4 @@ export function runProcessGroup(opts: ProcessOptions): Promise<ProcessResult> {
       });
     });
   });
-}
-
-function signalGroup(pgid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, sig);
-  } catch {
-    // the group is gone already
-  }
 }

@@ -41,6 +41,8 @@ function carries(environ: string, marker: string): boolean {
 export class StepProcesses {
   private readonly spawnedAt = performance.now();
   private stopping: Promise<void> | undefined;
+  /** An empty group stays empty (no member is left to join it); its id may be reused later. */
+  private groupGone = false;
 
   /** `leader`: the spawned process, leader of its own process group; `marker`: in its env. */
   constructor(
@@ -58,6 +60,11 @@ export class StepProcesses {
     return this.stopping;
   }
 
+  /** SIGKILL to whatever is left in the group (members that dropped the marker, `env -i`). */
+  killGroup(): void {
+    this.signalGroup('SIGKILL');
+  }
+
   private async terminate(graceMs: number): Promise<void> {
     const killAt = performance.now() + graceMs;
     if (!this.signal('SIGTERM')) return;
@@ -71,7 +78,7 @@ export class StepProcesses {
 
   /** Sends `sig` to the group and to every marked process; whether any of them is still there. */
   private signal(sig: NodeJS.Signals): boolean {
-    const group = sendTo(-this.leader, sig);
+    const group = this.signalGroup(sig);
     const marked = this.marked();
     for (const pid of marked ?? []) sendTo(pid, sig);
     return marked === null ? group : this.leaderAlive() || marked.length > 0;
@@ -84,23 +91,34 @@ export class StepProcesses {
    */
   private anyLeft(): boolean {
     const marked = this.marked();
-    return marked === null ? sendTo(-this.leader, 0) : this.leaderAlive() || marked.length > 0;
+    return marked === null ? this.signalGroup(0) : this.leaderAlive() || marked.length > 0;
   }
 
-  /** Live processes carrying the marker; null where /proc cannot be read. */
+  /** Whether the group has members. */
+  private signalGroup(sig: NodeJS.Signals | 0): boolean {
+    if (this.groupGone) return false;
+    const error = sendTo(-this.leader, sig);
+    if (error === 'ESRCH') this.groupGone = true;
+    return error === null;
+  }
+
+  /**
+   * Live processes carrying the marker, besides the leader (the group reaches it); null where
+   * /proc cannot be read.
+   */
   private marked(): number[] | null {
     const recent = performance.now() - this.spawnedAt < RANGE_SCAN_MS;
-    return scanProcesses((environ) => carries(environ, this.marker), recent ? { sincePid: this.leader } : {});
+    return scanProcesses((environ) => carries(environ, this.marker), recent ? { after: this.leader } : {});
   }
 }
 
-/** process.kill without the throw: whether the target existed. */
-function sendTo(pid: number, sig: NodeJS.Signals | 0): boolean {
+/** process.kill without the throw: null, or why it failed (ESRCH: no such process or group). */
+function sendTo(pid: number, sig: NodeJS.Signals | 0): string | null {
   try {
     process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code ?? 'unknown';
   }
 }
 

@@ -26,13 +26,14 @@ describe('envValue', () => {
 });
 
 describe('scanProcesses', () => {
-  it('finds a live process by its environment, also among the pids handed out since its own', () => {
+  it('finds a live process by its environment; `after` limits it to pids handed out later', () => {
     const token = randomUUID();
     const child = spawn('sleep', ['30'], { env: { ...process.env, SCAN_TEST_TOKEN: token } });
     children.push(child);
     const match = (environ: string) => envValue(environ, 'SCAN_TEST_TOKEN') === token;
     expect(scanProcesses(match)).toEqual([child.pid]);
-    expect(scanProcesses(match, { sincePid: child.pid! })).toEqual([child.pid]);
+    expect(scanProcesses(match, { after: child.pid! - 1 })).toEqual([child.pid]);
+    expect(scanProcesses(match, { after: child.pid! })).toEqual([]);
   });
 
   it('never returns this process', () => {
