@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { coerceError } from '../errors.js';
 import { LineSplitter } from './line-splitter.js';
+import { markEnv, StepProcesses } from './step-processes.js';
 
 export type OutputStream = 'stdout' | 'stderr';
 
@@ -13,7 +14,7 @@ export interface ProcessOptions {
   /** Written to stdin, which is then closed. Without it stdin is /dev/null. */
   input?: string;
   signal?: AbortSignal;
-  /** Kill the group after this long (ms). */
+  /** Stop the command and all its processes after this long (ms). */
   timeoutMs?: number;
   /** Between SIGTERM and SIGKILL. */
   graceMs: number;
@@ -35,11 +36,18 @@ export interface ProcessResult {
 }
 
 const TAIL_CHARS = 4096;
+/**
+ * Once every process of the call is gone, how long the pipes may stay open (held by a process
+ * that cleared its environment, or anywhere without /proc) before they are closed on our side.
+ */
+const DRAIN_MS = 500;
 
 /**
- * Runs a command in its own process group. A timeout or an abort sends SIGTERM to the whole
- * group (grandchildren too), then SIGKILL after the grace period. Output is split into lines
- * as it arrives; the promise settles once the process has exited and its pipes are drained.
+ * Runs a command in its own process group, every process it starts marked in its environment
+ * (step-processes.ts). When the command exits, times out or is aborted, all of them get
+ * SIGTERM, then SIGKILL after the grace period, including those that left the group (`setsid`,
+ * daemons). Output is split into lines as it arrives; the promise settles once the command has
+ * exited, its processes are gone and its pipes are drained.
  */
 export function runProcessGroup(opts: ProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
@@ -50,8 +58,8 @@ export function runProcessGroup(opts: ProcessOptions): Promise<ProcessResult> {
     };
     let timedOut = false;
     let aborted = false;
-    let killTimer: NodeJS.Timeout | undefined;
     let timeoutTimer: NodeJS.Timeout | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
     let stdoutFile: WriteStream | undefined;
     let copyError: Error | undefined;
     // The output still reaches onLine; the copy stops (ENOSPC, ...) and the tail says why.
@@ -88,11 +96,12 @@ export function runProcessGroup(opts: ProcessOptions): Promise<ProcessResult> {
       stdoutFile.on('error', copyFailed);
     }
 
+    const { marker, env } = markEnv(opts.env);
     let child: ChildProcess;
     try {
       child = spawn(opts.command, opts.args, {
         cwd: opts.cwd,
-        env: opts.env,
+        env,
         detached: true,
         stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
@@ -103,27 +112,30 @@ export function runProcessGroup(opts: ProcessOptions): Promise<ProcessResult> {
       return;
     }
 
-    const killGroup = (sig: NodeJS.Signals) => {
-      if (child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, sig);
-      } catch {
-        // the group is gone already
-      }
-    };
-    const stop = () => {
-      killGroup('SIGTERM');
-      killTimer ??= setTimeout(() => killGroup('SIGKILL'), opts.graceMs);
+    const leaderAlive = () => child.exitCode === null && child.signalCode === null;
+    const processes = child.pid === undefined ? null : new StepProcesses(child.pid, leaderAlive, marker);
+    let closed = false;
+    let stopped: Promise<void> | undefined;
+    // Idempotent. Once all are gone, pipes still open are held by none of ours: stop reading them.
+    const stopAll = () => {
+      if (!processes) return;
+      stopped ??= processes.stop(opts.graceMs).then(() => {
+        if (closed) return;
+        drainTimer = setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }, DRAIN_MS);
+      });
     };
     const onAbort = () => {
       aborted = true;
-      stop();
+      stopAll();
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     if (opts.timeoutMs !== undefined && Number.isFinite(opts.timeoutMs)) {
       timeoutTimer = setTimeout(() => {
         timedOut = true;
-        stop();
+        stopAll();
       }, opts.timeoutMs);
     }
 
@@ -153,23 +165,23 @@ export function runProcessGroup(opts: ProcessOptions): Promise<ProcessResult> {
     child.on('error', (err) => {
       spawnError = err;
     });
-    // A step's processes do not outlive it: once the leader exits, stragglers that still hold
-    // its pipes (`sleep 100 &`) are stopped, so the step ends when its command does.
+    // A step's processes do not outlive it: once the leader exits, stragglers (`sleep 100 &`, a
+    // `setsid` daemon) are stopped, so the step ends when its command does.
     child.on('exit', () => {
       // The command finished in time; a straggler that is slow to die is not a timeout.
       clearTimeout(timeoutTimer);
-      killGroup('SIGTERM');
-      killTimer ??= setTimeout(() => killGroup('SIGKILL'), opts.graceMs);
+      stopAll();
     });
     child.on('close', (exitCode, signal) => {
+      closed = true;
       clearTimeout(timeoutTimer);
+      clearTimeout(drainTimer);
       opts.signal?.removeEventListener('abort', onAbort);
       splitters.stdout.end();
       splitters.stderr.end();
-      // The leader exited and the pipes are closed: nothing of the group may outlive the step.
-      killGroup('SIGKILL');
-      clearTimeout(killTimer);
-      const finish = () =>
+      const finish = () => {
+        // Members of the group that shed the marker (`env -i`) do not outlive the step either.
+        processes?.killGroup();
         resolve({
           exitCode,
           signal,
@@ -179,14 +191,17 @@ export function runProcessGroup(opts: ProcessOptions): Promise<ProcessResult> {
           tail,
           durationMs: performance.now() - started,
         });
+      };
       const file = stdoutFile;
-      if (!file) return finish();
-      // end()'s callback can run before the 'error' event of a failed write, and then only
-      // knows that the stream was destroyed; `errored` holds the cause.
-      file.end((err?: Error | null) => {
-        const cause = file.errored ?? err;
-        if (cause) copyFailed(cause);
-        finish();
+      void Promise.resolve(stopped).then(() => {
+        if (!file) return finish();
+        // end()'s callback can run before the 'error' event of a failed write, and then only
+        // knows that the stream was destroyed; `errored` holds the cause.
+        file.end((err?: Error | null) => {
+          const cause = file.errored ?? err;
+          if (cause) copyFailed(cause);
+          finish();
+        });
       });
     });
   });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { envValue, scanProcesses } from '../engine/proc-scan.js';
 
 /**
  * Processes a dead owner left behind. Every process of a step carries WAVE_RUN_ID in its
@@ -6,25 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
  * are found through /proc. Elsewhere this finds nothing and the caller goes on.
  */
 export function findRunProcesses(runId: string): number[] {
-  const needle = `WAVE_RUN_ID=${runId}\u0000`;
-  const found: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
-    try {
-      if (`${readFileSync(`/proc/${entry}/environ`, 'latin1')}\u0000`.includes(needle)) found.push(pid);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
+  return scanProcesses((environ) => envValue(environ, 'WAVE_RUN_ID') === runId) ?? [];
 }
 
 /** Stops a run's leftover processes: SIGTERM, then SIGKILL for those still there after `graceMs`. */
