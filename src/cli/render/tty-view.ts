@@ -11,6 +11,8 @@ interface StepLine {
   endedAt: number | null;
   attempt: number;
   activity: string;
+  /** A gate's answer, kept when the step then fails on it (a `_fail` choice). */
+  answer: string | null;
 }
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -42,6 +44,7 @@ export class TtyView implements RunRenderer {
       endedAt: null,
       attempt: 0,
       activity: '',
+      answer: null,
     }));
     this.io.stdout.write(`${this.s.bold(`wave run ${spec.name}`)} ${this.s.dim(runId)}\n`);
     this.timer = setInterval(() => this.draw(), REDRAW_MS);
@@ -70,7 +73,12 @@ export class TtyView implements RunRenderer {
             line,
             e.will_retry
               ? { activity: e.error.message }
-              : { status: 'failed', endedAt: Date.parse(e.ts), activity: e.error.message },
+              : {
+                  status: 'failed',
+                  endedAt: Date.parse(e.ts),
+                  // The answer and its consequence may arrive in one batch: show both.
+                  activity: line.answer ? `${line.answer}: ${e.error.message}` : e.error.message,
+                },
           );
           break;
         case 'step_retrying':
@@ -86,7 +94,8 @@ export class TtyView implements RunRenderer {
           Object.assign(line, { status: 'waiting', activity: e.prompt });
           break;
         case 'gate_answered':
-          line.activity = `${e.timed_out ? 'timed out: ' : ''}${e.choice}${e.by ? ` by ${e.by}` : ''}`;
+          line.answer = `${e.timed_out ? 'timed out: ' : ''}${e.choice}${e.by ? ` by ${e.by}` : ''}`;
+          line.activity = line.answer;
           break;
         case 'contract_failed':
           line.activity = `contract ${e.contract} failed: ${e.errors[0] ?? ''}`;
