@@ -48,7 +48,7 @@ type Rendered = ReplayPage;
 
 /** Events read from the store per page while a client catches up, and the JSON that ends a page early. */
 const PAGE = 500;
-const PAGE_BYTES = 256 * 1024;
+const PAGE_BYTES = 64 * 1024;
 /** Replay pages kept for other clients replaying the same events. */
 const REPLAY_CACHE_BYTES = 16 * 1024 * 1024;
 /**
@@ -154,7 +154,8 @@ export class SseHub {
   private async catchUp(client: Client, toTheEnd = false): Promise<void> {
     try {
       for (;;) {
-        if (client.raw.writableNeedDrain) await writable(client.raw);
+        // Once closed, a socket never drains: no wait then.
+        if (client.raw.writableNeedDrain && !client.closed) await writable(client.raw);
         if (client.closed) return;
         if (!(await this.pacer.run(() => this.replayPage(client, toTheEnd)))) return;
       }
