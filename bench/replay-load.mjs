@@ -29,11 +29,12 @@ const shortLine = (i) => `2026-11-21 10:00:00 INFO  worker 3 processed item ${i}
 const LONG = 'x'.repeat(8000);
 const longLine = (i) => `${i} ${LONG}`;
 
+// The runs' output is written straight through the store; the pipeline makes the folder a project.
 const PIPELINE = `kind: WavePipeline
 steps:
   - id: build
     type: command
-    script: cat build.log
+    script: echo build
 `;
 
 const step = {
@@ -44,7 +45,7 @@ const step = {
   persona: null,
   adapter: null,
   model: null,
-  command: 'cat build.log',
+  command: 'echo build',
   prompt: null,
   workspace: { type: 'fresh', mount: [], branch: null, base: null },
   outputs: [],
