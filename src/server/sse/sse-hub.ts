@@ -141,7 +141,7 @@ export class SseHub {
       this.end(client);
       return;
     }
-    await this.catchUp(client, stream.runEnded === true);
+    await this.catchUp(client, stream.runEnded === true, true);
   }
 
   /**
@@ -149,15 +149,19 @@ export class SseHub {
    * full, until it has everything up to the feed's position; then it is live. Everything up to
    * that position comes from the store, everything after from the feed: no gap, no duplicate.
    * For a run that had ended, everything left is read and the stream ends. Each page is read,
-   * rendered and written in one turn of the pacer, so a long replay never holds the event loop.
+   * rendered and written in one turn of the pacer, so a long replay never holds the event loop;
+   * only a stream's first page goes out at once, as part of answering its request.
    */
-  private async catchUp(client: Client, toTheEnd = false): Promise<void> {
+  private async catchUp(client: Client, toTheEnd = false, opening = false): Promise<void> {
     try {
-      for (;;) {
+      for (let first = opening; ; first = false) {
         // Once closed, a socket never drains: no wait then.
         if (client.raw.writableNeedDrain && !client.closed) await writable(client.raw);
         if (client.closed) return;
-        if (!(await this.pacer.run(() => this.replayPage(client, toTheEnd)))) return;
+        const more = first
+          ? await this.replayPage(client, toTheEnd)
+          : await this.pacer.run(() => this.replayPage(client, toTheEnd));
+        if (!more) return;
       }
     } catch (err) {
       this.logger.warn({ err }, 'SSE replay failed');
