@@ -21,6 +21,30 @@ export function out(io: CliIO, text: string): void {
   io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/**
+ * Writes a chunk of a long output and waits while the stream's buffer is full, so the output
+ * never piles up in memory faster than the reader takes it. Rejects if the stream fails
+ * (a closed pipe).
+ */
+export function writeChunk(stream: NodeJS.WritableStream, chunk: string | Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const failed = (e: unknown) => {
+      stream.off('drain', drained);
+      reject(e);
+    };
+    const drained = () => {
+      stream.off('error', failed);
+      resolve();
+    };
+    if (stream.write(chunk)) {
+      resolve();
+      return;
+    }
+    stream.once('drain', drained);
+    stream.once('error', failed);
+  });
+}
+
 export function err(io: CliIO, text: string): void {
   io.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -109,7 +109,11 @@ export class Transport {
     path: string,
     opts: { body?: unknown; headers?: Record<string, string> } = {},
   ): Promise<RawResponse> {
-    const res = await this.open(method, path, opts);
+    return this.body(await this.open(method, path, opts));
+  }
+
+  /** Reads a whole (small) response: an error body, or a JSON answer. */
+  async body(res: IncomingMessage): Promise<RawResponse> {
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -115,19 +115,31 @@ export class WaveClient {
     ).body;
   }
 
-  /** The run's output as text (`[step] line`) or NDJSON. */
-  async logs(id: string, opts: { step?: string; format?: 'text' | 'ndjson' } = {}): Promise<string> {
+  /** The run's output as text (`[step] line`) or NDJSON, chunk by chunk as it arrives: never held whole. */
+  async logStream(
+    id: string,
+    opts: { step?: string; format?: 'text' | 'ndjson' } = {},
+  ): Promise<AsyncIterable<Buffer>> {
     const q = new URLSearchParams();
     if (opts.step) q.set('step', opts.step);
     if (opts.format) q.set('format', opts.format);
     const qs = q.toString();
-    const res = await this.transport.request(
+    const res = await this.transport.open(
       'GET',
       `/api/runs/${encodeURIComponent(id)}/logs${qs ? `?${qs}` : ''}`,
       { headers: { accept: 'text/plain' } },
     );
-    if (res.status >= 400) throw apiError(res, `reading the logs of ${id}`);
-    return res.body;
+    if ((res.statusCode ?? 0) >= 400)
+      throw apiError(await this.transport.body(res), `reading the logs of ${id}`);
+    const transport = this.transport;
+    return (async function* () {
+      try {
+        for await (const chunk of res) yield chunk as Buffer;
+      } catch (err) {
+        // A body cut short (the server went away) must not look like the end of the log.
+        throw transport.unreachable(err);
+      }
+    })();
   }
 
   /** Follows a run's events to its end, reconnecting with Last-Event-ID; resolves with the terminal event. */

@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import type { Project } from '../config/load-project.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import type { Pacer } from '../pacer.js';
 import type { RunService } from '../runs/run-service.js';
 import type { RunSupervisor } from '../runs/supervisor.js';
 import type { RunScheduler } from '../scheduler/run-scheduler.js';
@@ -23,6 +24,8 @@ export interface ServerContext {
   scheduler: RunScheduler;
   feed: EventFeed;
   sse: SseHub;
+  /** Turns on the event loop for long reads (replays, log downloads): other requests go between. */
+  pacer: Pacer;
   metrics: ServerMetrics;
   logger: Logger;
   authenticate: Authenticator;

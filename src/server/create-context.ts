@@ -1,6 +1,7 @@
 import type { Project } from '../config/load-project.js';
 import { WaveError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { Pacer } from '../pacer.js';
 import { didYouMean } from '../pipeline/suggest.js';
 import { createContext } from '../runs/local-context.js';
 import { RunScheduler } from '../scheduler/run-scheduler.js';
@@ -31,13 +32,15 @@ export async function createServerContext(
   checkWebhookTriggers(project);
   const base = await createContext(project, logger, opts.storePath ? { storePath: opts.storePath } : {});
   const config = project.config;
-  const feed = new EventFeed(base.store, base.bus, logger);
+  const pacer = new Pacer();
+  const feed = new EventFeed(base.store, base.bus, logger, pacer);
   await feed.start();
   const sse = new SseHub(
     base.store,
     feed,
     { maxBufferBytes: opts.sse?.maxBufferBytes ?? 1024 * 1024, heartbeatMs: opts.sse?.heartbeatMs ?? 15_000 },
     logger,
+    pacer,
   );
   let scheduler: RunScheduler | undefined;
   const metrics = new ServerMetrics(base.store, base.bus, {
@@ -63,6 +66,7 @@ export async function createServerContext(
     scheduler,
     feed,
     sse,
+    pacer,
     metrics,
     logger,
     authenticate,

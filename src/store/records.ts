@@ -133,6 +133,27 @@ export interface EventQuery {
   /** Leave out events written by this origin (a process reading only others' events). */
   excludeOrigin?: string;
   limit: number;
+  /** Ends the page after the event that brings its JSON to this many characters (one at least). */
+  maxBytes?: number;
+}
+
+/** One run's output lines (logs), in order. */
+export interface OutputQuery {
+  runId: string;
+  afterSeq: number;
+  step?: string;
+  limit: number;
+  /** Ends the page after the line that brings its content to this many characters (one at least). */
+  maxBytes?: number;
+}
+
+/** A stream_activity event as logs show it. */
+export interface OutputLine {
+  seq: number;
+  ts: string;
+  step: string;
+  stream: string;
+  content: string;
 }
 
 /** An event as stored: `json` is the exact wire form (SSE data, --json line). */

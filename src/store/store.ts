@@ -7,6 +7,8 @@ import type {
   GateRecord,
   NewRun,
   Outcome,
+  OutputLine,
+  OutputQuery,
   RunQuery,
   RunRecord,
   StepRecord,
@@ -64,6 +66,8 @@ export interface Store {
   /** First answer wins: null when the gate was not waiting (already answered, not reached). */
   answerGate(runId: string, step: string, answer: GateAnswerInput): Promise<WaveEvent | null>;
   readEvents(query: EventQuery): Promise<StoredEvent[]>;
+  /** A run's stream_activity events as log lines, without going through their JSON. */
+  readOutput(query: OutputQuery): Promise<OutputLine[]>;
   lastSeq(): Promise<number>;
 
   /** Queued → cancelled at once; running/waiting → cancel_requested; finished → unchanged. */

@@ -3,9 +3,10 @@ import type { WaveClient } from '../../client/wave-client.js';
 import { RunStatus, type WaveEvent } from '../../events/catalogue.js';
 import { didYouMean } from '../../pipeline/suggest.js';
 import { followRun } from '../../runs/follow.js';
+import { logChunks, logLine } from '../../runs/log-stream.js';
 import type { RunView } from '../../runs/views.js';
 import { EXIT, ExitError } from '../exit.js';
-import { type CliIO, out, table } from '../io.js';
+import { type CliIO, out, table, writeChunk } from '../io.js';
 import { withLocalContext } from '../local.js';
 import { intFlag, ProjectFlags, parseFlags } from '../options.js';
 import { RemoteFlags, remoteClient } from '../remote.js';
@@ -168,19 +169,9 @@ export async function runLogs(io: CliIO, raw: unknown): Promise<number> {
       await follower.done;
       return EXIT.ok;
     }
-    let after = 0;
-    for (;;) {
-      const rows = await ctx.store.readEvents({
-        runId: run.id,
-        afterSeq: after,
-        types: ['stream_activity'],
-        limit: 5000,
-        ...(opts.step ? { step: opts.step } : {}),
-      });
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1]!.seq;
-      print(rows.map((r) => JSON.parse(r.json) as WaveEvent));
-    }
+    const format = opts.json ? 'ndjson' : 'text';
+    for await (const chunk of logChunks(ctx.store, { runId: run.id, step: opts.step, format }))
+      await writeChunk(io.stdout, chunk);
     return EXIT.ok;
   });
 }
@@ -191,9 +182,7 @@ function logPrinter(io: CliIO, opts: { step?: string | undefined; json?: boolean
     let text = '';
     for (const e of events) {
       if (e.type !== 'stream_activity' || (opts.step && e.step !== opts.step)) continue;
-      text += opts.json
-        ? `${JSON.stringify({ seq: e.seq, ts: e.ts, step: e.step, stream: e.stream, content: e.content })}\n`
-        : `[${e.step}] ${e.content}\n`;
+      text += logLine(e, opts.json ? 'ndjson' : 'text');
     }
     if (text) io.stdout.write(text);
   };
@@ -221,12 +210,11 @@ async function remoteLogs(
     }
   }
   if (!opts.follow) {
-    io.stdout.write(
-      await client.logs(opts.runId, {
-        ...(opts.step ? { step: opts.step } : {}),
-        format: opts.json ? 'ndjson' : 'text',
-      }),
-    );
+    const chunks = await client.logStream(opts.runId, {
+      ...(opts.step ? { step: opts.step } : {}),
+      format: opts.json ? 'ndjson' : 'text',
+    });
+    for await (const chunk of chunks) await writeChunk(io.stdout, chunk);
     return EXIT.ok;
   }
   const print = logPrinter(io, opts);

@@ -1,10 +1,11 @@
 import { createReadStream, existsSync, realpathSync } from 'node:fs';
 import { relative, sep } from 'node:path';
+import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ArtifactParams, LogsQuery, RunIdParams } from '../../api/schemas.js';
 import { WaveError } from '../../errors.js';
-import type { WaveEvent } from '../../events/catalogue.js';
 import { didYouMean } from '../../pipeline/suggest.js';
+import { logChunks } from '../../runs/log-stream.js';
 import type { ServerContext } from '../context.js';
 import { AUTHENTICATED, errorResponses } from '../openapi/responses.js';
 import type { App } from '../types.js';
@@ -55,25 +56,10 @@ export function registerRunOutputRoutes(app: App, ctx: ServerContext): void {
           );
         }
       }
-      let body = '';
-      for (let after = 0; ; ) {
-        const rows = await ctx.store.readEvents({
-          runId: run.id,
-          afterSeq: after,
-          types: ['stream_activity'],
-          limit: 5000,
-          ...(step ? { step } : {}),
-        });
-        if (rows.length === 0) break;
-        after = rows[rows.length - 1]!.seq;
-        for (const row of rows) {
-          const e = JSON.parse(row.json) as Extract<WaveEvent, { type: 'stream_activity' }>;
-          body +=
-            format === 'ndjson'
-              ? `${JSON.stringify({ seq: e.seq, ts: e.ts, step: e.step, stream: e.stream, content: e.content })}\n`
-              : `[${e.step}] ${e.content}\n`;
-        }
-      }
+      // Streamed a page at a time as the client takes it: never one string of the whole log.
+      const chunks = logChunks(ctx.store, { runId: run.id, step, format }, ctx.pacer);
+      // Typed as the declared 200 body (a string): the stream's bytes are that string.
+      const body = Readable.from(chunks, { objectMode: false }) as unknown as string;
       return reply
         .type(format === 'ndjson' ? 'application/x-ndjson; charset=utf-8' : 'text/plain; charset=utf-8')
         .send(body);

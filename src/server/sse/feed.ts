@@ -1,5 +1,6 @@
 import type { EventBus } from '../../events/bus.js';
 import type { Logger } from '../../logger.js';
+import type { Pacer } from '../../pacer.js';
 import type { Store, StoredEvent } from '../../store/store.js';
 
 /** A live event as every SSE client receives it: the frame is built once and shared. */
@@ -11,6 +12,8 @@ export interface FeedItem {
 export type FeedListener = (items: readonly FeedItem[]) => void;
 
 const PAGE = 1000;
+/** A page ends early past this much JSON (long output lines): bounded memory per read. */
+const PAGE_BYTES = 256 * 1024;
 /** A safety net for writers the bus cannot hear; normally the bus rings first. */
 const POLL_MS = 1000;
 
@@ -36,6 +39,7 @@ export class EventFeed {
     private readonly store: Store,
     private readonly bus: EventBus,
     private readonly logger: Logger,
+    private readonly pacer: Pacer,
   ) {}
 
   async start(): Promise<void> {
@@ -75,26 +79,30 @@ export class EventFeed {
     try {
       do {
         this.again = false;
-        for (;;) {
-          const rows = await this.store.readEvents({ afterSeq: this.seq, limit: PAGE });
-          if (rows.length === 0) break;
-          const items = rows.map((row) => ({ row, frame: sseFrame(row) }));
-          this.seq = rows[rows.length - 1]!.seq;
-          for (const listener of [...this.listeners]) {
-            try {
-              listener(items);
-            } catch (err) {
-              this.logger.error({ err }, 'event feed listener failed');
-            }
-          }
-          if (rows.length < PAGE) break;
-        }
+        // A page in each turn of the pacer: a burst of output never holds the event loop.
+        while (await this.pacer.run(() => this.readPage())) {}
       } while (this.again);
     } catch (err) {
       this.logger.error({ err }, 'event feed read failed');
     } finally {
       this.reading = false;
     }
+  }
+
+  /** Reads and hands out one page; false once there was nothing more. */
+  private async readPage(): Promise<boolean> {
+    const rows = await this.store.readEvents({ afterSeq: this.seq, limit: PAGE, maxBytes: PAGE_BYTES });
+    if (rows.length === 0) return false;
+    const items = rows.map((row) => ({ row, frame: sseFrame(row) }));
+    this.seq = rows[rows.length - 1]!.seq;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(items);
+      } catch (err) {
+        this.logger.error({ err }, 'event feed listener failed');
+      }
+    }
+    return true;
   }
 
   stop(): void {

@@ -1,8 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { isTerminalEvent } from '../../events/catalogue.js';
 import type { Logger } from '../../logger.js';
+import type { Pacer } from '../../pacer.js';
 import type { Store } from '../../store/store.js';
 import { type EventFeed, type FeedItem, sseFrame } from './feed.js';
+import { ReplayCache, type ReplayPage } from './replay-cache.js';
 
 export interface SseOptions {
   /**
@@ -42,14 +44,13 @@ interface Client {
 }
 
 /** What a run of events becomes for one kind of client: one write, and where it leaves it. */
-interface Rendered {
-  bytes: Buffer | null;
-  upTo: number;
-  ends: boolean;
-}
+type Rendered = ReplayPage;
 
-/** Events read from the store per page while a client catches up. */
+/** Events read from the store per page while a client catches up, and the JSON that ends a page early. */
 const PAGE = 500;
+const PAGE_BYTES = 64 * 1024;
+/** Replay pages kept for other clients replaying the same events. */
+const REPLAY_CACHE_BYTES = 16 * 1024 * 1024;
 /**
  * How often clients behind the limit are looked at. A client is dropped when two sweeps in a
  * row find it over the limit with no progress in between: a burst bigger than the limit never
@@ -92,6 +93,7 @@ export class SseHub {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly sweeper: NodeJS.Timeout;
   private readonly unlisten: () => void;
+  private readonly replays = new ReplayCache(REPLAY_CACHE_BYTES);
   private stopped = false;
 
   constructor(
@@ -99,6 +101,7 @@ export class SseHub {
     private readonly feed: EventFeed,
     private readonly opts: SseOptions,
     private readonly logger: Logger,
+    private readonly pacer: Pacer,
   ) {
     this.unlisten = feed.listen((items) => {
       const shared = new Map<string, Rendered>();
@@ -138,49 +141,79 @@ export class SseHub {
       this.end(client);
       return;
     }
-    await this.catchUp(client, stream.runEnded === true);
+    await this.catchUp(client, stream.runEnded === true, true);
   }
 
   /**
    * Sends the client's backlog from the store a page at a time, waiting whenever its socket is
    * full, until it has everything up to the feed's position; then it is live. Everything up to
    * that position comes from the store, everything after from the feed: no gap, no duplicate.
-   * For a run that had ended, everything left is read and the stream ends.
+   * For a run that had ended, everything left is read and the stream ends. Each page is read,
+   * rendered and written in one turn of the pacer, so a long replay never holds the event loop;
+   * only a stream's first page goes out at once, as part of answering its request.
    */
-  private async catchUp(client: Client, toTheEnd = false): Promise<void> {
+  private async catchUp(client: Client, toTheEnd = false, opening = false): Promise<void> {
     try {
-      for (;;) {
-        if (client.raw.writableNeedDrain) await writable(client.raw);
+      for (let first = opening; ; first = false) {
+        // Once closed, a socket never drains: no wait then.
+        if (client.raw.writableNeedDrain && !client.closed) await writable(client.raw);
         if (client.closed) return;
-        const until = toTheEnd ? undefined : this.feed.position;
-        if (until !== undefined && client.lastSent >= until) break;
-        const rows = await this.store.readEvents({
-          afterSeq: client.lastSent,
-          ...(until !== undefined ? { upToSeq: until } : {}),
-          limit: PAGE,
-          ...(client.runId !== undefined ? { runId: client.runId } : {}),
-        });
-        if (client.closed) return;
-        const page = this.render(
-          client,
-          rows.map((row) => ({ row, frame: sseFrame(row) })),
-        );
-        if (page.bytes) client.raw.write(page.bytes);
-        client.lastSent = Math.max(client.lastSent, page.upTo);
-        client.behind = 0;
-        client.stuck = false;
-        if (page.ends || (rows.length < PAGE && until === undefined)) {
-          this.end(client);
-          return;
-        }
-        // Nothing more of this stream up to `until` (a run stream skips other runs' events).
-        if (rows.length < PAGE && until !== undefined && client.lastSent < until) client.lastSent = until;
+        const more = first
+          ? await this.replayPage(client, toTheEnd)
+          : await this.pacer.run(() => this.replayPage(client, toTheEnd));
+        if (!more) return;
       }
-      client.live = true;
     } catch (err) {
       this.logger.warn({ err }, 'SSE replay failed');
       this.end(client);
     }
+  }
+
+  /** Sends the client's next page; false once it is live or ended. */
+  private async replayPage(client: Client, toTheEnd: boolean): Promise<boolean> {
+    if (client.closed) return false;
+    const until = toTheEnd ? undefined : this.feed.position;
+    if (until !== undefined && client.lastSent >= until) {
+      // In the same turn as the check: no feed batch can come in between.
+      client.live = true;
+      return false;
+    }
+    const from = client.lastSent;
+    let page = this.replays.get(client.kind, from);
+    if (!page || (until !== undefined && page.upTo > until)) {
+      const rows = await this.store.readEvents({
+        afterSeq: from,
+        ...(until !== undefined ? { upToSeq: until } : {}),
+        limit: PAGE,
+        maxBytes: PAGE_BYTES,
+        ...(client.runId !== undefined ? { runId: client.runId } : {}),
+      });
+      if (client.closed) return false;
+      if (rows.length === 0) {
+        if (until === undefined) {
+          this.end(client);
+          return false;
+        }
+        // Nothing more of this stream up to `until` (a run stream skips other runs' events).
+        client.lastSent = until;
+        return true;
+      }
+      page = this.render(
+        client,
+        rows.map((row) => ({ row, frame: sseFrame(row) })),
+      );
+      const full = rows.length === PAGE || rows.reduce((n, r) => n + r.json.length, 0) >= PAGE_BYTES;
+      if (full || page.ends) this.replays.put(client.kind, from, page);
+    }
+    if (page.bytes) client.raw.write(page.bytes);
+    client.lastSent = Math.max(client.lastSent, page.upTo);
+    client.behind = 0;
+    client.stuck = false;
+    if (page.ends) {
+      this.end(client);
+      return false;
+    }
+    return true;
   }
 
   /** The client's part of `items` after its cursor, up to its run's terminal event. */

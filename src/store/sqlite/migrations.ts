@@ -149,4 +149,43 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
           AND run_id IN (SELECT id FROM runs WHERE status IN ('completed','failed','cancelled'));
     `,
   },
+  {
+    version: 3,
+    name: 'compact events: interned names, output lines without their JSON',
+    // Output lines are most of the rows: their JSON repeated seq, type, run_id and ts next to
+    // the columns, and every row and index entry spelled out the run id, type and origin. Those
+    // become numbers into event_names; a stream_activity row keeps ts (epoch ms), stream and
+    // content, and its JSON is rebuilt on read, byte for byte (json is NULL for such rows).
+    // Rows written before keep their JSON.
+    sql: `
+      CREATE TABLE event_names (
+        num INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+      );
+      INSERT OR IGNORE INTO event_names (name) SELECT DISTINCT run_id FROM events;
+      INSERT OR IGNORE INTO event_names (name) SELECT DISTINCT type FROM events;
+      INSERT OR IGNORE INTO event_names (name) SELECT DISTINCT origin FROM events;
+
+      CREATE TABLE events_compact (
+        seq INTEGER PRIMARY KEY,
+        run INTEGER NOT NULL,
+        type INTEGER NOT NULL,
+        origin INTEGER NOT NULL,
+        step TEXT,
+        json TEXT,
+        ts INTEGER,
+        stream INTEGER,
+        content TEXT
+      );
+      INSERT INTO events_compact (seq, run, type, origin, step, json)
+        SELECT e.seq, r.num, t.num, o.num, e.step, e.json FROM events e
+        JOIN event_names r ON r.name = e.run_id
+        JOIN event_names t ON t.name = e.type
+        JOIN event_names o ON o.name = e.origin
+        ORDER BY e.seq;
+      DROP TABLE events;
+      ALTER TABLE events_compact RENAME TO events;
+      CREATE INDEX events_run ON events (run, seq);
+    `,
+  },
 ];

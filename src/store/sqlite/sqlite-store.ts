@@ -7,13 +7,18 @@ import type {
   EventQuery,
   GateRecord,
   NewRun,
+  OutputLine,
+  OutputQuery,
   RunQuery,
   RunRecord,
   StepRecord,
   StoredEvent,
 } from '../records.js';
 import type { CancelResult, GateAnswerInput, SideEffects, Store } from '../store.js';
+import { EventNames } from './event-names.js';
+import { EVENT_COLUMNS, EventRowDecoder, pageOf } from './event-rows.js';
 import { type Db, openDatabase, storeError } from './open-database.js';
+import { compactLine } from './output-line-codec.js';
 import { Projection } from './projection.js';
 import {
   type ArtifactRow,
@@ -48,6 +53,8 @@ export class SqliteStore implements Store {
   readonly location: string;
   private readonly db: Db;
   private readonly projection: Projection;
+  private readonly names: EventNames;
+  private readonly decoder: EventRowDecoder;
   private readonly origin: string;
   private readonly onCommit: (events: WaveEvent[]) => void;
   private readonly now: () => Date;
@@ -60,6 +67,8 @@ export class SqliteStore implements Store {
     this.location = opts.path;
     this.db = openDatabase(opts.path);
     this.projection = new Projection(this.db);
+    this.names = new EventNames(this.db);
+    this.decoder = new EventRowDecoder(this.names);
     this.origin = opts.origin;
     this.onCommit = opts.onCommit ?? (() => {});
     this.now = opts.now ?? (() => new Date());
@@ -69,7 +78,7 @@ export class SqliteStore implements Store {
     this.s = {
       maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events').pluck(),
       insertEvent: db.prepare(
-        'INSERT INTO events (seq, run_id, type, step, origin, json) VALUES (?, ?, ?, ?, ?, ?)',
+        'INSERT INTO events (seq, run, type, origin, step, json, ts, stream, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertRun: db.prepare(
         `INSERT INTO runs (id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, mode, options, spec, owner, lease_expires_at)
@@ -160,21 +169,27 @@ export class SqliteStore implements Store {
     events: WaveEvent[];
   } {
     const written: WaveEvent[] = [];
+    const names = this.names;
     const emit = (drafts: readonly EventDraft[]): WaveEvent[] => {
       let seq = this.s.maxSeq.get() as number;
       const out: WaveEvent[] = [];
       const fallbackTs = this.now().toISOString();
+      const origin = names.intern(this.origin);
       for (const draft of drafts) {
         seq += 1;
         const { type, run_id, ts, ...rest } = draft as EventDraft & Record<string, unknown>;
         const event = { seq, ts: ts ?? fallbackTs, type, run_id, ...rest } as WaveEvent;
+        const line = compactLine(event);
         this.s.insertEvent.run(
           seq,
-          run_id,
-          type,
+          names.intern(run_id),
+          names.intern(type),
+          origin,
           'step' in event ? event.step : null,
-          this.origin,
-          JSON.stringify(event),
+          line ? null : JSON.stringify(event),
+          line ? line.ts : null,
+          line ? names.intern(line.stream) : null,
+          line ? line.content : null,
         );
         this.projection.apply(event);
         out.push(event);
@@ -187,9 +202,11 @@ export class SqliteStore implements Store {
     try {
       result = this.transaction(() => fn(emit)) as T;
     } catch (err) {
+      names.rolledBack();
       if (err instanceof WaveError) throw err;
       throw storeError(this.location, err);
     }
+    names.committed();
     if (written.length) this.onCommit(written);
     return { result, events: written };
   }
@@ -432,23 +449,42 @@ export class SqliteStore implements Store {
         params.push(q.upToSeq);
       }
       if (q.runId !== undefined) {
-        where.push('run_id = ?');
-        params.push(q.runId);
+        const run = this.names.find(q.runId);
+        if (run === undefined) return [];
+        where.push('run = ?');
+        params.push(run);
       }
       if (q.types?.length) {
-        where.push(`type IN (${q.types.map(() => '?').join(', ')})`);
-        params.push(...q.types);
+        const types = q.types.map((t) => this.names.find(t)).filter((n) => n !== undefined);
+        if (types.length === 0) return [];
+        where.push(`type IN (${types.map(() => '?').join(', ')})`);
+        params.push(...types);
       }
       if (q.step !== undefined) {
         where.push('step = ?');
         params.push(q.step);
       }
       if (q.excludeOrigin !== undefined) {
-        where.push('origin != ?');
-        params.push(q.excludeOrigin);
+        const origin = this.names.find(q.excludeOrigin);
+        if (origin !== undefined) {
+          where.push('origin != ?');
+          params.push(origin);
+        }
       }
-      const sql = `SELECT seq, run_id AS runId, type, json FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
-      return this.prepared(sql).all(...params, q.limit) as StoredEvent[];
+      const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
+      return pageOf(this.prepared(sql), [...params, q.limit], q.maxBytes).map(this.decoder.stored);
+    });
+  }
+
+  readOutput(q: OutputQuery): Promise<OutputLine[]> {
+    return this.read(() => {
+      const run = this.names.find(q.runId);
+      const type = this.names.find('stream_activity');
+      if (run === undefined || type === undefined) return [];
+      const params: unknown[] = [run, q.afterSeq, type];
+      if (q.step !== undefined) params.push(q.step);
+      const sql = `SELECT ${EVENT_COLUMNS} FROM events WHERE run = ? AND seq > ? AND type = ?${q.step !== undefined ? ' AND step = ?' : ''} ORDER BY seq LIMIT ?`;
+      return pageOf(this.prepared(sql), [...params, q.limit], q.maxBytes).map(this.decoder.output);
     });
   }
 
