@@ -1,6 +1,6 @@
 /**
  * One family of typed errors. `code` is stable and machine-readable; it is mapped to an HTTP
- * status in server/error-handler.ts and to an exit code in cli/exit-codes.ts, nowhere else.
+ * status in server/error-map.ts and to an exit code in cli/exit.ts, nowhere else.
  */
 export class WaveError extends Error {
   readonly code: string;

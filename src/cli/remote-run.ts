@@ -12,6 +12,7 @@ import { JsonView } from './render/json-view.js';
 import { PlainView } from './render/plain-view.js';
 import type { RunRenderer, RunSummary } from './render/renderer.js';
 import { TtyView } from './render/tty-view.js';
+import { runExitCode } from './run-exit-code.js';
 
 export interface RemoteRunOptions {
   pipeline: string;
@@ -126,11 +127,7 @@ export async function runRemote(io: CliIO, client: WaveClient, opts: RemoteRunOp
     for (const p of prompts.values()) p.abort();
     if (!terminal) return EXIT.cancelled;
     renderer.finish(await summarize(client, run.id, terminal));
-    return terminal.type === 'run_completed'
-      ? EXIT.ok
-      : terminal.type === 'run_cancelled'
-        ? EXIT.cancelled
-        : EXIT.runFailed;
+    return runExitCode(terminal.type);
   } finally {
     process.off('SIGINT', sigint);
     process.off('SIGTERM', sigint);

@@ -14,6 +14,7 @@ import { JsonView } from './render/json-view.js';
 import { PlainView } from './render/plain-view.js';
 import type { RunRenderer, RunSummary } from './render/renderer.js';
 import { TtyView } from './render/tty-view.js';
+import { runExitCode } from './run-exit-code.js';
 
 export interface SessionOptions {
   json: boolean;
@@ -71,11 +72,7 @@ export async function runInForeground(
     await Promise.race([follower.done, new Promise((r) => setTimeout(r, 5000).unref())]);
     follower.stop();
     renderer.finish(await summarize(ctx, run.id, result.error?.message ?? null));
-    return result.status === 'completed'
-      ? EXIT.ok
-      : result.status === 'cancelled'
-        ? EXIT.cancelled
-        : EXIT.runFailed;
+    return runExitCode(result.status);
   } finally {
     follower.stop();
     process.off('SIGINT', onSigint);

@@ -5,7 +5,7 @@ import { parseAuthority } from './bind.js';
 /**
  * wave.yaml (PIPELINES.md "Manifest"). Strict: an unknown key is an error with a "did you mean";
  * Go Wave keys Wave does not use are removed with a warning before this runs (compat.ts).
- * Every field is optional here; defaults live in defaults.ts so precedence stays explicit.
+ * Every field is optional here; defaults are applied in parse-config.ts so precedence stays explicit.
  */
 
 const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, {

@@ -3,6 +3,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { EventDraft } from '../events/catalogue.js';
 import type { ArtifactSpec, StepSpec } from '../pipeline/model.js';
 import type { ArtifactRecord } from '../store/store.js';
+import { jsonPath } from '../util/json-path.js';
 import type { RunContext } from './context.js';
 import { hashFile } from './fs-utils.js';
 import { INJECT_DIR } from './template-values.js';
@@ -124,18 +125,4 @@ export function duplicateStdoutArtifacts(ctx: RunContext, step: StepSpec): void 
 export function readJsonPath(file: string, path: string): unknown {
   const data = JSON.parse(readFileSync(file, 'utf8')) as unknown;
   return jsonPath(data, path);
-}
-
-/** `.a.b[0].c` (leading dot optional). */
-export function jsonPath(data: unknown, path: string): unknown {
-  const parts = path
-    .replace(/^\$/, '')
-    .split(/\.|\[(\d+)\]/)
-    .filter((p) => p !== undefined && p !== '');
-  let v: unknown = data;
-  for (const p of parts) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[p];
-  }
-  return v;
 }

@@ -50,8 +50,7 @@ export async function runGateStep(
     gate = (await ctx.store.listGates(ctx.run.id)).find((g) => g.step === step.id)!;
   }
 
-  const answer: AnswerGate = async (choice, text, by) =>
-    (await ctx.store.answerGate(ctx.run.id, step.id, { choice, text, by, timedOut: false })) !== null;
+  const answer = gateAnswerer(ctx, step);
 
   if (gate.status === 'waiting') {
     const preset = ctx.gates.presets[step.id];
@@ -93,6 +92,12 @@ export async function runGateStep(
   return { kind: 'completed', choice: decided.answer!.choice };
 }
 
+/** Answers this gate as a person would (first answer wins); false when it was no longer waiting. */
+function gateAnswerer(ctx: RunContext, step: StepSpec): AnswerGate {
+  return async (choice, text, by) =>
+    (await ctx.store.answerGate(ctx.run.id, step.id, { choice, text, by, timedOut: false })) !== null;
+}
+
 function fail(code: string, message: string): GateOutcome {
   return { kind: 'failed', error: { code, message } };
 }
@@ -114,10 +119,8 @@ async function waitForDecision(
   const onCancel = () => asking.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
   if (ctx.gates.ask) {
-    const answer: AnswerGate = async (choice, text, by) =>
-      (await ctx.store.answerGate(ctx.run.id, step.id, { choice, text, by, timedOut: false })) !== null;
     void ctx.gates
-      .ask(initial, answer, asking.signal)
+      .ask(initial, gateAnswerer(ctx, step), asking.signal)
       .catch((err) => ctx.logger.warn({ err }, 'gate prompt failed'));
   }
 

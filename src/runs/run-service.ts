@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Project, RunnablePipeline } from '../config/load-project.js';
 import { projectRelative } from '../config/project-relative.js';
 import { WaveError } from '../errors.js';
-import type { RunStatus, Trigger, WaveEvent } from '../events/catalogue.js';
+import { type RunStatus, TERMINAL_RUN_STATUSES, type Trigger, type WaveEvent } from '../events/catalogue.js';
 import { ValidationError } from '../pipeline/diagnostics.js';
 import type { NewRun, RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
 import { newRunId } from './ids.js';
@@ -221,14 +221,13 @@ export class RunService {
       throw new WaveError('invalid_choice', `gate "${stepId}" takes no free text (freeform is false)`);
     }
     const notWaiting = () => {
-      const why =
-        run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled'
-          ? `the run already ended (${run.status})`
-          : !gate
-            ? 'the gate has not been reached yet'
-            : gate.answer
-              ? `it was already answered "${gate.answer.choice}"${gate.answer.by ? ` by ${gate.answer.by}` : ''}`
-              : `it is ${gate.status}`;
+      const why = TERMINAL_RUN_STATUSES.has(run.status)
+        ? `the run already ended (${run.status})`
+        : !gate
+          ? 'the gate has not been reached yet'
+          : gate.answer
+            ? `it was already answered "${gate.answer.choice}"${gate.answer.by ? ` by ${gate.answer.by}` : ''}`
+            : `it is ${gate.status}`;
       return new WaveError('gate_not_waiting', `gate "${stepId}" is not waiting: ${why}`, {
         status: gate?.status ?? null,
         answer: gate?.answer ?? null,

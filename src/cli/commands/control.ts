@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { WaveClient } from '../../client/wave-client.js';
+import { TERMINAL_RUN_STATUSES } from '../../events/catalogue.js';
 import { isOwnerDead } from '../../runs/ids.js';
 import type { WaveContext } from '../../runs/local-context.js';
 import { killRunProcesses } from '../../runs/orphan-processes.js';
@@ -31,7 +32,7 @@ export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
     const deadline = Date.now() + ctx.project.config.runtime.process_grace_ms + 5000;
     for (;;) {
       const now = await ctx.runs.requireRun(run.id);
-      if (now.status === 'cancelled' || now.status === 'completed' || now.status === 'failed') {
+      if (TERMINAL_RUN_STATUSES.has(now.status)) {
         out(
           io,
           now.status === 'cancelled'

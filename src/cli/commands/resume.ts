@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TERMINAL_RUN_STATUSES } from '../../events/catalogue.js';
 import { isOwnerDead } from '../../runs/ids.js';
 import { LEASE_MS } from '../../runs/supervisor.js';
 import { EXIT, ExitError } from '../exit.js';
@@ -27,7 +28,7 @@ export async function runResume(io: CliIO, raw: unknown): Promise<number> {
   }
   return withLocalContext(io, opts, async (ctx) => {
     const existing = await ctx.runs.requireRun(opts.runId);
-    if (existing.status === 'completed' || existing.status === 'failed' || existing.status === 'cancelled') {
+    if (TERMINAL_RUN_STATUSES.has(existing.status)) {
       throw new ExitError(
         EXIT.usage,
         `run ${existing.id} already ended (${existing.status}); start a new one with wave run ${existing.pipeline}`,

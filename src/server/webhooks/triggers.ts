@@ -1,5 +1,5 @@
 import type { WebhookTrigger } from '../../config/manifest-schema.js';
-import { jsonPath } from '../../engine/artifacts.js';
+import { jsonPath } from '../../util/json-path.js';
 
 export type Provider = 'github' | 'gitlab';
 

@@ -1,6 +1,11 @@
 import type { Statement } from 'better-sqlite3';
 import { WaveError } from '../../errors.js';
-import type { EventDraft, RunStatus, WaveEvent } from '../../events/catalogue.js';
+import {
+  type EventDraft,
+  type RunStatus,
+  TERMINAL_RUN_STATUSES,
+  type WaveEvent,
+} from '../../events/catalogue.js';
 import type { PipelineSpec } from '../../pipeline/model.js';
 import type {
   ArtifactRecord,
@@ -497,8 +502,7 @@ export class SqliteStore implements Store {
       const row = this.s.runById.get(runId) as RunRow | undefined;
       if (!row) return null;
       const run = toRun(row);
-      if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled')
-        return { kind: 'finished', run };
+      if (TERMINAL_RUN_STATUSES.has(run.status)) return { kind: 'finished', run };
       if (run.status === 'queued') {
         this.s.cancelQueued.run(by, runId);
         const [event] = emit([
