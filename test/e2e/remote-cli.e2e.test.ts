@@ -1,9 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventSchema } from '../../src/events/catalogue.js';
+import { makePki, type Pki, SECRET } from '../helpers/auth.js';
 import { eventually, runWave, startWave, WAVE_BIN } from '../helpers/cli.js';
 import { tempProject, yaml } from '../helpers/tmp.js';
-import { makePki, type Pki, SECRET } from '../security/support.js';
 import { projectFiles } from './projects.js';
 import { cuttingProxy, normalize, spawnServer } from './remote-support.js';
 

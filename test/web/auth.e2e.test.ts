@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDetailT } from '../../src/api/schemas.js';
+import { SECRET, token } from '../helpers/auth.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
-import { SECRET, token } from '../security/support.js';
 import { waitForGate } from '../server/support.js';
 import {
   expectNoProblems,
