@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromiumFacts, ensureChromium, runSystemDeps } from './chromium.js';
 
 /** The newest modification time of a file or of any file under a folder. */
 function newestMtime(path: string): number {
@@ -14,11 +15,14 @@ function newestMtime(path: string): number {
 }
 
 /**
+ * Browser tests need Debian's Chromium: installed here when missing and possible (root), else
+ * the run stops at once with the command that installs it.
  * End-to-end tests run the real `wave` binary, so dist/ must match src/ (incremental build);
  * browser tests load the built UI (dist/web), rebuilt when its sources changed.
  */
 export default function setup(): void {
   const root = fileURLToPath(new URL('../../', import.meta.url));
+  ensureChromium({ facts: chromiumFacts, install: () => runSystemDeps(root) });
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     cwd: root,
     stdio: 'inherit',

@@ -2,12 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterEach, expect } from 'vitest';
-
-/**
- * Headless Debian Chromium driven by playwright-core (which never downloads a browser).
- * `.ci/system-deps` installs /usr/bin/chromium.
- */
-export const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM } from '../helpers/chromium.js';
 
 export const LAPTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 375, height: 812 };
@@ -18,7 +13,8 @@ export const UI_TIMEOUT = 20_000;
 export const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
 
 /**
- * One browser per test file. Playwright gives it a fresh profile (user-data-dir) in the
+ * One headless Debian Chromium per test file, driven by playwright-core (the global setup
+ * installs it when missing). Playwright gives it a fresh profile (user-data-dir) in the
  * system temp folder and removes it on close. The flags keep Chromium off the network: this
  * machine has none, and its background services would only fail.
  */
