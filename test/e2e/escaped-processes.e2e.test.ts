@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, isAlive } from '../helpers/cli.js';
+import { isAlive } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { killAll, processesWithEnv } from '../helpers/proc-env.js';
 import { tempProject, yaml } from '../helpers/tmp.js';
 import { spawnServer } from './remote-support.js';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, isAlive, type RunningWave, runWave, startWave } from '../helpers/cli.js';
+import { isAlive, type RunningWave, runWave, startWave } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { tempProject } from '../helpers/tmp.js';
 import { projectFiles } from './projects.js';
 

@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually, isAlive, type RunningWave, runWave, startWave } from '../helpers/cli.js';
+import { isAlive, type RunningWave, runWave, startWave } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { tempProject, yaml } from '../helpers/tmp.js';
 
 /** Each run appends to a count file per step, so re-runs are visible after restarts. */

@@ -8,7 +8,8 @@ import {
   type ProcessResult,
   runProcessGroup,
 } from '../../src/engine/process-group.js';
-import { isAlive, waitUntil } from '../helpers/engine-harness.js';
+import { isAlive } from '../helpers/engine-harness.js';
+import { eventually } from '../helpers/eventually.js';
 import { killAll, processesWithEnv } from '../helpers/proc-env.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -25,10 +26,10 @@ const BOUND_MS = GRACE_MS + 2000;
 afterEach(async () => {
   const mine = tokens.splice(0);
   const left = () => mine.flatMap((t) => processesWithEnv(TOKEN_VAR, t));
-  const clean = await waitUntil(() => left().length === 0, 2000);
+  await eventually(() => left().length === 0, 2000, 'the processes to exit').catch(() => undefined);
   const leaked = left();
   killAll(leaked);
-  expect(clean, `processes left behind: ${leaked.join(', ')}`).toBe(true);
+  expect(leaked, 'processes left behind').toEqual([]);
 });
 
 /** Bash that starts `body` in its own session as a process that writes its pid to `file`. */
@@ -187,7 +188,7 @@ describe('runProcessGroup: the marker', () => {
       'echo "$WAVE_STEP_MARKER" > b.marker; while [ ! -f release ]; do sleep 0.02; done; echo released',
       { cwd: dir },
     );
-    expect(await waitUntil(() => existsSync(join(dir, 'b.marker')), 10_000)).toBe(true);
+    await eventually(() => existsSync(join(dir, 'b.marker')), 10_000, 'the inner step to write b.marker');
     const a = await run(`${escaped('a.pid')} ${awaitFile('a.pid')} echo "$WAVE_STEP_MARKER"`, {
       cwd: dir,
       env: { WAVE_STEP_MARKER: 'outer' },

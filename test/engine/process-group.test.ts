@@ -9,6 +9,7 @@ import {
   type ProcessResult,
   runProcessGroup,
 } from '../../src/engine/process-group.js';
+import { eventually } from '../helpers/eventually.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Pids a test saw (from pidfiles); afterEach fails the test if any is still alive. */
@@ -45,19 +46,13 @@ function ownChildren(): number[] {
   return children;
 }
 
-/** Polls `condition` until it holds or `timeoutMs` passes; returns whether it held. */
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return condition();
-}
-
 /** Reads a pid a script wrote (waiting for the file) and watches it for leaks. */
 async function readPid(file: string): Promise<number> {
-  expect(await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').trim() !== '')).toBe(true);
+  await eventually(
+    () => existsSync(file) && readFileSync(file, 'utf8').trim() !== '',
+    5000,
+    `${file} to hold a pid`,
+  );
   const pid = Number(readFileSync(file, 'utf8').trim());
   watched.push(pid);
   return pid;
@@ -88,10 +83,11 @@ async function runBash(script: string, opts: Partial<ProcessOptions> = {}): Prom
 
 afterEach(async () => {
   const pids = watched.splice(0);
-  const allGone = await waitFor(() => pids.every((p) => !isAlive(p)) && ownChildren().length === 0, 2000);
+  const gone = () => pids.every((p) => !isAlive(p)) && ownChildren().length === 0;
+  await eventually(gone, 2000, 'the processes to exit').catch(() => undefined);
   const leaked = [...pids.filter(isAlive), ...ownChildren()];
   for (const pid of leaked) process.kill(pid, 'SIGKILL');
-  expect(allGone, `processes left behind: ${leaked.join(', ')}`).toBe(true);
+  expect(leaked, 'processes left behind').toEqual([]);
 });
 
 describe('runProcessGroup: exit and output', () => {
@@ -193,7 +189,7 @@ describe('runProcessGroup: stopping the group', () => {
     expect(performance.now() - t0).toBeLessThan(6000);
     expect(result).toMatchObject({ timedOut: true, aborted: false, exitCode: null, signal: 'SIGTERM' });
     const grandchild = await readPid(join(dir, 'pidfile'));
-    expect(await waitFor(() => !isAlive(grandchild))).toBe(true);
+    await eventually(() => !isAlive(grandchild), 5000, 'the grandchild to exit');
   });
 
   it('kills the whole group, grandchild included, when the signal aborts', async () => {
@@ -208,7 +204,7 @@ describe('runProcessGroup: stopping the group', () => {
     });
     expect(result).toMatchObject({ aborted: true, timedOut: false, signal: 'SIGTERM' });
     const grandchild = await readPid(join(dir, 'pidfile'));
-    expect(await waitFor(() => !isAlive(grandchild))).toBe(true);
+    await eventually(() => !isAlive(grandchild), 5000, 'the grandchild to exit');
   });
 
   it('does not start anything when the signal is already aborted', async () => {
@@ -239,7 +235,7 @@ describe('runProcessGroup: stopping the group', () => {
     expect(elapsed).toBeGreaterThanOrEqual(450);
     expect(elapsed).toBeLessThan(6000);
     const grandchild = await readPid(join(dir, 'pidfile'));
-    expect(await waitFor(() => !isAlive(grandchild))).toBe(true);
+    await eventually(() => !isAlive(grandchild), 5000, 'the grandchild to exit');
   });
 
   it('does not wait for a background straggler that keeps the pipes open', async () => {
@@ -250,7 +246,7 @@ describe('runProcessGroup: stopping the group', () => {
     expect(result).toMatchObject({ exitCode: 0, timedOut: false, aborted: false });
     expect(lines.stdout).toEqual(['done']);
     const straggler = await readPid(join(dir, 'pidfile'));
-    expect(await waitFor(() => !isAlive(straggler))).toBe(true);
+    await eventually(() => !isAlive(straggler), 5000, 'the straggler to exit');
   });
 
   it('kills a straggler that ignores SIGTERM, without calling it a timeout', async () => {
@@ -265,7 +261,7 @@ describe('runProcessGroup: stopping the group', () => {
     expect(performance.now() - t0).toBeLessThan(8000);
     expect(result).toMatchObject({ exitCode: 0, timedOut: false });
     const straggler = await readPid(join(dir, 'pidfile'));
-    expect(await waitFor(() => !isAlive(straggler))).toBe(true);
+    await eventually(() => !isAlive(straggler), 5000, 'the straggler to exit');
   });
 });
 

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { expectWellFormed, harness, isAlive, ofType, stepOf, waitUntil } from '../helpers/engine-harness.js';
+import { expectWellFormed, harness, isAlive, ofType, stepOf } from '../helpers/engine-harness.js';
+import { eventually } from '../helpers/eventually.js';
 import { yaml } from '../helpers/tmp.js';
 
 describe('command steps', () => {
@@ -210,6 +211,6 @@ describe('command steps', () => {
     expect(stepOf(f.detail, 'slow')).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
     const pid = Number(readFileSync(h.path('grandchild.pid'), 'utf8').trim());
     expect(pid).toBeGreaterThan(0);
-    expect(await waitUntil(() => !isAlive(pid), 5000)).toBe(true);
+    await eventually(() => !isAlive(pid), 5000, `process ${pid} to exit`);
   });
 });

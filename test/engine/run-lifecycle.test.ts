@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { EventDraft } from '../../src/events/catalogue.js';
-import { expectWellFormed, harness, isAlive, ofType, stepOf, waitUntil } from '../helpers/engine-harness.js';
+import { expectWellFormed, harness, isAlive, ofType, stepOf } from '../helpers/engine-harness.js';
+import { eventually } from '../helpers/eventually.js';
 import { yaml } from '../helpers/tmp.js';
 
 const FAST_KILL = 'kind: WaveManifest\nruntime: { timeouts: { process_grace_seconds: 1 } }\n';
@@ -60,12 +61,11 @@ describe('cancellation', () => {
   it('in this process: kills the step process group and ends the run cancelled by who asked', async () => {
     const h = await harness({ 'wave.yaml': FAST_KILL, '.wave/pipelines/c.yaml': LONG });
     const { run, done } = await h.start('c');
-    expect(
-      await waitUntil(
-        () => existsSync(h.path('grandchild.pid')) && h.read('grandchild.pid').trim() !== '',
-        20_000,
-      ),
-    ).toBe(true);
+    await eventually(
+      () => existsSync(h.path('grandchild.pid')) && h.read('grandchild.pid').trim() !== '',
+      20_000,
+      'the grandchild to write its pid',
+    );
     const pid = Number(h.read('grandchild.pid').trim());
     expect(isAlive(pid)).toBe(true);
     expect(h.ctx.supervisor.cancel(run.id, 'me')).toBe(true);
@@ -80,7 +80,7 @@ describe('cancellation', () => {
       ['long', 'cancelled'],
       ['after', 'cancelled'],
     ]);
-    expect(await waitUntil(() => !isAlive(pid), 5000)).toBe(true);
+    await eventually(() => !isAlive(pid), 5000, `process ${pid} to exit`);
     expect(existsSync(h.path('after-ran'))).toBe(false);
   });
 
@@ -91,12 +91,11 @@ describe('cancellation', () => {
     });
     const { run, done } = await h.start('c', { gates: { unanswered: 'wait' } });
     await h.waitForEvent(run.id, 'gate_waiting');
-    expect(
-      await waitUntil(
-        () => existsSync(h.path('grandchild.pid')) && h.read('grandchild.pid').trim() !== '',
-        20_000,
-      ),
-    ).toBe(true);
+    await eventually(
+      () => existsSync(h.path('grandchild.pid')) && h.read('grandchild.pid').trim() !== '',
+      20_000,
+      'the grandchild to write its pid',
+    );
     const pid = Number(h.read('grandchild.pid').trim());
     const other = await h.client();
     const asked = await other.runs.cancel(run.id, 'bob');
@@ -107,7 +106,7 @@ describe('cancellation', () => {
     expect(ofType(f.events, 'run_cancelled')[0]?.by).toBe('bob');
     expect(f.detail.cancel_requested).toBe(true);
     expect(stepOf(f.detail, 'gate').status).toBe('cancelled');
-    expect(await waitUntil(() => !isAlive(pid), 5000)).toBe(true);
+    await eventually(() => !isAlive(pid), 5000, `process ${pid} to exit`);
     await expect(other.runs.cancel(run.id, 'bob')).rejects.toMatchObject({ code: 'run_finished' });
   });
 });

@@ -126,27 +126,6 @@ export function startWave(
   };
 }
 
-/** Polls `fn` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(
-  fn: () => T | Promise<T>,
-  timeoutMs = 10_000,
-  what = 'condition',
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** True if a process with this pid exists (and is not a zombie). */
 export function isAlive(pid: number): boolean {
   try {

@@ -24,6 +24,7 @@ import { createContext, type WaveContext } from '../../src/runs/local-context.js
 import { LEASE_MS } from '../../src/runs/supervisor.js';
 import type { RunView } from '../../src/runs/views.js';
 import type { RunRecord } from '../../src/store/store.js';
+import { eventually } from './eventually.js';
 
 /** The fake `claude` (test/fixtures/bin/claude) and its scenarios. */
 export const FAKE_BIN = fileURLToPath(new URL('../fixtures/bin', import.meta.url));
@@ -112,8 +113,11 @@ afterEach(async () => {
   clearTimeout(timer);
   open.running.clear();
   for (const ctx of open.contexts.splice(0).reverse()) await ctx.close();
-  const clean = await waitUntil(() => open.tokens.flatMap(processesWithEnv).length === 0, 5000);
-  const pids = open.tokens.flatMap(processesWithEnv);
+  const left = () => open.tokens.flatMap(processesWithEnv);
+  await eventually(() => left().length === 0, 5000, 'the processes of the runs to exit').catch(
+    () => undefined,
+  );
+  const pids = left();
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -123,7 +127,7 @@ afterEach(async () => {
   }
   open.tokens = [];
   for (const dir of open.dirs.splice(0).reverse()) removeTree(dir);
-  expect(clean ? [] : pids, 'processes started by the run outlived it').toEqual([]);
+  expect(pids, 'processes started by the run outlived it').toEqual([]);
 });
 
 const DEFAULT_MANIFEST = 'apiVersion: v1\nkind: WaveManifest\nmetadata: { name: engine-test }\n';
@@ -214,17 +218,15 @@ export async function harness(
     },
     events,
     waitForEvent: async (runId, type, pred, timeoutMs = 20_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const match = (await events(runId)).find(
+      const match = async () =>
+        (await events(runId)).find(
           (e): e is EventOf<typeof type> => e.type === type && (!pred || pred(e as EventOf<typeof type>)),
         );
-        if (match) return match;
-        if (Date.now() > deadline) {
-          const seen = (await events(runId)).map((e) => e.type).join(', ');
-          throw new Error(`no ${type} event for run ${runId} within ${timeoutMs} ms (saw: ${seen})`);
-        }
-        await delay(20);
+      try {
+        return await eventually(match, timeoutMs, `${type} of run ${runId}`);
+      } catch {
+        const seen = (await events(runId)).map((e) => e.type).join(', ');
+        throw new Error(`no ${type} event for run ${runId} within ${timeoutMs} ms (saw: ${seen})`);
       }
     },
     client: async () => {
@@ -252,20 +254,6 @@ function patchEnv(vars: Record<string, string | undefined>): () => void {
       else process.env[k] = v;
     }
   };
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `cond` until it holds (true) or the deadline passes (false). */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await cond()) return true;
-    if (Date.now() > deadline) return false;
-    await delay(20);
-  }
 }
 
 /** Whether a process exists and is not a zombie (Linux: /proc; elsewhere kill -0). */

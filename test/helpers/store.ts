@@ -202,21 +202,6 @@ export async function runAtGate(store: SqliteStore, overrides: Partial<NewRun> =
   return run.id;
 }
 
-/** Waits until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** The events of one run, parsed, in seq order. */
 export async function eventsOf(store: SqliteStore, runId: string): Promise<WaveEvent[]> {
   const rows = await store.readEvents({ runId, afterSeq: 0, limit: 1_000_000 });

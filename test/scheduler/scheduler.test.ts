@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { WaveEvent } from '../../src/events/catalogue.js';
-import { eventually } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
 import { yaml } from '../helpers/tmp.js';
 import { type RunBody, serverProject, storedEvents, waitForGate, waitForStatus } from '../server/support.js';

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { api, startTestServer, type TestServer } from '../helpers/server.js';
 import { assertErrorShape, createRun, serverProject, waitForGate, waitForStatus } from './support.js';
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/bus.js';
 import { ResponseCache } from '../../src/server/response-cache.js';
-import { eventually } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { api, startTestServer } from '../helpers/server.js';
 import { yaml } from '../helpers/tmp.js';
 

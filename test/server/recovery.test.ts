@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { api, startTestServer } from '../helpers/server.js';
 import { yaml } from '../helpers/tmp.js';
 

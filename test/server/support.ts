@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { WaveEvent } from '../../src/events/catalogue.js';
-import { eventually } from '../helpers/cli.js';
+import { eventually } from '../helpers/eventually.js';
 import { api, type TestServer } from '../helpers/server.js';
 import { yaml } from '../helpers/tmp.js';
 

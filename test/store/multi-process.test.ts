@@ -3,7 +3,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WaveEvent } from '../../src/events/catalogue.js';
-import { newRun, openStore, runAtGate, SHIP_SPEC, waitFor } from '../helpers/store.js';
+import { eventually } from '../helpers/eventually.js';
+import { newRun, openStore, runAtGate, SHIP_SPEC } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const DIST_STORE = new URL('../../dist/store/sqlite/sqlite-store.js', import.meta.url).href;
@@ -143,10 +144,10 @@ describe('SqliteStore: several processes on one database file', () => {
     };
     const names = Array.from({ length: WORKERS }, (_, i) => `w${i}`);
     const running = names.map((name) => runWorker(script, [path, name, dir, JSON.stringify(config)]));
-    await waitFor(
-      'every worker at the barrier',
+    await eventually(
       () => names.every((n) => existsSync(join(dir, `${n}.ready`))),
       20_000,
+      'every worker at the barrier',
     );
     writeFileSync(join(dir, 'go'), '');
     const results = await Promise.all(running);

@@ -4,7 +4,8 @@ import { EventRecorder } from '../../src/engine/recorder.js';
 import { WaveError } from '../../src/errors.js';
 import type { EventDraft, WaveEvent } from '../../src/events/catalogue.js';
 import type { Store } from '../../src/store/store.js';
-import { draft, eventsOf, newRun, openStore, waitFor } from '../helpers/store.js';
+import { eventually } from '../helpers/eventually.js';
+import { draft, eventsOf, newRun, openStore } from '../helpers/store.js';
 
 /**
  * The real store behind a proxy that records every append (one append = one transaction) and
@@ -105,8 +106,10 @@ describe('EventRecorder', () => {
   it('writes lines on its own shortly after they arrive', async () => {
     const { real, runId, recorder } = await setup();
     recorder.activity(line('by itself'));
-    await waitFor('the line to be written without a flush', async () =>
-      (await eventsOf(real, runId)).some((e) => e.type === 'stream_activity'),
+    await eventually(
+      async () => (await eventsOf(real, runId)).some((e) => e.type === 'stream_activity'),
+      5000,
+      'the line to be written without a flush',
     );
     await recorder.flush(); // nothing left: resolves
   });
@@ -131,7 +134,7 @@ describe('EventRecorder', () => {
     const { recorder, appends, control } = await setup();
     control.failNext = 1;
     recorder.activity(line('lost'));
-    await waitFor('the timed flush to run', () => appends.length === 1);
+    await eventually(() => appends.length === 1, 5000, 'the timed flush to run');
     await expect(recorder.flush()).rejects.toThrow('the disk is full (injected)');
   });
 

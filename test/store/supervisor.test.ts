@@ -5,7 +5,8 @@ import type { WaveEvent } from '../../src/events/catalogue.js';
 import { silentLogger } from '../../src/logger.js';
 import { newOwnerId } from '../../src/runs/ids.js';
 import { LEASE_MS, RunSupervisor } from '../../src/runs/supervisor.js';
-import { draft, newRun, openStore, runAtGate, waitFor } from '../helpers/store.js';
+import { eventually } from '../helpers/eventually.js';
+import { draft, newRun, openStore, runAtGate } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const supervisors: RunSupervisor[] = [];
@@ -69,8 +70,10 @@ describe('RunSupervisor', () => {
     const [mine2] = await store.append(runId, [draft.stepCompleted(runId, 'review', 1)]);
     const [theirs2] = await other.append(runId, [draft.line(runId, 'ship', 'theirs 2')]);
     // Once their last event is here, the supervisor has read past every seq before it.
-    await waitFor('the other process’s events on this bus', () =>
-      received.some((e) => e.seq === theirs2?.seq),
+    await eventually(
+      () => received.some((e) => e.seq === theirs2?.seq),
+      5000,
+      'the other process’s events on this bus',
     );
 
     // Each exactly once. Ours come at commit, theirs at the next poll: the bus is not in seq order.
@@ -84,7 +87,7 @@ describe('RunSupervisor', () => {
     expect(news).toEqual(expect.arrayContaining([theirs, theirs2, mine1, mine2]));
     // One more foreign event after a quiet spell: still no duplicate of ours.
     const [theirs3] = await other.append(runId, [draft.line(runId, 'ship', 'theirs 3')]);
-    await waitFor('a later foreign event', () => received.some((e) => e.seq === theirs3?.seq));
+    await eventually(() => received.some((e) => e.seq === theirs3?.seq), 5000, 'a later foreign event');
     const seqs = received.map((e) => e.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
   });

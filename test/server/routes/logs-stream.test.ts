@@ -1,6 +1,6 @@
 import { type IncomingMessage, request } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
-import { eventually } from '../../helpers/cli.js';
+import { eventually } from '../../helpers/eventually.js';
 import { digest, getDigested, writeLongRun } from '../../helpers/long-output.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { serverProject } from '../support.js';

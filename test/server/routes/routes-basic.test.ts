@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../../helpers/cli.js';
+import { eventually } from '../../helpers/eventually.js';
 import { api, startTestServer, type TestServer } from '../../helpers/server.js';
 import { createRun, expectError, SERVER_PIPELINES, serverProject, waitForStatus } from '../support.js';
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually, isAlive } from '../../helpers/cli.js';
+import { isAlive } from '../../helpers/cli.js';
+import { eventually } from '../../helpers/eventually.js';
 import { api, startTestServer, type TestServer } from '../../helpers/server.js';
 import {
   createRun,

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../../helpers/cli.js';
+import { eventually } from '../../helpers/eventually.js';
 import { api, startTestServer, type TestServer } from '../../helpers/server.js';
 import { yaml } from '../../helpers/tmp.js';
 import { assertErrorShape, createRun, expectError, serverProject, waitForStatus } from '../support.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../../helpers/cli.js';
+import { eventually } from '../../helpers/eventually.js';
 import type { SseEvent } from '../../helpers/server.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import {

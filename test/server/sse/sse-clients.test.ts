@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../../helpers/cli.js';
+import { eventually } from '../../helpers/eventually.js';
 import { api, openSse, startTestServer, type TestServer } from '../../helpers/server.js';
-import {
-  seqs,
-  sseProject,
-  startRun,
-  storedEvents,
-  until,
-  waitForGate,
-  waitForRunEnd,
-} from './sse-helpers.js';
+import { seqs, sseProject, startRun, storedEvents, waitForGate, waitForRunEnd } from './sse-helpers.js';
 
 async function sseGauge(server: TestServer): Promise<number> {
   const res = await api<string>(server, 'GET', '/metrics');
@@ -43,14 +35,14 @@ describe('SSE clients', () => {
     await waitForGate(server, runId, 'wait');
     const all = await openSse(server, '/api/events');
     const run = await openSse(server, `/api/runs/${runId}/events`);
-    await until(() => run.events.some((e) => e.event === 'gate_waiting'), 'the replay');
+    await eventually(() => run.events.some((e) => e.event === 'gate_waiting'), 20_000, 'the replay');
     const replayed = run.events.length;
-    await until(
+    await eventually(
       () =>
         all.comments.filter((c) => c === ': ping').length >= 2 &&
         run.comments.filter((c) => c === ': ping').length >= 2,
-      'two pings on each stream',
       10_000,
+      'two pings on each stream',
     );
     expect(all.events).toEqual([]);
     expect(run.events).toHaveLength(replayed);

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { expect } from 'vitest';
-import { eventually } from '../../helpers/cli.js';
+import { eventually } from '../../helpers/eventually.js';
 import { api, openSse, type SseConnection, type SseEvent, type TestServer } from '../../helpers/server.js';
 import { yaml } from '../../helpers/tmp.js';
 
@@ -123,11 +123,6 @@ export async function storedEvents(
 
 export function seqs(events: readonly SseEvent[]): number[] {
   return events.map((e) => Number(e.id));
-}
-
-/** Polls until `check` holds (events arrive asynchronously); fails with `what` at the deadline. */
-export async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  await eventually(() => check(), timeoutMs, what);
 }
 
 export interface RawResponse {

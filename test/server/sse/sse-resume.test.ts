@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/eventually.js';
 import {
   openSse,
   type SseConnection,
@@ -12,7 +13,6 @@ import {
   sseProject,
   startRun,
   storedEvents,
-  until,
   waitForGate,
   waitForRunEnd,
 } from './sse-helpers.js';
@@ -59,7 +59,7 @@ describe('SSE replay then live', () => {
           : cycles % 2
             ? await connect(server, path, { 'last-event-id': last })
             : await connect(server, `${path}?since=${last}`);
-      await until(() => conn.events.length >= 12 || isEnded(), 'a dozen events or the end');
+      await eventually(() => conn.events.length >= 12 || isEnded(), 20_000, 'a dozen events or the end');
       received.push(...hangUp(conn));
       if (isEnded()) break;
     }
@@ -84,19 +84,19 @@ describe('SSE replay then live', () => {
 
     // 1. Live until the first gate waits; hang up.
     let { conn } = await connect(server, path);
-    await until(() => waitingAt(conn.events, 'gate1'), 'gate1 to wait');
+    await eventually(() => waitingAt(conn.events, 'gate1'), 20_000, 'gate1 to wait');
     received.push(...hangUp(conn));
 
     // 2. The run moves on while nobody listens: step b runs, gate2 waits. Resume: all of it is replay.
     await answerGate(server, runId, 'gate1');
     await waitForGate(server, runId, 'gate2');
     ({ conn } = await connect(server, path, { 'last-event-id': received.at(-1)!.id! }));
-    await until(() => waitingAt(conn.events, 'gate2'), 'gate2 to wait (replayed)');
+    await eventually(() => waitingAt(conn.events, 'gate2'), 20_000, 'gate2 to wait (replayed)');
     expect(conn.events[0]?.event).toBe('gate_answered');
 
     // 3. Same connection, now live: answering gate2 brings step c and gate3.
     await answerGate(server, runId, 'gate2');
-    await until(() => waitingAt(conn.events, 'gate3'), 'gate3 to wait (live)');
+    await eventually(() => waitingAt(conn.events, 'gate3'), 20_000, 'gate3 to wait (live)');
     received.push(...hangUp(conn));
 
     // 4. Resume with both cursors: Last-Event-ID wins over a stale ?since=0.
@@ -121,7 +121,7 @@ describe('SSE replay then live', () => {
       const now = await stored();
       const from = now[Math.floor(now.length / 2)]?.seq ?? 0;
       clients.push({ conn: (await connect(server, path, { 'last-event-id': String(from) })).conn, from });
-      await until(() => clients[i]!.conn.events.length > 0, 'a first event');
+      await eventually(() => clients[i]!.conn.events.length > 0, 20_000, 'a first event');
     }
     await Promise.all(clients.map((c) => c.conn.ended));
     await waitForRunEnd(server, runId);

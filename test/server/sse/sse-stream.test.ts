@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/eventually.js';
 import { openSse, startTestServer } from '../../helpers/server.js';
 import {
   answerGate,
@@ -7,7 +8,6 @@ import {
   sseProject,
   startRun,
   storedEvents,
-  until,
   waitForRunEnd,
 } from './sse-helpers.js';
 
@@ -159,7 +159,7 @@ describe('GET /api/events', () => {
     await answerGate(server, two, 'gate3');
     await Promise.all([waitForRunEnd(server, one), waitForRunEnd(server, two)]);
     const stored = await storedEvents(server, undefined, tail);
-    await until(() => conn.events.length >= stored.length, 'every event to arrive');
+    await eventually(() => conn.events.length >= stored.length, 20_000, 'every event to arrive');
 
     expect(seqs(conn.events)).toEqual(stored.map((e) => e.seq));
     expect(conn.events.every((e) => JSON.parse(e.data).run_id !== old)).toBe(true);
@@ -181,8 +181,9 @@ describe('GET /api/events', () => {
 
     const since = await openSse(server, `/api/events?since=${cut}`);
     const header = await openSse(server, '/api/events?since=0', { 'last-event-id': String(later) });
-    await until(
+    await eventually(
       () => since.events.length >= tailAfter(cut).length && header.events.length >= tailAfter(later).length,
+      20_000,
       'the replays',
     );
     expect(seqs(since.events)).toEqual(tailAfter(cut));
@@ -193,8 +194,9 @@ describe('GET /api/events', () => {
     await waitForRunEnd(server, third);
     const now = await storedEvents(server);
     const last = String(now.at(-1)!.seq);
-    await until(
+    await eventually(
       () => since.events.at(-1)?.id === last && header.events.at(-1)?.id === last,
+      20_000,
       'the live events',
     );
     expect(seqs(since.events)).toEqual(now.filter((e) => e.seq > cut).map((e) => e.seq));
@@ -208,7 +210,7 @@ describe('GET /api/events', () => {
     const conn = await openSse(server, '/api/events?types=run_queued,run_completed');
     const runs = [await startRun(server, 'quick'), await startRun(server, 'quick')];
     for (const id of runs) await waitForRunEnd(server, id);
-    await until(() => conn.events.length >= 4, 'four events');
+    await eventually(() => conn.events.length >= 4, 20_000, 'four events');
     const stored = (await storedEvents(server)).filter((e) =>
       ['run_queued', 'run_completed'].includes(e.type),
     );

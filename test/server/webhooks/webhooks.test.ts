@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../../helpers/cli.js';
+import { eventually } from '../../helpers/eventually.js';
 import { api, startTestServer, type TestServer } from '../../helpers/server.js';
 import { yaml } from '../../helpers/tmp.js';
 
