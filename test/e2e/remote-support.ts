@@ -1,6 +1,7 @@
 import { createServer, type Server, Socket } from 'node:net';
 import { afterEach } from 'vitest';
 import { type RunningWave, startWave } from '../helpers/cli.js';
+import { trackServer } from '../helpers/open-servers.js';
 
 const servers: RunningWave[] = [];
 const proxies: Server[] = [];
@@ -61,6 +62,11 @@ export async function cuttingProxy(
   proxies.push(proxy);
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
   const port = (proxy.address() as { port: number }).port;
+  const untrack = trackServer(
+    `cuttingProxy on port ${port}`,
+    () => new Promise((r) => proxy.close(() => r())),
+  );
+  proxy.on('close', untrack);
   return {
     url: `http://127.0.0.1:${port}`,
     cutAll: () => {

@@ -8,6 +8,7 @@ import type { ServerContext } from '../../src/server/context.js';
 import { createServerContext, type ServerContextOptions } from '../../src/server/create-context.js';
 import { httpsOptions } from '../../src/server/tls.js';
 import type { App } from '../../src/server/types.js';
+import { trackServer } from './open-servers.js';
 import { tempProject } from './tmp.js';
 
 export interface TestServer {
@@ -54,6 +55,8 @@ export async function startTestServer(
   const port = typeof address === 'object' && address ? address.port : 0;
   await ctx.scheduler.start();
   let closed = false;
+  // Closed by the afterEach above; the leak check names it if anything skipped that.
+  const untrack = trackServer(`startTestServer on port ${port} (${root})`, () => server.close());
   const server: TestServer = {
     url: `${https ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
@@ -63,6 +66,7 @@ export async function startTestServer(
     async close() {
       if (closed) return;
       closed = true;
+      untrack();
       ctx.lifecycle.shuttingDown = true;
       ctx.sse.closeAll();
       await ctx.scheduler.stop();
