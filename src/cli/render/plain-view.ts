@@ -1,4 +1,4 @@
-import type { WaveEvent } from '../../events/catalogue.js';
+import { isTerminalEvent, type WaveEvent } from '../../events/catalogue.js';
 import type { CliIO } from '../io.js';
 import { describeEvent, formatBytes, formatDuration, PLAIN, type Styles } from './format.js';
 import type { RunRenderer, RunSummary } from './renderer.js';
@@ -13,7 +13,7 @@ export class PlainView implements RunRenderer {
   onEvents(events: readonly WaveEvent[]): void {
     let text = '';
     for (const e of events) {
-      if (e.type === 'run_completed' || e.type === 'run_failed' || e.type === 'run_cancelled') continue;
+      if (isTerminalEvent(e)) continue;
       const line = describeEvent(e, this.styles);
       if (line !== null) text += `${line}\n`;
     }
