@@ -22,7 +22,13 @@ function newestMtime(path: string): number {
  */
 export default function setup(): void {
   const root = fileURLToPath(new URL('../../', import.meta.url));
-  ensureChromium({ facts: chromiumFacts, install: () => runSystemDeps(root) });
+  try {
+    ensureChromium({ facts: chromiumFacts, install: () => runSystemDeps(root) });
+  } catch (err) {
+    // One line, not a stack trace through vitest's internals: the line says what to run.
+    process.stderr.write(`npm test: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
     cwd: root,
     stdio: 'inherit',
