@@ -150,6 +150,11 @@ export const TERMINAL_EVENT_TYPES: ReadonlySet<EventType> = new Set([
 ]);
 export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
 
+export type TerminalEvent = EventOf<'run_completed' | 'run_failed' | 'run_cancelled'>;
+
+/** A run's last event; on a typed event it narrows, so the caller can read its `status`. */
+export function isTerminalEvent(e: WaveEvent): e is TerminalEvent;
+export function isTerminalEvent(e: { type: string }): boolean;
 export function isTerminalEvent(e: { type: string }): boolean {
   return TERMINAL_EVENT_TYPES.has(e.type as EventType);
 }

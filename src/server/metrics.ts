@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventBus } from '../events/bus.js';
+import { isTerminalEvent } from '../events/catalogue.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -80,7 +81,7 @@ export class ServerMetrics {
             { kind: kinds.get(`${e.run_id}/${e.step}`) ?? 'unknown', status: 'success' },
             e.duration_ms / 1000,
           );
-        else if (e.type === 'run_completed' || e.type === 'run_failed' || e.type === 'run_cancelled') {
+        else if (isTerminalEvent(e)) {
           this.runsEnded.inc({ status: e.status });
           for (const key of kinds.keys()) if (key.startsWith(`${e.run_id}/`)) kinds.delete(key);
         }

@@ -193,6 +193,7 @@ describe('GET /metrics', () => {
     ])
       expect(text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
     expect(text).toMatch(/^wave_runs\{status="completed"\} 1$/m);
+    expect(text).toMatch(/^wave_runs_ended_total\{status="completed"\} 1$/m);
     expect(text).toMatch(/^wave_queue_depth 0$/m);
     expect(text).toMatch(/^wave_running_runs 0$/m);
     expect(text).toMatch(/^wave_sse_clients 0$/m);
