@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Project } from '../config/load-project.js';
 import { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import { ChangeFeed } from '../store/change-feed.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { newOwnerId } from './ids.js';
@@ -13,6 +14,8 @@ export interface WaveContext {
   project: Project;
   store: Store;
   bus: EventBus;
+  /** Tells waiting parties that events were committed, here or by other processes. */
+  changes: ChangeFeed;
   supervisor: RunSupervisor;
   runs: RunService;
   logger: Logger;
@@ -31,22 +34,26 @@ export async function createContext(
   const store = new SqliteStore({
     path: opts.storePath ?? project.storagePath,
     origin,
-    onCommit: (events) => bus.publish(events),
+    onCommit: (events) => changes.committed(events),
   });
+  const changes = new ChangeFeed(store, bus, { origin, logger });
+  await changes.start();
   const owner = newOwnerId();
-  const supervisor = new RunSupervisor(store, bus, owner, origin, logger);
+  const supervisor = new RunSupervisor(store, changes, owner, logger);
   await supervisor.start();
   const runs = new RunService(store, project);
   return {
     project,
     store,
     bus,
+    changes,
     supervisor,
     runs,
     logger,
     owner,
     async close() {
       await supervisor.stop();
+      changes.stop();
       await store.close();
     },
   };

@@ -3,6 +3,7 @@ import type { WaveClient } from '../../client/wave-client.js';
 import { isOwnerDead } from '../../runs/ids.js';
 import type { WaveContext } from '../../runs/local-context.js';
 import { killRunProcesses } from '../../runs/orphan-processes.js';
+import { markGoneLocalInstances } from '../../runs/owner-liveness.js';
 import { LEASE_MS } from '../../runs/supervisor.js';
 import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, out } from '../io.js';
@@ -55,7 +56,8 @@ export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
 }
 
 async function cancelOrphan(ctx: WaveContext, runId: string, by: string): Promise<void> {
-  const run = await ctx.store.claimRun(runId, ctx.owner, LEASE_MS, isOwnerDead);
+  await markGoneLocalInstances(ctx.store);
+  const run = await ctx.store.claimRun(runId, ctx.owner, LEASE_MS);
   if (!run) return;
   await killRunProcesses(runId);
   const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();
