@@ -61,6 +61,7 @@ export async function createServerContext(
     project,
     store: base.store,
     bus: base.bus,
+    changes: base.changes,
     supervisor: base.supervisor,
     runs: base.runs,
     scheduler,
