@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { EventDraft, WaveEvent } from '../../src/events/catalogue.js';
@@ -221,4 +222,14 @@ export async function waitFor<T>(
 export async function eventsOf(store: Store, runId: string): Promise<WaveEvent[]> {
   const rows = await store.readEvents({ runId, afterSeq: 0, limit: 1_000_000 });
   return rows.map((r) => JSON.parse(r.json) as WaveEvent);
+}
+
+/** The pid of a process that has exited and been reaped: a kill -9'd owner, as far as liveness goes. */
+export async function exitedPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  return child.pid!;
 }

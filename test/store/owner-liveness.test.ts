@@ -1,18 +1,7 @@
-import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { markGoneLocalInstances } from '../../src/runs/owner-liveness.js';
-import { draft, newRun, openStore } from '../helpers/store.js';
-
-/** The pid of a process that has exited (and been reaped). */
-async function exitedPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
-  await new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  return child.pid!;
-}
+import { draft, exitedPid, newRun, openStore } from '../helpers/store.js';
 
 describe('markGoneLocalInstances: a kill -9 owner is dead at once, not after its lease', () => {
   it('marks dead the instances of this host whose process is gone, and only those', async () => {

@@ -1,8 +1,10 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { markGoneLocalInstances } from '../../src/runs/owner-liveness.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
-import { openStore } from '../helpers/store.js';
+import { exitedPid, openStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 
 describe('SqliteStore: upgrading an older database', () => {
@@ -40,5 +42,37 @@ describe('SqliteStore: upgrading an older database', () => {
     expect((await store.listGates('live'))[0]?.status).toBe('waiting');
     // Remembered keys survive the new column.
     expect(await store.rememberKey('webhook:github', 'd1', 60_000)).toBe(false);
+  });
+});
+
+describe('SqliteStore: upgrading to instances (migration 4)', () => {
+  it('gives the owners of active runs a row, so a run a killed process left is recoverable at once', async () => {
+    const path = join(tempDir(), 'state.db');
+    const raw = new Database(path);
+    raw.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    for (const m of MIGRATIONS.filter((m) => m.version <= 3)) {
+      raw.exec(m.sql);
+      raw
+        .prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)')
+        .run(m.version, m.name, new Date().toISOString());
+    }
+    const gone = `${hostname()}:${await exitedPid()}:abcd1234`;
+    const insertRun = raw.prepare(
+      `INSERT INTO runs (id, pipeline, status, trigger_source, created_at, mode, spec, owner, lease_expires_at)
+       VALUES (?, 'ship', ?, 'cli', '2026-01-01T00:00:00.000Z', 'local', '{}', ?, ?)`,
+    );
+    insertRun.run('left-behind', 'running', gone, Date.now() + 60_000);
+    insertRun.run('finished', 'completed', 'elsewhere:7:ffff0000', null);
+    raw.close();
+
+    const store = openStore({ path });
+    expect(await store.listInstances()).toEqual([
+      { id: gone, host: hostname(), pid: Number(gone.split(':')[1]), heartbeatAt: 0, dead: false },
+    ]);
+    expect(await store.claimRun('left-behind', 'me', 1000)).toBeNull();
+    await markGoneLocalInstances(store);
+    expect(await store.claimRun('left-behind', 'me', 1000)).toMatchObject({ owner: 'me' });
   });
 });

@@ -204,6 +204,16 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         dead INTEGER NOT NULL DEFAULT 0
       );
       CREATE INDEX instances_host ON instances (host) WHERE dead = 0;
+      -- Owners of active runs from before this table ("host:pid:random") get a row, so that a
+      -- run a killed process left behind is still recoverable at once.
+      INSERT OR IGNORE INTO instances (id, host, pid, started_at, heartbeat_at)
+        SELECT owner,
+               substr(owner, 1, instr(owner, ':') - 1),
+               CAST(substr(owner, instr(owner, ':') + 1,
+                    instr(substr(owner, instr(owner, ':') + 1), ':') - 1) AS INTEGER),
+               0, 0
+        FROM (SELECT DISTINCT owner FROM runs
+              WHERE owner IS NOT NULL AND status IN ('queued', 'running', 'waiting') AND owner LIKE '%:%:%');
     `,
   },
 ];
