@@ -121,9 +121,14 @@ export class RunSupervisor {
     }
   }
 
+  /** This instance ends: runs it halted are free for the next start (or `wave resume`) at once. */
   async stop(): Promise<void> {
+    if (!this.heartbeat) return;
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     this.unsubscribe?.();
+    await this.store
+      .markInstanceDead(this.owner)
+      .catch((err) => this.logger.warn({ err }, 'could not mark this instance stopped'));
   }
 }

@@ -108,11 +108,11 @@ export interface Store {
   releaseRun(runId: string, owner: string): Promise<void>;
   /** Running or waiting runs of `mode` (and claimed queued ones) whose owner is gone. */
   findOrphans(mode: RunRecord['mode']): Promise<RunRecord[]>;
-  /** Records (or refreshes) a process that owns runs. */
+  /** Records (or refreshes) a process that owns runs; forgets dead ones that own none. */
   registerInstance(instance: { id: string; host: string; pid: number }): Promise<void>;
   /** Instances not marked dead, optionally only those on `host`. */
   listInstances(host?: string): Promise<InstanceRecord[]>;
-  /** Marks an instance dead: its runs may be claimed at once. */
+  /** Marks an instance dead (its process is gone, or it stopped): its runs may be claimed at once. */
   markInstanceDead(id: string): Promise<void>;
   /** Runs owned by `owner` whose cancellation was requested (possibly by another process). */
   cancelRequested(owner: string): Promise<{ id: string; by: string | null }[]>;

@@ -45,10 +45,15 @@ async function abortedWithin(signal: AbortSignal, ms: number): Promise<boolean> 
 }
 
 describe('RunSupervisor', () => {
-  it('registers its instance row at start (liveness is data)', async () => {
+  it('registers its instance row at start and marks it dead at stop (liveness is data)', async () => {
     const { store, owner, supervisor } = await twoProcesses();
     await supervisor.start();
     expect((await store.listInstances()).map((i) => [i.id, i.pid])).toEqual([[owner, process.pid]]);
+    // Stopping ends the instance: what it owned is free at once.
+    const { run } = await store.createRun(newRun({ mode: 'local', claim: { owner, leaseMs: LEASE_MS } }));
+    await supervisor.stop();
+    expect(await store.listInstances()).toEqual([]);
+    expect(await store.claimRun(run.id, 'next', LEASE_MS)).toMatchObject({ owner: 'next' });
   });
 
   it('aborts a tracked run when the change feed reports a cancel requested by another process', async () => {

@@ -143,6 +143,10 @@ export class SqliteStore implements Store {
         'SELECT id, host, pid, heartbeat_at, dead FROM instances WHERE dead = 0 AND host = ? ORDER BY id',
       ),
       markDead: db.prepare('UPDATE instances SET dead = 1 WHERE id = ?'),
+      pruneInstances: db.prepare(
+        `DELETE FROM instances WHERE dead = 1 AND id NOT IN
+           (SELECT owner FROM runs WHERE owner IS NOT NULL AND status IN ('queued', 'running', 'waiting'))`,
+      ),
       instanceDead: db.prepare('SELECT EXISTS (SELECT 1 FROM instances WHERE id = ? AND dead = 1)').pluck(),
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       release: db.prepare('UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE id = ? AND owner = ?'),
@@ -581,6 +585,9 @@ export class SqliteStore implements Store {
   async registerInstance(instance: { id: string; host: string; pid: number }): Promise<void> {
     this.write(() => {
       const nowMs = this.now().getTime();
+      // Dead instances whose runs were all taken over are history: one row per process ever
+      // started would otherwise pile up.
+      this.s.pruneInstances.run();
       this.s.registerInstance.run(instance.id, instance.host, instance.pid, nowMs, nowMs);
     });
   }

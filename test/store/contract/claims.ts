@@ -116,6 +116,19 @@ export function claimsContract(openStore: StoreFactory): void {
       expect((await store.listInstances()).map((i) => i.id)).toEqual(['b']);
     });
 
+    it('forgets dead instances once they own no active run, keeps those whose runs wait for a claim', async () => {
+      const store = openStore();
+      await store.registerInstance({ id: 'stopped', host: 'h1', pid: 1 });
+      await store.registerInstance({ id: 'crashed', host: 'h1', pid: 2 });
+      const { run } = await store.createRun(newRun({ claim: { owner: 'crashed', leaseMs: 60_000 } }));
+      await store.markInstanceDead('stopped');
+      await store.markInstanceDead('crashed');
+      await store.registerInstance({ id: 'next', host: 'h1', pid: 3 });
+      // 'crashed' is still known dead: its run is claimable.
+      expect(await store.claimRun(run.id, 'next', 1000)).toMatchObject({ owner: 'next' });
+      expect((await store.listInstances()).map((i) => i.id)).toEqual(['next']);
+    });
+
     it('finds running, waiting and claimed runs of a mode whose owner is dead or lease expired', async () => {
       const clock = new TestClock();
       const store = openStore({ now: clock.now });
