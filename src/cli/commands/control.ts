@@ -15,7 +15,7 @@ const CancelFlags = ProjectFlags.extend(RemoteFlags.shape).extend({ runId: z.str
 
 /**
  * `wave cancel <run-id>`: a queued run ends at once; a running one is stopped by the process
- * that runs it (it polls, so within a second) and this command waits to report the result.
+ * that runs it (its change feed tells it, within a second) and this command waits to report the result.
  * A run whose process died is cancelled here directly.
  */
 export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
