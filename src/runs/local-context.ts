@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Project } from '../config/load-project.js';
+import { WaveError } from '../errors.js';
 import { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import { ChangeFeed } from '../store/change-feed.js';
@@ -29,6 +30,13 @@ export async function createContext(
   logger: Logger,
   opts: { storePath?: string } = {},
 ): Promise<WaveContext> {
+  if (project.config.storage.driver !== 'sqlite') {
+    // A known name (its store comes next), refused clearly rather than silently using SQLite.
+    throw new WaveError(
+      'invalid_config',
+      `storage.driver "${project.config.storage.driver}" is not available in this version of wave: use storage.driver: sqlite`,
+    );
+  }
   const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
   const origin = randomBytes(6).toString('hex');
   const store = new SqliteStore({
