@@ -52,7 +52,7 @@ export class RunScheduler implements SlotControl {
   /** Recovers runs a dead server left behind, then starts taking queued runs. */
   async start(): Promise<void> {
     await this.recover();
-    // No poll: the change feed says when a run was queued or ended (here or in another process).
+    // No poll: the change feed says when another process queued or ended a run.
     this.unsubscribe = this.deps.changes.subscribe((notice) => {
       if (mayFreeOrFillSlot(notice)) this.pump();
     });
@@ -227,10 +227,13 @@ export class RunScheduler implements SlotControl {
 }
 
 /**
- * A queued run, a run that ended, or another process's commit without events (a claim given
- * back): worth a claim attempt. Output and step events are not, and there are many of them.
+ * Another process queued a run, ended one, or committed without events (a claim given back):
+ * worth a claim attempt. This process's own submits and run ends pump directly; output and
+ * step events are not news for the queue, and there are many of them.
  */
 function mayFreeOrFillSlot(notice: ChangeNotice): boolean {
-  if (notice.foreign && notice.events.length === 0) return true;
-  return notice.events.some((e) => e.type === 'run_queued' || isTerminalEvent(e));
+  if (!notice.foreign) return false;
+  return (
+    notice.events.length === 0 || notice.events.some((e) => e.type === 'run_queued' || isTerminalEvent(e))
+  );
 }
