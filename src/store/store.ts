@@ -90,7 +90,8 @@ export interface Store {
   lastSeq(): Promise<number>;
   /**
    * A number that changes whenever another process commits (SQLite: `PRAGMA data_version`):
-   * the change feed's one cheap check. It never changes for this store's own commits.
+   * the change feed's one cheap check. It never changes for this store's own commits. A store
+   * told of commits (PostgreSQL LISTEN/NOTIFY) can answer with a counter its listener bumps.
    */
   changeToken(): Promise<number>;
 
