@@ -50,10 +50,9 @@ export async function runInForeground(
     ...(interactive && !opts.detached ? { ask: terminalGateAsker(io, renderer, actor) } : {}),
   };
 
-  const follower = followRun(ctx.store, ctx.bus, run.id, {
+  const follower = followRun(ctx.store, ctx.changes, run.id, {
     afterSeq: 0,
     onEvents: (events) => renderer.onEvents(events),
-    pollMs: 250,
   });
   let interrupts = 0;
   const onSigint = () => {

@@ -50,7 +50,7 @@ export interface Config {
     rate_limit: { enabled: boolean; max: number; window_ms: number };
     webhooks: { github?: WebhookProvider; gitlab?: WebhookProvider };
   };
-  storage: { driver: 'sqlite'; path: string };
+  storage: { driver: 'sqlite' | 'postgres'; path: string };
 }
 
 export const DEFAULT_HOST = '127.0.0.1';

@@ -135,7 +135,8 @@ export const ManifestSchema = z.strictObject({
   server: ServerConfigSchema.optional(),
   storage: z
     .strictObject({
-      driver: z.literal('sqlite').optional(),
+      // postgres is a known name (its store comes next); anything else is a configuration error.
+      driver: z.enum(['sqlite', 'postgres']).optional(),
       path: z.string().optional(),
     })
     .optional(),

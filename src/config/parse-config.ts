@@ -216,7 +216,7 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
       webhooks: { ...(server.webhooks ?? {}) },
     },
     storage: {
-      driver: 'sqlite',
+      driver: file.storage?.driver ?? 'sqlite',
       path: envStr('WAVE_STORAGE_PATH') ?? file.storage?.path ?? '.wave/state.db',
     },
   };

@@ -3,6 +3,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { PipelineSpec } from '../pipeline/model.js';
 import type { PersonaSet } from '../pipeline/personas.js';
+import type { ChangeSource } from '../store/change-feed.js';
 import type { GateRecord, RunRecord, Store } from '../store/store.js';
 import type { EventRecorder } from './recorder.js';
 
@@ -47,6 +48,8 @@ export interface RunContext {
   project: EngineProject;
   store: Store;
   bus: EventBus;
+  /** Commits by this process or others (a gate answered elsewhere). */
+  changes: ChangeSource;
   recorder: EventRecorder;
   /** Aborted when the run is cancelled; reaches every child process. */
   signal: AbortSignal;

@@ -9,9 +9,6 @@ export type GateOutcome =
   | { kind: 'failed'; error: { code: string; message: string } }
   | { kind: 'cancelled' };
 
-/** How often the store is re-read while waiting, for answers from another process. */
-const POLL_MS = 500;
-
 /** The choice `--auto-approve` takes: the default, else the first that does not fail. */
 export function autoChoice(gate: { choices: GateChoice[]; default: string | null }): GateChoice | undefined {
   return gate.choices.find((c) => c.key === gate.default) ?? gate.choices.find((c) => c.target !== '_fail');
@@ -133,7 +130,6 @@ async function waitForDecision(
         done = true;
         unsubscribe();
         for (const t of timers) clearTimeout(t);
-        clearInterval(poll);
         ctx.signal.removeEventListener('abort', onAbort);
         resolve(value);
       };
@@ -141,11 +137,11 @@ async function waitForDecision(
         const gate = (await ctx.store.listGates(ctx.run.id)).find((g) => g.step === step.id);
         if (gate && decided(gate)) finish(gate);
       };
-      const unsubscribe = ctx.bus.subscribe((events) => {
+      // An answer from anywhere arrives as a gate_answered event through the change feed.
+      const unsubscribe = ctx.changes.subscribe(({ events }) => {
         if (events.some((e) => e.type === 'gate_answered' && e.run_id === ctx.run.id && e.step === step.id))
-          void check();
+          void check().catch(() => undefined);
       });
-      const poll = setInterval(() => void check().catch(() => undefined), POLL_MS);
       const onAbort = () => finish('cancelled');
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       if (initial.timeoutAt) {

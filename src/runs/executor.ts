@@ -5,6 +5,7 @@ import { EventRecorder } from '../engine/recorder.js';
 import { WaveError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import type { ChangeSource } from '../store/change-feed.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { killRunProcesses } from './orphan-processes.js';
 import type { RunSupervisor } from './supervisor.js';
@@ -12,6 +13,7 @@ import type { RunSupervisor } from './supervisor.js';
 export interface ExecutorDeps {
   store: Store;
   bus: EventBus;
+  changes: ChangeSource;
   project: Project;
   supervisor: RunSupervisor;
   logger: Logger;
@@ -49,6 +51,7 @@ export async function executeClaimedRun(
       },
       store: deps.store,
       bus: deps.bus,
+      changes: deps.changes,
       recorder: new EventRecorder(deps.store, run.id),
       signal: tracked.signal,
       cancelledBy: tracked.cancelledBy,

@@ -1,5 +1,5 @@
-import type { EventBus } from '../events/bus.js';
 import { isTerminalEvent, type WaveEvent } from '../events/catalogue.js';
+import type { ChangeSource } from '../store/change-feed.js';
 import type { Store } from '../store/store.js';
 
 export interface Follower {
@@ -10,14 +10,14 @@ export interface Follower {
 
 /**
  * Delivers a run's events in seq order, exactly once, from `afterSeq` on: reads the store
- * whenever the bus says something happened (or every `pollMs`, for writers the bus cannot
- * hear), so events of other processes arrive in their place too.
+ * whenever the change feed announces events of the run (from this process or another), so
+ * events of other processes arrive in their place too.
  */
 export function followRun(
   store: Store,
-  bus: EventBus,
+  changes: ChangeSource,
   runId: string,
-  opts: { afterSeq: number; onEvents: (events: WaveEvent[]) => void | Promise<void>; pollMs?: number },
+  opts: { afterSeq: number; onEvents: (events: WaveEvent[]) => void | Promise<void> },
 ): Follower {
   let last = opts.afterSeq;
   let stopped = false;
@@ -31,7 +31,6 @@ export function followRun(
     if (stopped) return;
     stopped = true;
     unsubscribe();
-    clearInterval(timer);
     resolveDone();
   };
   const read = async (): Promise<void> => {
@@ -60,11 +59,13 @@ export function followRun(
       reading = false;
     }
   };
-  const unsubscribe = bus.subscribe((events) => {
-    if (events.some((e) => e.run_id === runId)) void read();
-  });
-  // Not unref'd: a follower is work in progress and keeps a `wave logs --follow` alive.
-  const timer = setInterval(() => void read(), opts.pollMs ?? 500);
+  // keepAlive: a follower is work in progress and keeps a `wave logs --follow` alive.
+  const unsubscribe = changes.subscribe(
+    ({ events }) => {
+      if (events.some((e) => e.run_id === runId)) void read();
+    },
+    { keepAlive: true },
+  );
   void read();
   return { done, stop };
 }

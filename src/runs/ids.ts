@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { isProcessGone } from './owner-liveness.js';
 
 /** `<pipeline>-YYYYMMDD-HHMMSS-<6 hex>`: sortable by eye, unique, URL-safe. */
 export function newRunId(pipeline: string, now = new Date()): string {
@@ -26,21 +26,5 @@ export function isOwnerDead(owner: string | null, leaseExpiresAt: number | null,
   const pid = Number(pidText);
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  return isZombie(pid);
-}
-
-/** A killed process stays visible until its parent reaps it; on Linux /proc tells. */
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X';
-  } catch {
-    return false;
-  }
+  return isProcessGone(pid);
 }

@@ -1,42 +1,40 @@
-import type { EventBus } from '../events/bus.js';
-import type { WaveEvent } from '../events/catalogue.js';
+import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
+import type { ChangeNotice, ChangeSource } from '../store/change-feed.js';
 import type { Store } from '../store/store.js';
 
 export const LEASE_MS = 30_000;
 const RENEW_EVERY_MS = 10_000;
-const POLL_MS = 250;
 
 /**
  * The per-process watch over runs this process owns, for what other processes do to them:
- * - cancellations requested through the store (`wave cancel`, a server) abort the run;
- * - events other processes commit (`wave gate`, another server) are published on this bus;
- * - leases are renewed so nobody takes a live run over.
- * One cheap poll every 250 ms: a cancel lands within a second.
+ * - cancellations requested through the store (`wave cancel`, a server) abort the run: checked
+ *   when the change feed reports a commit that could carry one;
+ * - the heartbeat renews leases and this instance's row so nobody takes a live run over.
  */
 export class RunSupervisor {
   private readonly controllers = new Map<
     string,
     { controller: AbortController; by: string | null; halted: boolean }
   >();
-  private timer: NodeJS.Timeout | undefined;
-  private watermark = 0;
-  private lastRenew = 0;
-  private ticking = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private checking = false;
+  private again = false;
 
   constructor(
     private readonly store: Store,
-    private readonly bus: EventBus,
+    private readonly changes: ChangeSource,
     readonly owner: string,
-    private readonly origin: string,
     private readonly logger: Logger,
   ) {}
 
   async start(): Promise<void> {
-    this.watermark = await this.store.lastSeq();
-    this.lastRenew = Date.now();
-    this.timer = setInterval(() => void this.tick(), POLL_MS);
-    this.timer.unref();
+    await this.store.registerInstance({ id: this.owner, host: hostname(), pid: process.pid });
+    this.unsubscribe = this.changes.subscribe((notice) => this.onChange(notice));
+    // A heartbeat, not a poll: it writes liveness, it does not look for news.
+    this.heartbeat = setInterval(() => void this.renew(), RENEW_EVERY_MS);
+    this.heartbeat.unref();
   }
 
   /** Registers a run this process is executing; returns its abort signal and canceller. */
@@ -48,6 +46,8 @@ export class RunSupervisor {
   } {
     const entry = { controller: new AbortController(), by: null as string | null, halted: false };
     this.controllers.set(runId, entry);
+    // A cancel requested before tracking began finds no later commit to announce it.
+    void this.checkCancels();
     return {
       signal: entry.controller.signal,
       cancelledBy: () => entry.by,
@@ -88,45 +88,47 @@ export class RunSupervisor {
     return this.controllers.size;
   }
 
-  async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
+  /** A cancel request is a state change without an event, by this process or another. */
+  private onChange(notice: ChangeNotice): void {
+    if (this.controllers.size === 0) return;
+    if (notice.foreign || notice.events.length === 0) void this.checkCancels();
+  }
+
+  /** Aborts tracked runs whose cancellation was requested in the store. */
+  async checkCancels(): Promise<void> {
+    if (this.checking) {
+      this.again = true;
+      return;
+    }
+    this.checking = true;
     try {
-      if (this.controllers.size) {
+      do {
+        this.again = false;
         for (const { id, by } of await this.store.cancelRequested(this.owner)) this.cancel(id, by);
-        if (Date.now() - this.lastRenew >= RENEW_EVERY_MS) {
-          this.lastRenew = Date.now();
-          await this.store.renewLeases(this.owner, LEASE_MS);
-        }
-      }
-      await this.readForeignEvents();
+      } while (this.again);
     } catch (err) {
-      this.logger.warn({ err }, 'run supervision tick failed');
+      this.logger.warn({ err }, 'cancel check failed');
     } finally {
-      this.ticking = false;
+      this.checking = false;
     }
   }
 
-  /**
-   * Seq order is commit order, so once `top` is visible every event below it is too: read the
-   * others' events up to it, then move past our own without scanning them again.
-   */
-  private async readForeignEvents(): Promise<void> {
-    const top = await this.store.lastSeq();
-    while (this.watermark < top) {
-      const rows = await this.store.readEvents({
-        afterSeq: this.watermark,
-        upToSeq: top,
-        excludeOrigin: this.origin,
-        limit: 1000,
-      });
-      if (rows.length) this.bus.publish(rows.map((r) => JSON.parse(r.json) as WaveEvent));
-      this.watermark = rows.length < 1000 ? top : rows[rows.length - 1]!.seq;
+  private async renew(): Promise<void> {
+    try {
+      await this.store.renewLeases(this.owner, LEASE_MS);
+    } catch (err) {
+      this.logger.warn({ err }, 'lease renewal failed');
     }
   }
 
+  /** This instance ends: runs it halted are free for the next start (or `wave resume`) at once. */
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    if (!this.heartbeat) return;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    this.unsubscribe?.();
+    await this.store
+      .markInstanceDead(this.owner)
+      .catch((err) => this.logger.warn({ err }, 'could not mark this instance stopped'));
   }
 }

@@ -1,8 +1,10 @@
 import type { GatePolicy, SlotControl } from '../engine/context.js';
+import { isTerminalEvent } from '../events/catalogue.js';
 import type { Logger } from '../logger.js';
 import { type ExecutorDeps, executeClaimedRun } from '../runs/executor.js';
-import { isOwnerDead } from '../runs/ids.js';
+import { markGoneLocalInstances } from '../runs/owner-liveness.js';
 import { LEASE_MS } from '../runs/supervisor.js';
+import type { ChangeNotice } from '../store/change-feed.js';
 import type { RunRecord } from '../store/store.js';
 
 /*
@@ -15,8 +17,6 @@ import type { RunRecord } from '../store/store.js';
  *   queued  → cancelled   a cancel request, at once (the store)
  * At most `max_concurrent` runs hold a slot; waiting runs hold none.
  */
-
-const PUMP_EVERY_MS = 1000;
 
 export interface SchedulerOptions {
   maxConcurrent: number;
@@ -41,7 +41,7 @@ export class RunScheduler implements SlotControl {
   private pumping = false;
   private again = false;
   private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
   private readonly gates: GatePolicy = { presets: {}, autoApprove: false, actor: null, unanswered: 'wait' };
 
   constructor(
@@ -52,8 +52,10 @@ export class RunScheduler implements SlotControl {
   /** Recovers runs a dead server left behind, then starts taking queued runs. */
   async start(): Promise<void> {
     await this.recover();
-    this.timer = setInterval(() => this.pump(), PUMP_EVERY_MS);
-    this.timer.unref();
+    // No poll: the change feed says when another process queued or ended a run.
+    this.unsubscribe = this.deps.changes.subscribe((notice) => {
+      if (mayFreeOrFillSlot(notice)) this.pump();
+    });
     this.pump();
   }
 
@@ -173,18 +175,14 @@ export class RunScheduler implements SlotControl {
    * wait again without a slot, queued ones that were claimed but never started go back in line.
    */
   private async recover(): Promise<void> {
-    const orphans = await this.deps.store.findOrphans('server', isOwnerDead);
+    await markGoneLocalInstances(this.deps.store);
+    const orphans = await this.deps.store.findOrphans('server');
     for (const orphan of orphans) {
       if (orphan.status === 'queued') {
         await this.deps.store.releaseRun(orphan.id, orphan.owner ?? '');
         continue;
       }
-      const run = await this.deps.store.claimRun(
-        orphan.id,
-        this.deps.supervisor.owner,
-        LEASE_MS,
-        isOwnerDead,
-      );
+      const run = await this.deps.store.claimRun(orphan.id, this.deps.supervisor.owner, LEASE_MS);
       if (!run) continue;
       if (this.opts.recovery === 'fail') {
         const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();
@@ -219,11 +217,23 @@ export class RunScheduler implements SlotControl {
   /** Stops taking runs; running ones are halted by the caller (they resume at next start). */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.unsubscribe?.();
   }
 
   /** Resolves when every run this scheduler started has returned. */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.executing.values()]);
   }
+}
+
+/**
+ * Another process queued a run, ended one, or committed without events (a claim given back):
+ * worth a claim attempt. This process's own submits and run ends pump directly; output and
+ * step events are not news for the queue, and there are many of them.
+ */
+function mayFreeOrFillSlot(notice: ChangeNotice): boolean {
+  if (!notice.foreign) return false;
+  return (
+    notice.events.length === 0 || notice.events.some((e) => e.type === 'run_queued' || isTerminalEvent(e))
+  );
 }

@@ -6,6 +6,7 @@ import type { Pacer } from '../pacer.js';
 import type { RunService } from '../runs/run-service.js';
 import type { RunSupervisor } from '../runs/supervisor.js';
 import type { RunScheduler } from '../scheduler/run-scheduler.js';
+import type { ChangeFeed } from '../store/change-feed.js';
 import type { Store } from '../store/store.js';
 import type { RateLimiter } from './auth/rate-limit.js';
 import type { ServerMetrics } from './metrics.js';
@@ -19,6 +20,8 @@ export interface ServerContext {
   project: Project;
   store: Store;
   bus: EventBus;
+  /** Tells the SSE feed, supervisor, gate waits and scheduler that something was committed. */
+  changes: ChangeFeed;
   supervisor: RunSupervisor;
   runs: RunService;
   scheduler: RunScheduler;

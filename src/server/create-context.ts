@@ -33,7 +33,7 @@ export async function createServerContext(
   const base = await createContext(project, logger, opts.storePath ? { storePath: opts.storePath } : {});
   const config = project.config;
   const pacer = new Pacer();
-  const feed = new EventFeed(base.store, base.bus, logger, pacer);
+  const feed = new EventFeed(base.store, base.changes, logger, pacer);
   await feed.start();
   const sse = new SseHub(
     base.store,
@@ -48,7 +48,7 @@ export async function createServerContext(
     runningRuns: () => scheduler?.runningCount ?? 0,
   });
   scheduler = new RunScheduler(
-    { store: base.store, bus: base.bus, project, supervisor: base.supervisor, logger },
+    { store: base.store, bus: base.bus, changes: base.changes, project, supervisor: base.supervisor, logger },
     {
       maxConcurrent: config.server.max_concurrent,
       recovery: config.server.recovery,
@@ -61,6 +61,7 @@ export async function createServerContext(
     project,
     store: base.store,
     bus: base.bus,
+    changes: base.changes,
     supervisor: base.supervisor,
     runs: base.runs,
     scheduler,

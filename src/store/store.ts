@@ -38,13 +38,32 @@ export type CancelResult =
   | { kind: 'requested'; run: RunRecord }
   | { kind: 'finished'; run: RunRecord };
 
+/** A process that owns runs, as the store knows it. */
+export interface InstanceRecord {
+  id: string;
+  host: string;
+  pid: number;
+  heartbeatAt: number;
+  dead: boolean;
+}
+
 /**
  * The persistence boundary. Every method is async so that a PostgreSQL store can implement the
  * same interface; the SQLite store is synchronous underneath. Each mutating call is one
  * transaction; events it writes are published to subscribers only after it commits.
+ *
+ * Ordering rule: a reader that has seen seq N never later sees a new event with seq < N. Seq
+ * order is commit order, so "everything up to N" is a position a reader can keep. SQLite meets
+ * it by taking `MAX(seq) + 1` inside a `BEGIN IMMEDIATE` transaction: writers are serialised by
+ * the database lock, so no transaction can commit a lower seq after a higher one is visible. A
+ * store with concurrent writers must serialise seq assignment up to commit (PostgreSQL: a
+ * transaction-level advisory lock around taking the seq).
+ *
+ * Owner liveness is data: a run is free to claim when it has no owner, its lease expired, or its
+ * owner's instance row is marked dead. Nothing is decided by code run inside the transaction.
  */
 export interface Store {
-  readonly kind: 'sqlite';
+  readonly kind: 'sqlite' | 'postgres';
   /** Where it lives (a file path), for /api/health and messages. */
   readonly location: string;
 
@@ -69,28 +88,33 @@ export interface Store {
   /** A run's stream_activity events as log lines, without going through their JSON. */
   readOutput(query: OutputQuery): Promise<OutputLine[]>;
   lastSeq(): Promise<number>;
+  /**
+   * A number that changes whenever another process commits (SQLite: `PRAGMA data_version`):
+   * the change feed's one cheap check. It never changes for this store's own commits. A store
+   * told of commits (PostgreSQL LISTEN/NOTIFY) can answer with a counter its listener bumps.
+   */
+  changeToken(): Promise<number>;
 
   /** Queued → cancelled at once; running/waiting → cancel_requested; finished → unchanged. */
   requestCancel(runId: string, by: string | null): Promise<CancelResult | null>;
   /** Marks a waiting run as wanting a slot again (its gate was answered). */
   setWantsSlot(runId: string, wants: boolean): Promise<void>;
 
-  /** Takes ownership of one run if it is queued, or if its owner is gone (`isDead`). */
-  claimRun(
-    runId: string,
-    owner: string,
-    leaseMs: number,
-    isDead: (owner: string, leaseExpiresAt: number | null) => boolean,
-  ): Promise<RunRecord | null>;
+  /** Takes ownership of one run if it is active and free (no owner, expired lease, dead instance). */
+  claimRun(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null>;
   /** FIFO: the oldest queued server run, if fewer than `cap` server runs are running. */
   claimNextRun(owner: string, leaseMs: number, cap: number): Promise<RunRecord | null>;
+  /** The owner's heartbeat: renews its runs' leases and its instance row. */
   renewLeases(owner: string, leaseMs: number): Promise<void>;
   releaseRun(runId: string, owner: string): Promise<void>;
-  /** Running or waiting runs of `mode` whose owner is gone. */
-  findOrphans(
-    mode: RunRecord['mode'],
-    isDead: (owner: string | null, leaseExpiresAt: number | null) => boolean,
-  ): Promise<RunRecord[]>;
+  /** Running or waiting runs of `mode` (and claimed queued ones) whose owner is gone. */
+  findOrphans(mode: RunRecord['mode']): Promise<RunRecord[]>;
+  /** Records (or refreshes) a process that owns runs; forgets dead ones that own none. */
+  registerInstance(instance: { id: string; host: string; pid: number }): Promise<void>;
+  /** Instances not marked dead, optionally only those on `host`. */
+  listInstances(host?: string): Promise<InstanceRecord[]>;
+  /** Marks an instance dead (its process is gone, or it stopped): its runs may be claimed at once. */
+  markInstanceDead(id: string): Promise<void>;
   /** Runs owned by `owner` whose cancellation was requested (possibly by another process). */
   cancelRequested(owner: string): Promise<{ id: string; by: string | null }[]>;
 

@@ -19,8 +19,8 @@ import { removeTree } from '../../src/engine/fs-utils.js';
 import type { EventOf, EventType, WaveEvent } from '../../src/events/catalogue.js';
 import { silentLogger } from '../../src/logger.js';
 import { executeClaimedRun } from '../../src/runs/executor.js';
-import { isOwnerDead } from '../../src/runs/ids.js';
 import { createContext, type WaveContext } from '../../src/runs/local-context.js';
+import { markGoneLocalInstances } from '../../src/runs/owner-liveness.js';
 import { LEASE_MS } from '../../src/runs/supervisor.js';
 import type { RunView } from '../../src/runs/views.js';
 import type { RunRecord } from '../../src/store/store.js';
@@ -212,7 +212,8 @@ export async function harness(
       return { run, done };
     },
     resume: async (runId, opts = {}) => {
-      const run = await ctx.store.claimRun(runId, ctx.owner, LEASE_MS, isOwnerDead);
+      await markGoneLocalInstances(ctx.store);
+      const run = await ctx.store.claimRun(runId, ctx.owner, LEASE_MS);
       if (!run) throw new Error(`run ${runId} could not be claimed`);
       return execute(run, opts);
     },

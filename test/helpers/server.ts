@@ -75,6 +75,7 @@ export async function startTestServer(
       await app.close();
       ctx.feed.stop();
       await ctx.supervisor.stop();
+      ctx.changes.stop();
       await ctx.store.close();
     },
   };

@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import type { EventDraft, WaveEvent } from '../../src/events/catalogue.js';
 import type { PipelineSpec, StepKind, StepSpec } from '../../src/pipeline/model.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.js';
-import type { NewRun } from '../../src/store/store.js';
+import type { NewRun, Store } from '../../src/store/store.js';
 import { tempDir } from './tmp.js';
 
 const open: SqliteStore[] = [];
@@ -190,7 +191,7 @@ export const draft = {
 };
 
 /** Creates a run and takes it to a waiting gate `review` (build completed). */
-export async function runAtGate(store: SqliteStore, overrides: Partial<NewRun> = {}): Promise<string> {
+export async function runAtGate(store: Store, overrides: Partial<NewRun> = {}): Promise<string> {
   const { run } = await store.createRun(newRun(overrides));
   await store.append(run.id, [
     draft.runStarted(run.id),
@@ -203,7 +204,17 @@ export async function runAtGate(store: SqliteStore, overrides: Partial<NewRun> =
 }
 
 /** The events of one run, parsed, in seq order. */
-export async function eventsOf(store: SqliteStore, runId: string): Promise<WaveEvent[]> {
+export async function eventsOf(store: Store, runId: string): Promise<WaveEvent[]> {
   const rows = await store.readEvents({ runId, afterSeq: 0, limit: 1_000_000 });
   return rows.map((r) => JSON.parse(r.json) as WaveEvent);
+}
+
+/** The pid of a process that has exited and been reaped: a kill -9'd owner, as far as liveness goes. */
+export async function exitedPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  await new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  return child.pid!;
 }

@@ -4,6 +4,7 @@ import { TERMINAL_RUN_STATUSES } from '../../events/catalogue.js';
 import { isOwnerDead } from '../../runs/ids.js';
 import type { WaveContext } from '../../runs/local-context.js';
 import { killRunProcesses } from '../../runs/orphan-processes.js';
+import { markGoneLocalInstances } from '../../runs/owner-liveness.js';
 import { LEASE_MS } from '../../runs/supervisor.js';
 import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, out } from '../io.js';
@@ -15,7 +16,7 @@ const CancelFlags = ProjectFlags.extend(RemoteFlags.shape).extend({ runId: z.str
 
 /**
  * `wave cancel <run-id>`: a queued run ends at once; a running one is stopped by the process
- * that runs it (it polls, so within a second) and this command waits to report the result.
+ * that runs it (its change feed tells it, within a second) and this command waits to report the result.
  * A run whose process died is cancelled here directly.
  */
 export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
@@ -56,7 +57,8 @@ export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
 }
 
 async function cancelOrphan(ctx: WaveContext, runId: string, by: string): Promise<void> {
-  const run = await ctx.store.claimRun(runId, ctx.owner, LEASE_MS, isOwnerDead);
+  await markGoneLocalInstances(ctx.store);
+  const run = await ctx.store.claimRun(runId, ctx.owner, LEASE_MS);
   if (!run) return;
   await killRunProcesses(runId);
   const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();

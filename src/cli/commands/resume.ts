@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TERMINAL_RUN_STATUSES } from '../../events/catalogue.js';
-import { isOwnerDead } from '../../runs/ids.js';
+import { markGoneLocalInstances } from '../../runs/owner-liveness.js';
 import { LEASE_MS } from '../../runs/supervisor.js';
 import { EXIT, ExitError } from '../exit.js';
 import type { CliIO } from '../io.js';
@@ -37,7 +37,8 @@ export async function runResume(io: CliIO, raw: unknown): Promise<number> {
     if (existing.mode === 'server' && existing.status === 'queued') {
       throw new ExitError(EXIT.usage, `run ${existing.id} is queued for a wave serve; the server starts it`);
     }
-    const run = await ctx.store.claimRun(existing.id, ctx.owner, LEASE_MS, isOwnerDead);
+    await markGoneLocalInstances(ctx.store);
+    const run = await ctx.store.claimRun(existing.id, ctx.owner, LEASE_MS);
     if (!run) {
       throw new ExitError(
         EXIT.usage,

@@ -165,7 +165,7 @@ export async function runLogs(io: CliIO, raw: unknown): Promise<number> {
     }
     const print = logPrinter(io, opts);
     if (opts.follow) {
-      const follower = followRun(ctx.store, ctx.bus, run.id, { afterSeq: 0, onEvents: print, pollMs: 250 });
+      const follower = followRun(ctx.store, ctx.changes, run.id, { afterSeq: 0, onEvents: print });
       await follower.done;
       return EXIT.ok;
     }

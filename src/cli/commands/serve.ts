@@ -58,6 +58,7 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (e) {
     await ctx.supervisor.stop();
+    ctx.changes.stop();
     await ctx.store.close();
     const code = (e as NodeJS.ErrnoException).code;
     throw new ExitError(
@@ -101,6 +102,7 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
       await app.close().catch(() => undefined);
       ctx.feed.stop();
       await ctx.supervisor.stop();
+      ctx.changes.stop();
       await ctx.store.close();
       logger.info('stopped');
       logger.flush?.();

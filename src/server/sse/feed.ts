@@ -1,6 +1,6 @@
-import type { EventBus } from '../../events/bus.js';
 import type { Logger } from '../../logger.js';
 import type { Pacer } from '../../pacer.js';
+import type { ChangeSource } from '../../store/change-feed.js';
 import type { Store, StoredEvent } from '../../store/store.js';
 
 /** A live event as every SSE client receives it: the frame is built once and shared. */
@@ -14,16 +14,14 @@ export type FeedListener = (items: readonly FeedItem[]) => void;
 const PAGE = 1000;
 /** A page ends early past this much JSON (long output lines): bounded memory per read. */
 const PAGE_BYTES = 256 * 1024;
-/** A safety net for writers the bus cannot hear; normally the bus rings first. */
-const POLL_MS = 1000;
 
 export function sseFrame(row: StoredEvent): string {
   return `id: ${row.seq}\nevent: ${row.type}\ndata: ${row.json}\n\n`;
 }
 
 /**
- * One reader of the events table for the whole server. The bus only says "something was
- * committed"; the feed then reads everything after its position, in seq order, and hands each
+ * One reader of the events table for the whole server. The change feed only says "something
+ * was committed" (here or by another process); the feed then reads everything after its position, in seq order, and hands each
  * event to every listener. The store is the log: a listener can never see events out of
  * order or miss one between two reads.
  */
@@ -32,21 +30,20 @@ export class EventFeed {
   private seq = 0;
   private reading = false;
   private again = false;
-  private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
-    private readonly bus: EventBus,
+    private readonly changes: ChangeSource,
     private readonly logger: Logger,
     private readonly pacer: Pacer,
   ) {}
 
   async start(): Promise<void> {
     this.seq = await this.store.lastSeq();
-    this.unsubscribe = this.bus.subscribe(() => this.poke());
-    this.timer = setInterval(() => this.poke(), POLL_MS);
-    this.timer.unref();
+    this.unsubscribe = this.changes.subscribe(({ upToSeq }) => {
+      if (upToSeq > this.seq) this.poke();
+    });
   }
 
   /** Everything up to here has been handed to listeners (or was committed before start). */
@@ -106,7 +103,6 @@ export class EventFeed {
   }
 
   stop(): void {
-    clearInterval(this.timer);
     this.unsubscribe?.();
     this.listeners.clear();
   }

@@ -188,4 +188,32 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX events_run ON events (run, seq);
     `,
   },
+  {
+    version: 4,
+    name: 'instances: owner liveness as data',
+    // Each process that owns runs has a row, kept fresh by its heartbeat. A claim reads
+    // liveness from here (lease expiry, `dead`), never from a check run inside the transaction;
+    // a caller that knows an instance's process is gone marks it dead first.
+    sql: `
+      CREATE TABLE instances (
+        id TEXT PRIMARY KEY,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL,
+        dead INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX instances_host ON instances (host) WHERE dead = 0;
+      -- Owners of active runs from before this table ("host:pid:random") get a row, so that a
+      -- run a killed process left behind is still recoverable at once.
+      INSERT OR IGNORE INTO instances (id, host, pid, started_at, heartbeat_at)
+        SELECT owner,
+               substr(owner, 1, instr(owner, ':') - 1),
+               CAST(substr(owner, instr(owner, ':') + 1,
+                    instr(substr(owner, instr(owner, ':') + 1), ':') - 1) AS INTEGER),
+               0, 0
+        FROM (SELECT DISTINCT owner FROM runs
+              WHERE owner IS NOT NULL AND status IN ('queued', 'running', 'waiting') AND owner LIKE '%:%:%');
+    `,
+  },
 ];

@@ -1,15 +1,18 @@
 import type { WaveEvent } from '../../events/catalogue.js';
+import { type ProjectionState, projectEvent, type StateChange } from '../projection.js';
 import type { Db } from './open-database.js';
 
 /**
- * Applies the state change an event announces, inside the transaction that inserts the event.
- * This is the one place where events become state, so the two can never disagree.
+ * Writes the state changes `projectEvent` decides, inside the transaction that inserts the
+ * event: each change is one statement of plain values.
  */
 export class Projection {
   private readonly s;
+  private readonly state: ProjectionState;
 
   constructor(db: Db) {
     this.s = {
+      stepStartedAt: db.prepare('SELECT started_at FROM steps WHERE run_id = ? AND id = ?').pluck(),
       runStarted: db.prepare(
         `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?) WHERE id = ?`,
       ),
@@ -17,7 +20,6 @@ export class Projection {
       runFinished: db.prepare(
         'UPDATE runs SET status = ?, finished_at = ?, error = ?, cancel_by = COALESCE(?, cancel_by), wants_slot = 0, owner = NULL, lease_expires_at = NULL WHERE id = ?',
       ),
-      // A gate still waiting when its run ends was never answered: it will not be any more.
       gatesCancelled: db.prepare(
         `UPDATE gates SET status = 'cancelled' WHERE run_id = ? AND status = 'waiting'`,
       ),
@@ -28,7 +30,7 @@ export class Projection {
       attemptsCancelled: db.prepare(
         `UPDATE step_attempts SET status = 'cancelled', finished_at = ? WHERE run_id = ? AND status = 'running'`,
       ),
-      runResumedByStep: db.prepare(
+      runResumed: db.prepare(
         `UPDATE runs SET status = 'running', wants_slot = 0 WHERE id = ? AND status = 'waiting'`,
       ),
       stepStarted: db.prepare(
@@ -42,9 +44,7 @@ export class Projection {
         `UPDATE steps SET status = 'completed', finished_at = ?, duration_ms = ? WHERE run_id = ? AND id = ?`,
       ),
       stepFailed: db.prepare(
-        `UPDATE steps SET status = ?, finished_at = CASE WHEN ? THEN NULL ELSE ? END,
-           duration_ms = CASE WHEN ? THEN NULL ELSE CAST(ROUND((julianday(?) - julianday(started_at)) * 86400000) AS INTEGER) END,
-           error = ? WHERE run_id = ? AND id = ?`,
+        'UPDATE steps SET status = ?, finished_at = ?, duration_ms = ?, error = ? WHERE run_id = ? AND id = ?',
       ),
       attemptFinished: db.prepare(
         `UPDATE step_attempts SET status = ?, finished_at = ?, error = ? WHERE run_id = ? AND step = ? AND attempt = ?`,
@@ -61,75 +61,77 @@ export class Projection {
       ),
       stepWaiting: db.prepare(`UPDATE steps SET status = 'waiting' WHERE run_id = ? AND id = ?`),
     };
+    this.state = {
+      stepStartedAt: (runId, step) =>
+        (this.s.stepStartedAt.get(runId, step) as string | null | undefined) ?? null,
+    };
   }
 
   apply(e: WaveEvent): void {
+    for (const change of projectEvent(e, this.state)) this.write(change);
+  }
+
+  private write(c: StateChange): void {
     const s = this.s;
-    switch (e.type) {
-      case 'run_started':
-        s.runStarted.run(e.ts, e.run_id);
+    switch (c.op) {
+      case 'runStarted':
+        s.runStarted.run(c.at, c.runId);
         break;
-      case 'run_waiting':
-        s.runWaiting.run(e.run_id);
+      case 'runWaiting':
+        s.runWaiting.run(c.runId);
         break;
-      case 'run_completed':
-        s.gatesCancelled.run(e.run_id);
-        s.runFinished.run('completed', e.ts, null, null, e.run_id);
+      case 'runResumed':
+        s.runResumed.run(c.runId);
         break;
-      case 'run_failed':
-        s.gatesCancelled.run(e.run_id);
-        s.runFinished.run('failed', e.ts, JSON.stringify(e.error), null, e.run_id);
+      case 'runFinished':
+        s.runFinished.run(c.status, c.at, json(c.error), c.cancelBy, c.runId);
         break;
-      case 'run_cancelled':
-        s.gatesCancelled.run(e.run_id);
-        s.stepsCancelled.run(e.ts, e.run_id);
-        s.attemptsCancelled.run(e.ts, e.run_id);
-        s.runFinished.run('cancelled', e.ts, null, e.by, e.run_id);
+      case 'gatesCancelled':
+        s.gatesCancelled.run(c.runId);
         break;
-      case 'step_started':
-        // A gate starting does not make a waiting run run: it only adds a gate to wait for.
-        if (e.kind !== 'gate') s.runResumedByStep.run(e.run_id);
-        s.stepStarted.run(e.attempt, e.ts, e.run_id, e.step);
-        s.attemptStarted.run(e.run_id, e.step, e.attempt, e.ts);
+      case 'stepsCancelled':
+        s.stepsCancelled.run(c.at, c.runId);
         break;
-      case 'step_completed':
-        s.stepCompleted.run(e.ts, Math.round(e.duration_ms), e.run_id, e.step);
-        s.attemptFinished.run('completed', e.ts, null, e.run_id, e.step, e.attempt);
+      case 'attemptsCancelled':
+        s.attemptsCancelled.run(c.at, c.runId);
         break;
-      case 'step_failed': {
-        // While a retry is pending the step stays `running`; a cancelled attempt ends `cancelled`.
-        const retry = e.will_retry ? 1 : 0;
-        const status = e.will_retry ? 'running' : e.error.code === 'cancelled' ? 'cancelled' : 'failed';
-        const error = JSON.stringify(e.error);
-        s.stepFailed.run(status, retry, e.ts, retry, e.ts, error, e.run_id, e.step);
-        s.attemptFinished.run(
-          e.error.code === 'cancelled' ? 'cancelled' : 'failed',
-          e.ts,
-          error,
-          e.run_id,
-          e.step,
-          e.attempt,
-        );
+      case 'stepStarted':
+        s.stepStarted.run(c.attempt, c.at, c.runId, c.step);
         break;
-      }
-      case 'step_skipped':
-        s.stepSkipped.run(e.ts, e.run_id, e.step);
+      case 'attemptStarted':
+        s.attemptStarted.run(c.runId, c.step, c.attempt, c.at);
         break;
-      case 'gate_waiting':
+      case 'stepCompleted':
+        s.stepCompleted.run(c.at, c.durationMs, c.runId, c.step);
+        break;
+      case 'stepFailed':
+        s.stepFailed.run(c.status, c.finishedAt, c.durationMs, json(c.error), c.runId, c.step);
+        break;
+      case 'attemptFinished':
+        s.attemptFinished.run(c.status, c.at, json(c.error), c.runId, c.step, c.attempt);
+        break;
+      case 'stepSkipped':
+        s.stepSkipped.run(c.at, c.runId, c.step);
+        break;
+      case 'gateWaiting':
         s.gateWaiting.run(
-          e.run_id,
-          e.step,
-          e.prompt,
-          JSON.stringify(e.choices),
-          e.freeform ? 1 : 0,
-          e.default,
-          e.timeout_at,
+          c.runId,
+          c.step,
+          c.prompt,
+          JSON.stringify(c.choices),
+          c.freeform ? 1 : 0,
+          c.defaultChoice,
+          c.timeoutAt,
         );
-        s.stepWaiting.run(e.run_id, e.step);
         break;
-      // gate_answered is applied by the store's conditional answerGate; the rest carry no state.
-      default:
+      case 'stepWaiting':
+        s.stepWaiting.run(c.runId, c.step);
         break;
     }
   }
+}
+
+/** JSON columns hold text; null stays NULL. */
+function json(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
 }

@@ -19,7 +19,7 @@ import type {
   StepRecord,
   StoredEvent,
 } from '../records.js';
-import type { CancelResult, GateAnswerInput, SideEffects, Store } from '../store.js';
+import type { CancelResult, GateAnswerInput, InstanceRecord, SideEffects, Store } from '../store.js';
 import { EventNames } from './event-names.js';
 import { EVENT_COLUMNS, EventRowDecoder, pageOf } from './event-rows.js';
 import { type Db, openDatabase, storeError } from './open-database.js';
@@ -41,7 +41,7 @@ export interface SqliteStoreOptions {
   path: string;
   /** Identifies this process's writes, so it can tell other processes' events apart. */
   origin: string;
-  /** Called after each commit with the events it wrote (the event bus). */
+  /** Called after each commit with the events it wrote, possibly none (the change feed). */
   onCommit?: (events: WaveEvent[]) => void;
   now?: () => Date;
 }
@@ -136,9 +136,30 @@ export class SqliteStore implements Store {
         `SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'queued' AND mode = 'server' AND owner IS NULL ORDER BY num LIMIT 1`,
       ),
       renew: db.prepare('UPDATE runs SET lease_expires_at = ? WHERE owner = ?'),
+      instanceBeat: db.prepare('UPDATE instances SET heartbeat_at = ? WHERE id = ?'),
+      registerInstance: db.prepare(
+        `INSERT INTO instances (id, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, dead = 0`,
+      ),
+      liveInstances: db.prepare(
+        'SELECT id, host, pid, heartbeat_at, dead FROM instances WHERE dead = 0 ORDER BY id',
+      ),
+      liveInstancesOn: db.prepare(
+        'SELECT id, host, pid, heartbeat_at, dead FROM instances WHERE dead = 0 AND host = ? ORDER BY id',
+      ),
+      markDead: db.prepare('UPDATE instances SET dead = 1 WHERE id = ?'),
+      pruneInstances: db.prepare(
+        `DELETE FROM instances WHERE dead = 1 AND id NOT IN
+           (SELECT owner FROM runs WHERE owner IS NOT NULL AND status IN ('queued', 'running', 'waiting'))`,
+      ),
+      instanceDead: db.prepare('SELECT EXISTS (SELECT 1 FROM instances WHERE id = ? AND dead = 1)').pluck(),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
       release: db.prepare('UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE id = ? AND owner = ?'),
       orphans: db.prepare(
-        `SELECT ${RUN_COLUMNS} FROM runs WHERE mode = ? AND (status IN ('running', 'waiting') OR (status = 'queued' AND owner IS NOT NULL)) ORDER BY num`,
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE mode = ? AND (status IN ('running', 'waiting') OR (status = 'queued' AND owner IS NOT NULL))
+           AND (owner IS NULL OR (lease_expires_at IS NOT NULL AND lease_expires_at < ?)
+                OR owner IN (SELECT id FROM instances WHERE dead = 1))
+         ORDER BY num`,
       ),
       cancelRequested: db.prepare(
         `SELECT id, cancel_by AS by FROM runs WHERE owner = ? AND cancel_requested = 1 AND status IN ('queued', 'running', 'waiting')`,
@@ -212,7 +233,8 @@ export class SqliteStore implements Store {
       throw storeError(this.location, err);
     }
     names.committed();
-    if (written.length) this.onCommit(written);
+    // Also without events: a commit that only changed state (a cancel request) is news too.
+    this.onCommit(written);
     return { result, events: written };
   }
 
@@ -497,6 +519,10 @@ export class SqliteStore implements Store {
     return this.read(() => this.s.maxSeq.get() as number);
   }
 
+  changeToken(): Promise<number> {
+    return this.read(() => this.s.dataVersion.get() as number);
+  }
+
   async requestCancel(runId: string, by: string | null): Promise<CancelResult | null> {
     return this.write((emit): CancelResult | null => {
       const row = this.s.runById.get(runId) as RunRow | undefined;
@@ -519,19 +545,17 @@ export class SqliteStore implements Store {
     this.write(() => this.s.setWantsSlot.run(wants ? 1 : 0, runId));
   }
 
-  async claimRun(
-    runId: string,
-    owner: string,
-    leaseMs: number,
-    isDead: (owner: string, leaseExpiresAt: number | null) => boolean,
-  ): Promise<RunRecord | null> {
+  async claimRun(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null> {
     return this.write(() => {
       const row = this.s.runById.get(runId) as RunRow | undefined;
       if (!row) return null;
       const active = row.status === 'queued' || row.status === 'running' || row.status === 'waiting';
-      const free = row.owner === null || row.owner === owner || isDead(row.owner, row.lease_expires_at);
+      const nowMs = this.now().getTime();
+      const expired = row.lease_expires_at !== null && row.lease_expires_at < nowMs;
+      const free =
+        row.owner === null || row.owner === owner || expired || this.s.instanceDead.get(row.owner) === 1;
       if (!active || !free) return null;
-      this.s.claim.run(owner, this.now().getTime() + leaseMs, runId);
+      this.s.claim.run(owner, nowMs + leaseMs, runId);
       return toRun(this.s.runById.get(runId) as RunRow);
     }).result;
   }
@@ -547,20 +571,52 @@ export class SqliteStore implements Store {
   }
 
   async renewLeases(owner: string, leaseMs: number): Promise<void> {
-    this.write(() => this.s.renew.run(this.now().getTime() + leaseMs, owner));
+    this.write(() => {
+      const nowMs = this.now().getTime();
+      this.s.renew.run(nowMs + leaseMs, owner);
+      this.s.instanceBeat.run(nowMs, owner);
+    });
   }
 
   async releaseRun(runId: string, owner: string): Promise<void> {
     this.write(() => this.s.release.run(runId, owner));
   }
 
-  findOrphans(
-    mode: RunRecord['mode'],
-    isDead: (owner: string | null, leaseExpiresAt: number | null) => boolean,
-  ): Promise<RunRecord[]> {
-    return this.read(() =>
-      (this.s.orphans.all(mode) as RunRow[]).filter((r) => isDead(r.owner, r.lease_expires_at)).map(toRun),
-    );
+  findOrphans(mode: RunRecord['mode']): Promise<RunRecord[]> {
+    return this.read(() => (this.s.orphans.all(mode, this.now().getTime()) as RunRow[]).map(toRun));
+  }
+
+  async registerInstance(instance: { id: string; host: string; pid: number }): Promise<void> {
+    this.write(() => {
+      const nowMs = this.now().getTime();
+      // Dead instances whose runs were all taken over are history: one row per process ever
+      // started would otherwise pile up.
+      this.s.pruneInstances.run();
+      this.s.registerInstance.run(instance.id, instance.host, instance.pid, nowMs, nowMs);
+    });
+  }
+
+  listInstances(host?: string): Promise<InstanceRecord[]> {
+    return this.read(() => {
+      const rows = (host === undefined ? this.s.liveInstances.all() : this.s.liveInstancesOn.all(host)) as {
+        id: string;
+        host: string;
+        pid: number;
+        heartbeat_at: number;
+        dead: number;
+      }[];
+      return rows.map((r) => ({
+        id: r.id,
+        host: r.host,
+        pid: r.pid,
+        heartbeatAt: r.heartbeat_at,
+        dead: r.dead === 1,
+      }));
+    });
+  }
+
+  async markInstanceDead(id: string): Promise<void> {
+    this.write(() => this.s.markDead.run(id));
   }
 
   cancelRequested(owner: string): Promise<{ id: string; by: string | null }[]> {

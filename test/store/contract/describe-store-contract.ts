@@ -1,0 +1,19 @@
+import { describe } from 'vitest';
+import { appendContract } from './append.js';
+import { claimsContract } from './claims.js';
+import { gatesContract } from './gates.js';
+import { runsContract } from './runs.js';
+import type { StoreFactory } from './store-factory.js';
+
+/**
+ * What any Store must do, whatever database is underneath: run it with a factory for each
+ * implementation. SQLite-only matters (files, migrations, compact rows) are tested apart.
+ */
+export function describeStoreContract(name: string, openStore: StoreFactory): void {
+  describe(`${name} store contract`, () => {
+    runsContract(openStore);
+    appendContract(openStore);
+    gatesContract(openStore);
+    claimsContract(openStore);
+  });
+}
