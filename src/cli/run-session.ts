@@ -1,10 +1,8 @@
 import type { GatePolicy } from '../engine/context.js';
 import { sumUsage } from '../engine/usage.js';
-import { WaveError } from '../errors.js';
 import { executeClaimedRun } from '../runs/executor.js';
-import { followRun } from '../runs/follow.js';
-import type { WaveContext } from '../runs/local-context.js';
-import type { RunRecord } from '../store/store.js';
+import type { WaveContext } from '../service/context.js';
+import type { RunRecord } from '../service/run-service.js';
 import { EXIT } from './exit.js';
 import { type CliIO, err, useColor } from './io.js';
 import { localActor } from './local.js';
@@ -32,8 +30,7 @@ export async function runInForeground(
   run: RunRecord,
   opts: SessionOptions,
 ): Promise<number> {
-  const spec = await ctx.store.getRunSpec(run.id);
-  if (!spec) throw new WaveError('run_not_found', `run "${run.id}" has no pipeline snapshot`);
+  const spec = await ctx.runs.spec(run.id);
   const renderer: RunRenderer = opts.json
     ? new JsonView(io)
     : io.stdout.isTTY
@@ -49,17 +46,14 @@ export async function runInForeground(
     ...(interactive && !opts.detached ? { ask: terminalGateAsker(io, renderer, actor) } : {}),
   };
 
-  const follower = followRun(ctx.store, ctx.bus, run.id, {
-    afterSeq: 0,
-    onEvents: (events) => renderer.onEvents(events),
-    pollMs: 250,
-  });
+  const follower = ctx.runs.follow(run.id, (events) => renderer.onEvents(events));
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
       err(io, '\ncancelling the run… (Ctrl-C again to quit at once)');
-      ctx.supervisor.cancel(run.id, actor);
+      // The run may end meanwhile: then there is nothing left to cancel.
+      ctx.runs.cancel(run.id, actor).catch(() => undefined);
     } else {
       process.exit(EXIT.cancelled);
     }
@@ -84,20 +78,21 @@ export async function runInForeground(
 }
 
 async function summarize(ctx: WaveContext, runId: string, error: string | null): Promise<RunSummary> {
-  const [run, steps, artifacts] = await Promise.all([
-    ctx.store.getRun(runId),
-    ctx.store.listSteps(runId),
-    ctx.store.listArtifacts(runId),
-  ]);
-  const usages = steps.map((s) => s.usage);
+  const run = await ctx.runs.detail(runId);
   return {
     runId,
-    status: run?.status ?? 'unknown',
-    durationMs:
-      run?.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
-    steps: steps.map((s) => ({ id: s.id, status: s.status, durationMs: s.durationMs, attempts: s.attempts })),
-    artifacts: artifacts.map((a) => ({ step: a.step, name: a.name, size: a.size, sha256: a.sha256 })),
-    usage: sumUsage(usages),
+    status: run.status,
+    durationMs: run.duration_ms,
+    steps: run.steps.map((s) => ({
+      id: s.id,
+      status: s.status,
+      durationMs: s.duration_ms,
+      attempts: s.attempts,
+    })),
+    artifacts: run.steps.flatMap((s) =>
+      s.artifacts.map((a) => ({ step: s.id, name: a.name, size: a.size, sha256: a.sha256 })),
+    ),
+    usage: sumUsage(run.steps.map((s) => s.usage)),
     error,
   };
 }

@@ -1,10 +1,9 @@
 import type { EventBus } from '../events/bus.js';
 import type { WaveEvent } from '../events/catalogue.js';
 import type { Logger } from '../logger.js';
+import { RENEW_EVERY_MS, renewLeases } from '../scheduler/leases.js';
 import type { Store } from '../store/store.js';
 
-export const LEASE_MS = 30_000;
-const RENEW_EVERY_MS = 10_000;
 const POLL_MS = 250;
 
 /**
@@ -96,7 +95,7 @@ export class RunSupervisor {
         for (const { id, by } of await this.store.cancelRequested(this.owner)) this.cancel(id, by);
         if (Date.now() - this.lastRenew >= RENEW_EVERY_MS) {
           this.lastRenew = Date.now();
-          await this.store.renewLeases(this.owner, LEASE_MS);
+          await renewLeases(this.store, this.owner);
         }
       }
       await this.readForeignEvents();

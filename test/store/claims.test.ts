@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isOwnerDead, newOwnerId } from '../../src/runs/ids.js';
+import { isOwnerDead, newOwnerId } from '../../src/scheduler/leases.js';
 import { draft, newRun, openStore, runAtGate, TestClock } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/bus.js';
 import type { WaveEvent } from '../../src/events/catalogue.js';
 import { silentLogger } from '../../src/logger.js';
-import { newOwnerId } from '../../src/runs/ids.js';
-import { LEASE_MS, RunSupervisor } from '../../src/runs/supervisor.js';
+import { RunSupervisor } from '../../src/runs/supervisor.js';
+import { LEASE_MS, newOwnerId } from '../../src/scheduler/leases.js';
 import { draft, newRun, openStore, runAtGate, waitFor } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';
 

@@ -1,9 +1,5 @@
 import { z } from 'zod';
 import type { WaveClient } from '../../client/wave-client.js';
-import { isOwnerDead } from '../../runs/ids.js';
-import type { WaveContext } from '../../runs/local-context.js';
-import { killRunProcesses } from '../../runs/orphan-processes.js';
-import { LEASE_MS } from '../../runs/supervisor.js';
 import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, out } from '../io.js';
 import { localActor, withLocalContext } from '../local.js';
@@ -23,45 +19,23 @@ export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
   const client = remoteClient(io, opts);
   if (client) return remoteCancel(io, client, opts.runId);
   return withLocalContext(io, opts, async (ctx) => {
-    const { run, requested } = await ctx.runs.cancel(opts.runId, by);
-    if (!requested) {
-      out(io, `cancelled ${run.id} (it was queued)`);
-      return EXIT.ok;
-    }
-    const deadline = Date.now() + ctx.project.config.runtime.process_grace_ms + 5000;
-    for (;;) {
-      const now = await ctx.runs.requireRun(run.id);
-      if (now.status === 'cancelled' || now.status === 'completed' || now.status === 'failed') {
-        out(
-          io,
-          now.status === 'cancelled'
-            ? `cancelled ${run.id}`
-            : `run ${run.id} ended ${now.status} before the cancellation took effect`,
-        );
-        return EXIT.ok;
-      }
-      if (isOwnerDead(now.owner, now.leaseExpiresAt)) {
-        await cancelOrphan(ctx, now.id, by);
-        out(io, `cancelled ${run.id} (no process was running it)`);
-        return EXIT.ok;
-      }
-      if (Date.now() > deadline) {
-        out(io, `cancellation of ${run.id} requested; its process is still stopping`);
-        return EXIT.ok;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const waitMs = ctx.project.config.runtime.process_grace_ms + 5000;
+    const outcome = await ctx.runs.cancelAndWait(opts.runId, by, waitMs);
+    const id = opts.runId;
+    out(
+      io,
+      outcome.kind === 'queued'
+        ? `cancelled ${id} (it was queued)`
+        : outcome.kind === 'cancelled'
+          ? `cancelled ${id}`
+          : outcome.kind === 'orphan'
+            ? `cancelled ${id} (no process was running it)`
+            : outcome.kind === 'ended'
+              ? `run ${id} ended ${outcome.status} before the cancellation took effect`
+              : `cancellation of ${id} requested; its process is still stopping`,
+    );
+    return EXIT.ok;
   });
-}
-
-async function cancelOrphan(ctx: WaveContext, runId: string, by: string): Promise<void> {
-  const run = await ctx.store.claimRun(runId, ctx.owner, LEASE_MS, isOwnerDead);
-  if (!run) return;
-  await killRunProcesses(runId);
-  const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();
-  await ctx.store.append(runId, [
-    { type: 'run_cancelled', run_id: runId, status: 'cancelled', duration_ms: Date.now() - started, by },
-  ]);
 }
 
 /** Cancels on the server and waits (a bounded while) to report how the run ended. */
@@ -117,12 +91,12 @@ export async function runGate(io: CliIO, raw: unknown): Promise<number> {
     return EXIT.ok;
   }
   return withLocalContext(io, opts, async (ctx) => {
-    const event = await ctx.runs.answerGate(opts.runId, opts.step, body, localActor(io));
-    if (event.type === 'gate_answered')
-      out(
-        io,
-        `answered gate ${event.step} of ${event.run_id}: ${event.choice}${event.text ? ` "${event.text}"` : ''}`,
-      );
+    const gate = await ctx.runs.answerGate(opts.runId, opts.step, body, localActor(io));
+    const a = gate.answer;
+    out(
+      io,
+      `answered gate ${gate.step} of ${opts.runId}: ${a?.choice ?? ''}${a?.text ? ` "${a.text}"` : ''}`,
+    );
     return EXIT.ok;
   });
 }

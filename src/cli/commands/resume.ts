@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { isOwnerDead } from '../../runs/ids.js';
-import { LEASE_MS } from '../../runs/supervisor.js';
 import { EXIT, ExitError } from '../exit.js';
 import type { CliIO } from '../io.js';
 import { withLocalContext } from '../local.js';
@@ -26,23 +24,7 @@ export async function runResume(io: CliIO, raw: unknown): Promise<number> {
     );
   }
   return withLocalContext(io, opts, async (ctx) => {
-    const existing = await ctx.runs.requireRun(opts.runId);
-    if (existing.status === 'completed' || existing.status === 'failed' || existing.status === 'cancelled') {
-      throw new ExitError(
-        EXIT.usage,
-        `run ${existing.id} already ended (${existing.status}); start a new one with wave run ${existing.pipeline}`,
-      );
-    }
-    if (existing.mode === 'server' && existing.status === 'queued') {
-      throw new ExitError(EXIT.usage, `run ${existing.id} is queued for a wave serve; the server starts it`);
-    }
-    const run = await ctx.store.claimRun(existing.id, ctx.owner, LEASE_MS, isOwnerDead);
-    if (!run) {
-      throw new ExitError(
-        EXIT.usage,
-        `run ${existing.id} is being run by another live process (${existing.owner}); wave cancel it first, or wait`,
-      );
-    }
+    const run = await ctx.runs.resume(opts.runId);
     return runInForeground(io, ctx, run, {
       json: opts.json ?? false,
       detached: run.options.detached ?? false,

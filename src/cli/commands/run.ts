@@ -3,7 +3,6 @@ import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { LEASE_MS } from '../../runs/supervisor.js';
 import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, out } from '../io.js';
 import { localActor, withLocalContext } from '../local.js';
@@ -109,7 +108,7 @@ export async function runRun(io: CliIO, raw: unknown): Promise<number> {
       }
       presets[g.step] = { choice: g.choice, text: g.text };
     }
-    const { run } = await ctx.runs.createRun({
+    const { run } = await ctx.runs.submit({
       pipeline: opts.pipeline,
       input,
       labels: Object.fromEntries(opts.label),
@@ -121,7 +120,7 @@ export async function runRun(io: CliIO, raw: unknown): Promise<number> {
         gates: presets,
         detached: opts.detach ?? false,
       },
-      ...(opts.detach ? {} : { claim: { owner: ctx.owner, leaseMs: LEASE_MS } }),
+      runHere: !opts.detach,
     });
 
     if (opts.detach) {

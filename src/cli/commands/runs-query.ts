@@ -2,9 +2,8 @@ import { z } from 'zod';
 import type { WaveClient } from '../../client/wave-client.js';
 import { RunStatus, type WaveEvent } from '../../events/catalogue.js';
 import { didYouMean } from '../../pipeline/suggest.js';
-import { followRun } from '../../runs/follow.js';
-import { logChunks, logLine } from '../../runs/log-stream.js';
-import type { RunView } from '../../runs/views.js';
+import { logText } from '../../service/run-output.js';
+import type { RunView } from '../../service/run-service.js';
 import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, out, table, writeChunk } from '../io.js';
 import { withLocalContext } from '../local.js';
@@ -152,25 +151,15 @@ export async function runLogs(io: CliIO, raw: unknown): Promise<number> {
   const client = remoteClient(io, opts);
   if (client) return remoteLogs(io, client, opts);
   return withLocalContext(io, opts, async (ctx) => {
-    const run = await ctx.runs.requireRun(opts.runId);
-    if (opts.step) {
-      const steps = (await ctx.store.listSteps(run.id)).map((s) => s.id);
-      if (!steps.includes(opts.step)) {
-        const hint = didYouMean(opts.step, steps);
-        throw new ExitError(
-          EXIT.usage,
-          `run ${run.id} has no step "${opts.step}"${hint ? ` (${hint})` : ''}`,
-        );
-      }
-    }
-    const print = logPrinter(io, opts);
+    const format = opts.json ? 'ndjson' : 'text';
     if (opts.follow) {
-      const follower = followRun(ctx.store, ctx.bus, run.id, { afterSeq: 0, onEvents: print, pollMs: 250 });
+      const follower = await ctx.runs.followLogs({ runId: opts.runId, step: opts.step, format }, (text) =>
+        io.stdout.write(text),
+      );
       await follower.done;
       return EXIT.ok;
     }
-    const format = opts.json ? 'ndjson' : 'text';
-    for await (const chunk of logChunks(ctx.store, { runId: run.id, step: opts.step, format }))
+    for await (const chunk of await ctx.runs.logs({ runId: opts.runId, step: opts.step, format }))
       await writeChunk(io.stdout, chunk);
     return EXIT.ok;
   });
@@ -179,11 +168,7 @@ export async function runLogs(io: CliIO, raw: unknown): Promise<number> {
 /** Prints stream_activity events as `[step] line`, or as the API's NDJSON lines with --json. */
 function logPrinter(io: CliIO, opts: { step?: string | undefined; json?: boolean | undefined }) {
   return (events: readonly WaveEvent[]) => {
-    let text = '';
-    for (const e of events) {
-      if (e.type !== 'stream_activity' || (opts.step && e.step !== opts.step)) continue;
-      text += logLine(e, opts.json ? 'ndjson' : 'text');
-    }
+    const text = logText(events, opts.step, opts.json ? 'ndjson' : 'text');
     if (text) io.stdout.write(text);
   };
 }

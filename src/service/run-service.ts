@@ -2,12 +2,21 @@ import { createHash } from 'node:crypto';
 import type { Project, RunnablePipeline } from '../config/load-project.js';
 import { projectRelative } from '../config/project-relative.js';
 import { WaveError } from '../errors.js';
-import type { RunStatus, Trigger, WaveEvent } from '../events/catalogue.js';
+import { type RunStatus, TERMINAL_RUN_STATUSES, type Trigger, type WaveEvent } from '../events/catalogue.js';
+import type { Pacer } from '../pacer.js';
 import { ValidationError } from '../pipeline/diagnostics.js';
-import type { NewRun, RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
-import { newRunId } from './ids.js';
+import type { PipelineSpec } from '../pipeline/model.js';
+import { type Follower, followRun } from '../runs/follow.js';
+import { claimRun, creationClaim } from '../scheduler/leases.js';
+import type { RunMode, RunOptions, RunRecord } from '../store/store.js';
+import { type CancelOutcome, cancelAndWait, cancelRun } from './cancel-run.js';
+import type { ServiceDeps } from './deps.js';
 import { checkInput, inputTextProblem } from './input-check.js';
+import type { LogFormat } from './log-stream.js';
+import { newRunId } from './run-ids.js';
+import { findArtifact, followLogs, runLogs } from './run-output.js';
 import {
+  type GateView,
   pipelineOutputs,
   type RunDetailView,
   type RunView,
@@ -15,6 +24,14 @@ import {
   toRunView,
   toStepView,
 } from './views.js';
+import { triggerWebhookRuns, type WebhookDelivery } from './webhook-runs.js';
+
+/** The records and views callers of the service use, so that none of them reaches into the store. */
+export type { ArtifactRecord, RunRecord, StepRecord } from '../store/store.js';
+export type { CancelOutcome } from './cancel-run.js';
+export type { LogFormat } from './log-stream.js';
+export type { GateView, RunDetailView, RunView, StepView } from './views.js';
+export type { WebhookDelivery } from './webhook-runs.js';
 
 export interface CreateRunRequest {
   pipeline: string;
@@ -24,7 +41,8 @@ export interface CreateRunRequest {
   mode: RunMode;
   options?: RunOptions;
   idempotencyKey?: string;
-  claim?: NewRun['claim'];
+  /** This process runs it at once (a foreground `wave run`): it is claimed as it is created. */
+  runHere?: boolean;
 }
 
 /**
@@ -55,10 +73,13 @@ export interface GateAnswerRequest {
  * API.md: one place, so every caller gets the same answers. Knows nothing of HTTP.
  */
 export class RunService {
-  constructor(
-    private readonly store: Store,
-    private readonly project: Project,
-  ) {}
+  private readonly store: ServiceDeps['store'];
+  private readonly project: Project;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.store = deps.store;
+    this.project = deps.project;
+  }
 
   /**
    * The pipeline to run, loaded without holding the event loop; an invalid one's errors name
@@ -73,7 +94,14 @@ export class RunService {
     }
   }
 
-  async createRun(req: CreateRunRequest): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }> {
+  /** Checks and queues a run; a server's scheduler is told at once. */
+  async submit(req: CreateRunRequest): Promise<{ run: RunRecord; created: boolean }> {
+    const result = await this.create(req);
+    if (result.created && req.mode === 'server') this.deps.scheduler.wake();
+    return result;
+  }
+
+  private async create(req: CreateRunRequest): Promise<{ run: RunRecord; created: boolean }> {
     const spec = (await this.runnablePipeline(req.pipeline)).spec;
     if (spec.disabled) {
       throw new WaveError(
@@ -118,7 +146,7 @@ export class RunService {
             },
           }
         : {}),
-      ...(req.claim ? { claim: req.claim } : {}),
+      ...(req.runHere ? { claim: creationClaim(this.deps.owner) } : {}),
     });
   }
 
@@ -163,16 +191,87 @@ export class RunService {
     return { runs, next_cursor: page.nextCursor };
   }
 
-  /** API.md: queued → cancelled at once; running/waiting → requested; finished → 409. */
-  async cancel(id: string, by: string | null): Promise<{ run: RunRecord; requested: boolean }> {
-    const result = await this.store.requestCancel(id, by);
-    if (!result) throw new WaveError('run_not_found', `no run with id "${id}"`);
-    if (result.kind === 'finished') {
-      throw new WaveError('run_finished', `run "${id}" already ended (${result.run.status})`, {
-        status: result.run.status,
-      });
+  /** API.md: queued → cancelled at once; running/waiting → requested (and aborted here if run here). */
+  cancel(id: string, by: string | null): Promise<{ run: RunRecord; requested: boolean }> {
+    return cancelRun(this.deps, id, by);
+  }
+
+  /** Cancels and waits up to `waitMs` to tell how the run ended; a dead owner's run is cancelled here. */
+  cancelAndWait(id: string, by: string | null, waitMs: number): Promise<CancelOutcome> {
+    return cancelAndWait(this.deps, id, by, waitMs);
+  }
+
+  /**
+   * Takes over a run to continue it in this process: one that stopped (its owner died) or a
+   * queued local one. A live owner keeps its run.
+   */
+  async resume(id: string): Promise<RunRecord> {
+    const existing = await this.requireRun(id);
+    if (TERMINAL_RUN_STATUSES.has(existing.status)) {
+      throw new WaveError(
+        'run_finished',
+        `run ${existing.id} already ended (${existing.status}); start a new one with wave run ${existing.pipeline}`,
+        { status: existing.status },
+      );
     }
-    return { run: result.run, requested: result.kind === 'requested' };
+    if (existing.mode === 'server' && existing.status === 'queued') {
+      throw new WaveError(
+        'invalid_usage',
+        `run ${existing.id} is queued for a wave serve; the server starts it`,
+      );
+    }
+    const run = await claimRun(this.store, existing.id, this.deps.owner);
+    if (!run) {
+      throw new WaveError(
+        'invalid_usage',
+        `run ${existing.id} is being run by another live process (${existing.owner}); wave cancel it first, or wait`,
+      );
+    }
+    return run;
+  }
+
+  /** The pipeline snapshot a run was created with. */
+  async spec(id: string): Promise<PipelineSpec> {
+    const spec = await this.store.getRunSpec(id);
+    if (!spec) throw new WaveError('run_not_found', `run "${id}" has no pipeline snapshot`);
+    return spec;
+  }
+
+  /** A run's output as text chunks (see log-stream.ts); step_not_found for an unknown step. */
+  logs(q: { runId: string; step?: string | undefined; format: LogFormat }, pacer?: Pacer) {
+    return runLogs(this.deps, q, pacer);
+  }
+
+  /** A run's output, from its start, as it is written, until the run ends. */
+  followLogs(
+    q: { runId: string; step?: string | undefined; format: LogFormat },
+    onText: (text: string) => void,
+  ): Promise<Follower> {
+    return followLogs(this.deps, q, onText);
+  }
+
+  /** A run's events from `afterSeq` on, in order, until it ends. */
+  follow(runId: string, onEvents: (events: WaveEvent[]) => void | Promise<void>): Follower {
+    return followRun(this.store, this.deps.bus, runId, { afterSeq: 0, onEvents, pollMs: 250 });
+  }
+
+  /** An artifact's record and the checked path of its file. */
+  artifact(id: string, step: string, name: string) {
+    return findArtifact(this.deps, id, step, name);
+  }
+
+  /** The runs one verified webhook delivery asks for, created once per delivery id. */
+  triggerWebhook(d: WebhookDelivery): Promise<{ runs: string[]; duplicate: boolean }> {
+    return triggerWebhookRuns(this.deps, d, async (r, sender) => {
+      const { run } = await this.submit({
+        pipeline: r.pipeline,
+        input: r.input,
+        labels: r.labels,
+        trigger: { source: 'webhook', actor: sender },
+        mode: 'server',
+      });
+      return run.id;
+    });
   }
 
   /** First answer wins in the store; every other answer is gate_not_waiting. */
@@ -181,7 +280,7 @@ export class RunService {
     stepId: string,
     body: GateAnswerRequest,
     by: string | null,
-  ): Promise<WaveEvent> {
+  ): Promise<GateView> {
     const run = await this.requireRun(id);
     const spec = await this.store.getRunSpec(id);
     const step = spec?.steps.find((s) => s.id === stepId);
@@ -221,14 +320,13 @@ export class RunService {
       throw new WaveError('invalid_choice', `gate "${stepId}" takes no free text (freeform is false)`);
     }
     const notWaiting = () => {
-      const why =
-        run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled'
-          ? `the run already ended (${run.status})`
-          : !gate
-            ? 'the gate has not been reached yet'
-            : gate.answer
-              ? `it was already answered "${gate.answer.choice}"${gate.answer.by ? ` by ${gate.answer.by}` : ''}`
-              : `it is ${gate.status}`;
+      const why = TERMINAL_RUN_STATUSES.has(run.status)
+        ? `the run already ended (${run.status})`
+        : !gate
+          ? 'the gate has not been reached yet'
+          : gate.answer
+            ? `it was already answered "${gate.answer.choice}"${gate.answer.by ? ` by ${gate.answer.by}` : ''}`
+            : `it is ${gate.status}`;
       return new WaveError('gate_not_waiting', `gate "${stepId}" is not waiting: ${why}`, {
         status: gate?.status ?? null,
         answer: gate?.answer ?? null,
@@ -253,6 +351,8 @@ export class RunService {
         },
       );
     }
-    return event;
+    const answered = (await this.store.listGates(id)).find((g) => g.step === stepId);
+    if (!answered) throw new WaveError('step_not_found', `run "${id}" has no gate step "${stepId}"`);
+    return toGateView(answered);
   }
 }
