@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { WaveClient } from '../../client/wave-client.js';
 import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, out } from '../io.js';
-import { localActor, withLocalContext } from '../local.js';
+import { localActor } from '../local.js';
 import { ProjectFlags, parseFlags } from '../options.js';
-import { RemoteFlags, remoteClient } from '../remote.js';
+import { RemoteFlags } from '../remote.js';
+import { type CancelOutcome, withRunsApi } from '../runs-api.js';
 
 const CancelFlags = ProjectFlags.extend(RemoteFlags.shape).extend({ runId: z.string().min(1) });
 
@@ -15,46 +15,24 @@ const CancelFlags = ProjectFlags.extend(RemoteFlags.shape).extend({ runId: z.str
  */
 export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(CancelFlags, raw);
-  const by = localActor(io);
-  const client = remoteClient(io, opts);
-  if (client) return remoteCancel(io, client, opts.runId);
-  return withLocalContext(io, opts, async (ctx) => {
-    const waitMs = ctx.project.config.runtime.process_grace_ms + 5000;
-    const outcome = await ctx.runs.cancelAndWait(opts.runId, by, waitMs);
-    const id = opts.runId;
-    out(
-      io,
-      outcome.kind === 'queued'
-        ? `cancelled ${id} (it was queued)`
-        : outcome.kind === 'cancelled'
-          ? `cancelled ${id}`
-          : outcome.kind === 'orphan'
-            ? `cancelled ${id} (no process was running it)`
-            : outcome.kind === 'ended'
-              ? `run ${id} ended ${outcome.status} before the cancellation took effect`
-              : `cancellation of ${id} requested; its process is still stopping`,
-    );
-    return EXIT.ok;
-  });
+  const outcome = await withRunsApi(io, opts, (runs) => runs.cancel(opts.runId, localActor(io)));
+  out(io, cancelText(opts.runId, outcome));
+  return EXIT.ok;
 }
 
-/** Cancels on the server and waits (a bounded while) to report how the run ended. */
-async function remoteCancel(io: CliIO, client: WaveClient, runId: string): Promise<number> {
-  const run = await client.cancelRun(runId);
-  if (run.status === 'cancelled') {
-    out(io, `cancelled ${run.id}${run.started_at ? '' : ' (it was queued)'}`);
-    return EXIT.ok;
+function cancelText(id: string, outcome: CancelOutcome): string {
+  switch (outcome.kind) {
+    case 'queued':
+      return `cancelled ${id} (it was queued)`;
+    case 'cancelled':
+      return `cancelled ${id}`;
+    case 'orphan':
+      return `cancelled ${id} (no process was running it)`;
+    case 'ended':
+      return `run ${id} ended ${outcome.status} before the cancellation took effect`;
+    case 'stopping':
+      return `cancellation of ${id} requested; it is still stopping`;
   }
-  const deadline = AbortSignal.timeout(20_000);
-  const terminal = await client.followRun(runId, () => undefined, { signal: deadline }).catch(() => null);
-  if (!terminal) out(io, `cancellation of ${run.id} requested; it is still stopping`);
-  else if (terminal.type === 'run_cancelled') out(io, `cancelled ${run.id}`);
-  else
-    out(
-      io,
-      `run ${run.id} ended ${terminal.type === 'run_completed' ? 'completed' : 'failed'} before the cancellation took effect`,
-    );
-  return EXIT.ok;
 }
 
 const GateFlags = ProjectFlags.extend(RemoteFlags.shape).extend({
@@ -80,23 +58,8 @@ export async function runGate(io: CliIO, raw: unknown): Promise<number> {
     ...(opts.choice !== undefined ? { choice: opts.choice } : { approved: opts.approve === true }),
     ...(opts.text !== undefined ? { text: opts.text } : {}),
   };
-  const client = remoteClient(io, opts);
-  if (client) {
-    const gate = await client.answerGate(opts.runId, opts.step, body);
-    const a = gate.answer;
-    out(
-      io,
-      `answered gate ${gate.step} of ${opts.runId}: ${a?.choice ?? ''}${a?.text ? ` "${a.text}"` : ''}`,
-    );
-    return EXIT.ok;
-  }
-  return withLocalContext(io, opts, async (ctx) => {
-    const gate = await ctx.runs.answerGate(opts.runId, opts.step, body, localActor(io));
-    const a = gate.answer;
-    out(
-      io,
-      `answered gate ${gate.step} of ${opts.runId}: ${a?.choice ?? ''}${a?.text ? ` "${a.text}"` : ''}`,
-    );
-    return EXIT.ok;
-  });
+  const gate = await withRunsApi(io, opts, (runs) => runs.gate(opts.runId, opts.step, body, localActor(io)));
+  const a = gate.answer;
+  out(io, `answered gate ${gate.step} of ${opts.runId}: ${a?.choice ?? ''}${a?.text ? ` "${a.text}"` : ''}`);
+  return EXIT.ok;
 }
