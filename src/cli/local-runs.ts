@@ -20,7 +20,7 @@ import {
 const BIN = fileURLToPath(new URL('../../bin/wave.js', import.meta.url));
 
 /** The runs of this project's store, through the run service; runs execute in this process. */
-class LocalRuns implements RunsApi {
+export class LocalRuns implements RunsApi {
   constructor(
     private readonly io: CliIO,
     private readonly ctx: WaveContext,
