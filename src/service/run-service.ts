@@ -8,7 +8,7 @@ import { ValidationError } from '../pipeline/diagnostics.js';
 import type { PipelineSpec } from '../pipeline/model.js';
 import { type Follower, followRun } from '../runs/follow.js';
 import { claimRun, creationClaim } from '../scheduler/leases.js';
-import type { RunMode, RunOptions, RunRecord } from '../store/store.js';
+import type { RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
 import { type CancelOutcome, cancelAndWait, cancelRun } from './cancel-run.js';
 import type { ServiceDeps } from './deps.js';
 import { checkInput, inputTextProblem } from './input-check.js';
@@ -228,6 +228,30 @@ export class RunService {
       );
     }
     return run;
+  }
+
+  /** Where runs are kept, for /api/health and messages. */
+  get storage(): { kind: Store['kind']; location: string } {
+    return { kind: this.store.kind, location: this.store.location };
+  }
+
+  /** Queued, running and waiting runs (cheap enough for every health check). */
+  activeCounts(): Promise<{ queued: number; running: number; waiting: number }> {
+    return this.store.countActive();
+  }
+
+  /**
+   * A cursor past the last committed event names events that never existed (a stream of another
+   * store, a forged id): replaying "after" it would silently skip every event up to it.
+   */
+  async checkEventCursor(cursor: number): Promise<void> {
+    const last = await this.store.lastSeq();
+    if (cursor > last)
+      throw new WaveError(
+        'invalid_request',
+        `the cursor ${cursor} (Last-Event-ID or since) is beyond the last event (${last}): resume from an id this server sent`,
+        { cursor, last_seq: last },
+      );
   }
 
   /** The pipeline snapshot a run was created with. */

@@ -22,6 +22,14 @@ describe('one way into runs', () => {
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 
+  it('no route or webhook reaches past the service into the store, the supervisor or the scheduler', () => {
+    const routes = CALLERS.filter((f) => !f.includes(`${join('cli', 'commands')}`));
+    const offenders = routes.filter((f) =>
+      /ctx\.(store|supervisor|scheduler)\b|\.pump\(\)/.test(readFileSync(f, 'utf8')),
+    );
+    expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
+  });
+
   it('no route, webhook or command builds an event', () => {
     const offenders = CALLERS.filter((f) =>
       /type: '(run|step|gate|stream)_[a-z_]+'/.test(readFileSync(f, 'utf8')),
