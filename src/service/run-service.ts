@@ -11,6 +11,7 @@ import { claimRun, creationClaim } from '../scheduler/leases.js';
 import type { RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
 import { type CancelOutcome, cancelAndWait, cancelRun } from './cancel-run.js';
 import type { ServiceDeps } from './deps.js';
+import { answerGate, type GateAnswerRequest } from './gate-answer.js';
 import { checkInput, inputTextProblem } from './input-check.js';
 import type { LogFormat } from './log-stream.js';
 import { newRunId } from './run-ids.js';
@@ -29,6 +30,7 @@ import { triggerWebhookRuns, type WebhookDelivery } from './webhook-runs.js';
 /** The records and views callers of the service use, so that none of them reaches into the store. */
 export type { ArtifactRecord, RunRecord, StepRecord } from '../store/store.js';
 export type { CancelOutcome } from './cancel-run.js';
+export type { GateAnswerRequest } from './gate-answer.js';
 export type { LogFormat } from './log-stream.js';
 export type { GateView, RunDetailView, RunView, StepView } from './views.js';
 export type { WebhookDelivery } from './webhook-runs.js';
@@ -60,12 +62,6 @@ export function requestFingerprint(
   return createHash('sha256')
     .update(JSON.stringify([pipeline, input, sorted]))
     .digest('base64url');
-}
-
-export interface GateAnswerRequest {
-  choice?: string;
-  text?: string;
-  approved?: boolean;
 }
 
 /**
@@ -299,84 +295,7 @@ export class RunService {
   }
 
   /** First answer wins in the store; every other answer is gate_not_waiting. */
-  async answerGate(
-    id: string,
-    stepId: string,
-    body: GateAnswerRequest,
-    by: string | null,
-  ): Promise<GateView> {
-    const run = await this.requireRun(id);
-    const spec = await this.store.getRunSpec(id);
-    const step = spec?.steps.find((s) => s.id === stepId);
-    if (step?.kind !== 'gate' || !step.gate) {
-      throw new WaveError('step_not_found', `run "${id}" has no gate step "${stepId}"`);
-    }
-    const gate = (await this.store.listGates(id)).find((g) => g.step === stepId);
-    const choices = gate?.choices ?? step.gate.choices;
-    const freeform = gate?.freeform ?? step.gate.freeform;
-    let choice = body.choice;
-    if (choice === undefined && body.approved !== undefined) {
-      choice = choices.find((c) => (body.approved ? c.target !== '_fail' : c.target === '_fail'))?.key;
-      if (choice === undefined) {
-        throw new WaveError(
-          'invalid_choice',
-          `gate "${stepId}" has no choice that ${body.approved ? 'approves' : 'rejects'}`,
-          {
-            choices: choices.map((c) => c.key),
-          },
-        );
-      }
-    }
-    if (choice === undefined)
-      throw new WaveError('invalid_choice', 'give a `choice` (or `approved`)', {
-        choices: choices.map((c) => c.key),
-      });
-    if (!choices.some((c) => c.key === choice)) {
-      throw new WaveError(
-        'invalid_choice',
-        `"${choice}" is not a choice of gate "${stepId}" (${choices.map((c) => c.key).join(', ')})`,
-        {
-          choices: choices.map((c) => c.key),
-        },
-      );
-    }
-    if (body.text !== undefined && body.text !== '' && !freeform) {
-      throw new WaveError('invalid_choice', `gate "${stepId}" takes no free text (freeform is false)`);
-    }
-    const notWaiting = () => {
-      const why = TERMINAL_RUN_STATUSES.has(run.status)
-        ? `the run already ended (${run.status})`
-        : !gate
-          ? 'the gate has not been reached yet'
-          : gate.answer
-            ? `it was already answered "${gate.answer.choice}"${gate.answer.by ? ` by ${gate.answer.by}` : ''}`
-            : `it is ${gate.status}`;
-      return new WaveError('gate_not_waiting', `gate "${stepId}" is not waiting: ${why}`, {
-        status: gate?.status ?? null,
-        answer: gate?.answer ?? null,
-      });
-    };
-    if (gate?.status !== 'waiting') throw notWaiting();
-    const event = await this.store.answerGate(id, stepId, {
-      choice,
-      text: body.text ?? null,
-      by,
-      timedOut: false,
-    });
-    if (!event) {
-      const latest = (await this.store.listGates(id)).find((g) => g.step === stepId);
-      const fresh = await this.requireRun(id);
-      throw new WaveError(
-        'gate_not_waiting',
-        `gate "${stepId}" is not waiting: ${latest?.answer ? `it was already answered "${latest.answer.choice}"${latest.answer.by ? ` by ${latest.answer.by}` : ''}` : `the run is ${fresh.status}`}`,
-        {
-          status: latest?.status ?? null,
-          answer: latest?.answer ?? null,
-        },
-      );
-    }
-    const answered = (await this.store.listGates(id)).find((g) => g.step === stepId);
-    if (!answered) throw new WaveError('step_not_found', `run "${id}" has no gate step "${stepId}"`);
-    return toGateView(answered);
+  answerGate(id: string, stepId: string, body: GateAnswerRequest, by: string | null): Promise<GateView> {
+    return answerGate(this.deps, id, stepId, body, by);
   }
 }
