@@ -9,9 +9,8 @@ import { median, report } from './lib.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
 const { loadProject } = await import(new URL('config/load-project.js', dist));
-const { createContext } = await import(new URL('runs/local-context.js', dist));
+const { createContext } = await import(new URL('service/context.js', dist));
 const { executeClaimedRun } = await import(new URL('runs/executor.js', dist));
-const { LEASE_MS } = await import(new URL('runs/supervisor.js', dist));
 const { SqliteStore } = await import(new URL('store/sqlite/sqlite-store.js', dist));
 const { mockAdapter } = await import(new URL('engine/adapters/mock.js', dist));
 const { silentLogger } = await import(new URL('logger.js', dist));
@@ -65,13 +64,13 @@ async function engineRound(root) {
     storePath: join(root, `.wave/state-${Date.now()}.db`),
   });
   try {
-    const { run } = await ctx.runs.createRun({
+    const { run } = await ctx.runs.submit({
       pipeline: 'chain',
       input: null,
       trigger: { source: 'cli', actor: null },
       mode: 'local',
       options: { mock: true },
-      claim: { owner: ctx.owner, leaseMs: LEASE_MS },
+      runHere: true,
     });
     const rec = recording(ctx.store);
     const gates = { presets: {}, autoApprove: false, actor: null, unanswered: 'fail' };

@@ -6,9 +6,8 @@ import { report, startServe } from './lib.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
 const { loadProject } = await import(new URL('config/load-project.js', dist));
-const { createContext } = await import(new URL('runs/local-context.js', dist));
+const { createContext } = await import(new URL('service/context.js', dist));
 const { executeClaimedRun } = await import(new URL('runs/executor.js', dist));
-const { LEASE_MS } = await import(new URL('runs/supervisor.js', dist));
 const { silentLogger } = await import(new URL('logger.js', dist));
 
 const RUNS = Number(process.env.BENCH_SCHED_RUNS ?? 1000);
@@ -37,13 +36,13 @@ async function inProcess(root) {
   try {
     const start = performance.now();
     for (let i = 0; i < RUNS; i++) {
-      const { run } = await ctx.runs.createRun({
+      const { run } = await ctx.runs.submit({
         pipeline: 'one',
         input: null,
         trigger: { source: 'cli', actor: null },
         mode: 'local',
         options: { mock: true },
-        claim: { owner: ctx.owner, leaseMs: LEASE_MS },
+        runHere: true,
       });
       const result = await executeClaimedRun(ctx, run, { gates, mock: true });
       if (result.status !== 'completed') throw new Error(`baseline run ended ${result.status}`);
@@ -162,7 +161,7 @@ async function deepQueue(root) {
   try {
     since = await ctx.store.lastSeq();
     for (let i = 0; i < RUNS; i++) {
-      const { run } = await ctx.runs.createRun({
+      const { run } = await ctx.runs.submit({
         pipeline: 'one',
         input: null,
         trigger: { source: 'api', actor: null },

@@ -10,9 +10,8 @@ import { median, report } from './lib.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
 const { loadProject } = await import(new URL('config/load-project.js', dist));
-const { createContext } = await import(new URL('runs/local-context.js', dist));
+const { createContext } = await import(new URL('service/context.js', dist));
 const { executeClaimedRun } = await import(new URL('runs/executor.js', dist));
-const { LEASE_MS } = await import(new URL('runs/supervisor.js', dist));
 const { silentLogger } = await import(new URL('logger.js', dist));
 
 const STEPS = Number(process.env.BENCH_STEPS ?? 100);
@@ -42,12 +41,12 @@ async function engineRound(root, round) {
     storePath: join(root, `.wave/state-${round}.db`),
   });
   try {
-    const { run } = await ctx.runs.createRun({
+    const { run } = await ctx.runs.submit({
       pipeline: 'chain',
       input: null,
       trigger: { source: 'cli', actor: null },
       mode: 'local',
-      claim: { owner: ctx.owner, leaseMs: LEASE_MS },
+      runHere: true,
     });
     const gates = { presets: {}, autoApprove: false, actor: null, unanswered: 'fail' };
     const start = performance.now();

@@ -94,9 +94,7 @@ async function inProcessServer(root) {
     app,
     async close() {
       await app.close();
-      ctx.feed.stop();
-      await ctx.supervisor.stop();
-      await ctx.store.close();
+      await ctx.close();
     },
   };
 }

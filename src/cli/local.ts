@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import type { Project } from '../config/load-project.js';
 import { silentLogger } from '../logger.js';
-import { createContext, type WaveContext } from '../runs/local-context.js';
+import { createContext, type WaveContext } from '../service/context.js';
 import type { CliIO } from './io.js';
 import { openProject, type ProjectFlags } from './options.js';
 

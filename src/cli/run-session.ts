@@ -1,10 +1,8 @@
 import type { GatePolicy } from '../engine/context.js';
 import { sumUsage } from '../engine/usage.js';
-import { WaveError } from '../errors.js';
 import { executeClaimedRun } from '../runs/executor.js';
-import { followRun } from '../runs/follow.js';
-import type { WaveContext } from '../runs/local-context.js';
-import type { RunRecord } from '../store/store.js';
+import type { WaveContext } from '../service/context.js';
+import type { RunRecord } from '../service/run-service.js';
 import { EXIT } from './exit.js';
 import { type CliIO, err, useColor } from './io.js';
 import { localActor } from './local.js';
@@ -14,7 +12,6 @@ import { JsonView } from './render/json-view.js';
 import { PlainView } from './render/plain-view.js';
 import type { RunRenderer, RunSummary } from './render/renderer.js';
 import { TtyView } from './render/tty-view.js';
-import { runExitCode } from './run-exit-code.js';
 
 export interface SessionOptions {
   json: boolean;
@@ -33,8 +30,7 @@ export async function runInForeground(
   run: RunRecord,
   opts: SessionOptions,
 ): Promise<number> {
-  const spec = await ctx.store.getRunSpec(run.id);
-  if (!spec) throw new WaveError('run_not_found', `run "${run.id}" has no pipeline snapshot`);
+  const spec = await ctx.runs.spec(run.id);
   const renderer: RunRenderer = opts.json
     ? new JsonView(io)
     : io.stdout.isTTY
@@ -50,16 +46,14 @@ export async function runInForeground(
     ...(interactive && !opts.detached ? { ask: terminalGateAsker(io, renderer, actor) } : {}),
   };
 
-  const follower = followRun(ctx.store, ctx.changes, run.id, {
-    afterSeq: 0,
-    onEvents: (events) => renderer.onEvents(events),
-  });
+  const follower = ctx.runs.follow(run.id, (events) => renderer.onEvents(events));
   let interrupts = 0;
   const onSigint = () => {
     interrupts++;
     if (interrupts === 1) {
       err(io, '\ncancelling the run… (Ctrl-C again to quit at once)');
-      ctx.supervisor.cancel(run.id, actor);
+      // The run may end meanwhile: then there is nothing left to cancel.
+      ctx.runs.cancel(run.id, actor).catch(() => undefined);
     } else {
       process.exit(EXIT.cancelled);
     }
@@ -71,7 +65,11 @@ export async function runInForeground(
     await Promise.race([follower.done, new Promise((r) => setTimeout(r, 5000).unref())]);
     follower.stop();
     renderer.finish(await summarize(ctx, run.id, result.error?.message ?? null));
-    return runExitCode(result.status);
+    return result.status === 'completed'
+      ? EXIT.ok
+      : result.status === 'cancelled'
+        ? EXIT.cancelled
+        : EXIT.runFailed;
   } finally {
     follower.stop();
     process.off('SIGINT', onSigint);
@@ -80,20 +78,21 @@ export async function runInForeground(
 }
 
 async function summarize(ctx: WaveContext, runId: string, error: string | null): Promise<RunSummary> {
-  const [run, steps, artifacts] = await Promise.all([
-    ctx.store.getRun(runId),
-    ctx.store.listSteps(runId),
-    ctx.store.listArtifacts(runId),
-  ]);
-  const usages = steps.map((s) => s.usage);
+  const run = await ctx.runs.detail(runId);
   return {
     runId,
-    status: run?.status ?? 'unknown',
-    durationMs:
-      run?.startedAt && run.finishedAt ? Date.parse(run.finishedAt) - Date.parse(run.startedAt) : null,
-    steps: steps.map((s) => ({ id: s.id, status: s.status, durationMs: s.durationMs, attempts: s.attempts })),
-    artifacts: artifacts.map((a) => ({ step: a.step, name: a.name, size: a.size, sha256: a.sha256 })),
-    usage: sumUsage(usages),
+    status: run.status,
+    durationMs: run.duration_ms,
+    steps: run.steps.map((s) => ({
+      id: s.id,
+      status: s.status,
+      durationMs: s.duration_ms,
+      attempts: s.attempts,
+    })),
+    artifacts: run.steps.flatMap((s) =>
+      s.artifacts.map((a) => ({ step: s.id, name: a.name, size: a.size, sha256: a.sha256 })),
+    ),
+    usage: sumUsage(run.steps.map((s) => s.usage)),
     error,
   };
 }

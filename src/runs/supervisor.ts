@@ -1,10 +1,8 @@
 import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
+import { RENEW_EVERY_MS, renewLeases } from '../scheduler/leases.js';
 import type { ChangeNotice, ChangeSource } from '../store/change-feed.js';
 import type { Store } from '../store/store.js';
-
-export const LEASE_MS = 30_000;
-const RENEW_EVERY_MS = 10_000;
 
 /**
  * The per-process watch over runs this process owns, for what other processes do to them:
@@ -115,7 +113,7 @@ export class RunSupervisor {
 
   private async renew(): Promise<void> {
     try {
-      await this.store.renewLeases(this.owner, LEASE_MS);
+      await renewLeases(this.store, this.owner);
     } catch (err) {
       this.logger.warn({ err }, 'lease renewal failed');
     }

@@ -2,10 +2,9 @@ import type { GatePolicy, SlotControl } from '../engine/context.js';
 import { isTerminalEvent } from '../events/catalogue.js';
 import type { Logger } from '../logger.js';
 import { type ExecutorDeps, executeClaimedRun } from '../runs/executor.js';
-import { markGoneLocalInstances } from '../runs/owner-liveness.js';
-import { LEASE_MS } from '../runs/supervisor.js';
 import type { ChangeNotice } from '../store/change-feed.js';
 import type { RunRecord } from '../store/store.js';
+import { claimNextRun, claimRun, findOrphans } from './leases.js';
 
 /*
  * A server run's states and who moves it:
@@ -41,6 +40,7 @@ export class RunScheduler implements SlotControl {
   private pumping = false;
   private again = false;
   private stopped = false;
+  private started = false;
   private unsubscribe: (() => void) | undefined;
   private readonly gates: GatePolicy = { presets: {}, autoApprove: false, actor: null, unanswered: 'wait' };
 
@@ -51,6 +51,7 @@ export class RunScheduler implements SlotControl {
 
   /** Recovers runs a dead server left behind, then starts taking queued runs. */
   async start(): Promise<void> {
+    this.started = true;
     await this.recover();
     // No poll: the change feed says when another process queued or ended a run.
     this.unsubscribe = this.deps.changes.subscribe((notice) => {
@@ -97,6 +98,14 @@ export class RunScheduler implements SlotControl {
     });
   }
 
+  /**
+   * Work was queued: take it now instead of at the next tick. A scheduler that was never started
+   * (a local command's) does nothing, so it never takes a server's queued runs.
+   */
+  wake(): void {
+    if (this.started) this.pump();
+  }
+
   /** Fills free slots: runs that asked for a slot first, then queued runs in creation order. */
   pump(): void {
     if (this.stopped) return;
@@ -128,11 +137,7 @@ export class RunScheduler implements SlotControl {
         this.reserved++;
         let run: RunRecord | null;
         try {
-          run = await this.deps.store.claimNextRun(
-            this.deps.supervisor.owner,
-            LEASE_MS,
-            this.opts.maxConcurrent,
-          );
+          run = await claimNextRun(this.deps.store, this.deps.supervisor.owner, this.opts.maxConcurrent);
         } finally {
           this.reserved--;
         }
@@ -175,14 +180,13 @@ export class RunScheduler implements SlotControl {
    * wait again without a slot, queued ones that were claimed but never started go back in line.
    */
   private async recover(): Promise<void> {
-    await markGoneLocalInstances(this.deps.store);
-    const orphans = await this.deps.store.findOrphans('server');
+    const orphans = await findOrphans(this.deps.store, 'server');
     for (const orphan of orphans) {
       if (orphan.status === 'queued') {
         await this.deps.store.releaseRun(orphan.id, orphan.owner ?? '');
         continue;
       }
-      const run = await this.deps.store.claimRun(orphan.id, this.deps.supervisor.owner, LEASE_MS);
+      const run = await claimRun(this.deps.store, orphan.id, this.deps.supervisor.owner);
       if (!run) continue;
       if (this.opts.recovery === 'fail') {
         const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();

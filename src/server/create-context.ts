@@ -3,8 +3,7 @@ import { WaveError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Pacer } from '../pacer.js';
 import { didYouMean } from '../pipeline/suggest.js';
-import { createContext } from '../runs/local-context.js';
-import { RunScheduler } from '../scheduler/run-scheduler.js';
+import { createContext } from '../service/context.js';
 import { version } from '../version.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { RateLimiter } from './auth/rate-limit.js';
@@ -21,7 +20,7 @@ export interface ServerContextOptions {
   sse?: { maxBufferBytes?: number; heartbeatMs?: number };
 }
 
-/** The server's composition root: store, bus, supervisor, scheduler, SSE, metrics, once. */
+/** The server's context: the process's (createContext) plus SSE, metrics and auth, built once. */
 export async function createServerContext(
   project: Project,
   logger: Logger,
@@ -31,53 +30,48 @@ export async function createServerContext(
   const authenticate = opts.authenticate ?? createAuthenticator(project.config);
   checkWebhookTriggers(project);
   const base = await createContext(project, logger, opts.storePath ? { storePath: opts.storePath } : {});
-  const config = project.config;
-  const pacer = new Pacer();
-  const feed = new EventFeed(base.store, base.changes, logger, pacer);
-  await feed.start();
-  const sse = new SseHub(
-    base.store,
-    feed,
-    { maxBufferBytes: opts.sse?.maxBufferBytes ?? 1024 * 1024, heartbeatMs: opts.sse?.heartbeatMs ?? 15_000 },
-    logger,
-    pacer,
-  );
-  let scheduler: RunScheduler | undefined;
-  const metrics = new ServerMetrics(base.store, base.bus, {
-    sseClients: () => sse.clientCount,
-    runningRuns: () => scheduler?.runningCount ?? 0,
-  });
-  scheduler = new RunScheduler(
-    { store: base.store, bus: base.bus, changes: base.changes, project, supervisor: base.supervisor, logger },
-    {
-      maxConcurrent: config.server.max_concurrent,
-      recovery: config.server.recovery,
-      mock: config.server.mock,
+  try {
+    const config = project.config;
+    const pacer = new Pacer();
+    const feed = new EventFeed(base.store, base.changes, logger, pacer);
+    await feed.start();
+    const sse = new SseHub(
+      base.store,
+      feed,
+      {
+        maxBufferBytes: opts.sse?.maxBufferBytes ?? 1024 * 1024,
+        heartbeatMs: opts.sse?.heartbeatMs ?? 15_000,
+      },
       logger,
-    },
-  );
-  return {
-    config,
-    project,
-    store: base.store,
-    bus: base.bus,
-    changes: base.changes,
-    supervisor: base.supervisor,
-    runs: base.runs,
-    scheduler,
-    feed,
-    sse,
-    pacer,
-    metrics,
-    logger,
-    authenticate,
-    limiter: config.server.rate_limit.enabled
-      ? new RateLimiter(config.server.rate_limit.max, config.server.rate_limit.window_ms)
-      : null,
-    startedAt: Date.now(),
-    version: version(),
-    lifecycle: { shuttingDown: false },
-  };
+      pacer,
+    );
+    const metrics = new ServerMetrics(base.store, base.bus, {
+      sseClients: () => sse.clientCount,
+      runningRuns: () => base.scheduler.runningCount,
+    });
+    return {
+      ...base,
+      config,
+      feed,
+      sse,
+      pacer,
+      metrics,
+      authenticate,
+      limiter: config.server.rate_limit.enabled
+        ? new RateLimiter(config.server.rate_limit.max, config.server.rate_limit.window_ms)
+        : null,
+      startedAt: Date.now(),
+      version: version(),
+      lifecycle: { shuttingDown: false },
+      async close() {
+        feed.stop();
+        await base.close();
+      },
+    };
+  } catch (err) {
+    await base.close();
+    throw err;
+  }
 }
 
 /** Every webhook trigger must name a pipeline of the project: found at start, not at delivery. */

@@ -130,10 +130,9 @@ describe('gates', () => {
       'alice',
     );
     expect(answered).toMatchObject({
-      type: 'gate_answered',
-      choice: 'approve',
-      text: 'ship it',
-      by: 'alice',
+      step: 'approve',
+      status: 'answered',
+      answer: { choice: 'approve', text: 'ship it', by: 'alice' },
     });
     await expect(other.runs.answerGate(run.id, 'approve', { approved: false }, 'bob')).rejects.toMatchObject({
       code: 'gate_not_waiting',

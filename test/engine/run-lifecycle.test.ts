@@ -154,13 +154,14 @@ describe('resume after a crash', () => {
       `,
     });
     // What a process that died during step two's second attempt left behind.
-    const { run } = await h.ctx.runs.createRun({
+    const { run } = await h.ctx.runs.submit({
       pipeline: 'res',
       input: null,
       trigger: { source: 'cli', actor: 'tester' },
       mode: 'local',
-      claim: { owner: 'some-other-host:4242:deadbeef', leaseMs: -60_000 },
     });
+    // Held by another process (what its claim left in the store).
+    await h.ctx.store.claimRun(run.id, 'some-other-host:4242:deadbeef', -60_000);
     const id = run.id;
     const write = (drafts: EventDraft[]) => h.ctx.store.append(id, drafts);
     await write([{ type: 'run_started', run_id: id, pipeline: 'res', resumed: false }]);
@@ -216,13 +217,14 @@ describe('resume after a crash', () => {
       '.wave/pipelines/res.yaml':
         'kind: WavePipeline\nsteps:\n  - { id: one, type: command, script: "true" }\n',
     });
-    const { run } = await h.ctx.runs.createRun({
+    const { run } = await h.ctx.runs.submit({
       pipeline: 'res',
       input: null,
       trigger: { source: 'cli', actor: 'tester' },
       mode: 'local',
-      claim: { owner: 'some-other-host:4242:alive', leaseMs: 60_000 },
     });
+    // Held by another process (what its claim left in the store).
+    await h.ctx.store.claimRun(run.id, 'some-other-host:4242:alive', 60_000);
     await expect(h.resume(run.id)).rejects.toThrow('could not be claimed');
     expect((await h.ctx.runs.detail(run.id)).status).toBe('queued');
   });
@@ -238,13 +240,14 @@ describe('resume after a crash', () => {
             script: echo "attempt $WAVE_ATTEMPT" >> "$WAVE_PROJECT_ROOT/two.log"
       `,
     });
-    const { run } = await h.ctx.runs.createRun({
+    const { run } = await h.ctx.runs.submit({
       pipeline: 'res',
       input: null,
       trigger: { source: 'cli', actor: 'tester' },
       mode: 'local',
-      claim: { owner: 'some-other-host:4242:deadbeef', leaseMs: -60_000 },
     });
+    // Held by another process (what its claim left in the store).
+    await h.ctx.store.claimRun(run.id, 'some-other-host:4242:deadbeef', -60_000);
     const id = run.id;
     await h.ctx.store.append(id, [
       { type: 'run_started', run_id: id, pipeline: 'res', resumed: false },
@@ -275,13 +278,14 @@ describe('resume after a crash', () => {
           - { id: after, dependencies: [g], type: command, script: 'echo {{ gate.g.choice }} > "$WAVE_PROJECT_ROOT/after.out"' }
       `,
     });
-    const { run } = await h.ctx.runs.createRun({
+    const { run } = await h.ctx.runs.submit({
       pipeline: 'res',
       input: null,
       trigger: { source: 'cli', actor: 'tester' },
       mode: 'local',
-      claim: { owner: 'some-other-host:4242:deadbeef', leaseMs: -60_000 },
     });
+    // Held by another process (what its claim left in the store).
+    await h.ctx.store.claimRun(run.id, 'some-other-host:4242:deadbeef', -60_000);
     const id = run.id;
     await h.ctx.store.append(id, [
       { type: 'run_started', run_id: id, pipeline: 'res', resumed: false },

@@ -19,10 +19,9 @@ import { removeTree } from '../../src/engine/fs-utils.js';
 import type { EventOf, EventType, WaveEvent } from '../../src/events/catalogue.js';
 import { silentLogger } from '../../src/logger.js';
 import { executeClaimedRun } from '../../src/runs/executor.js';
-import { createContext, type WaveContext } from '../../src/runs/local-context.js';
-import { markGoneLocalInstances } from '../../src/runs/owner-liveness.js';
-import { LEASE_MS } from '../../src/runs/supervisor.js';
-import type { RunView } from '../../src/runs/views.js';
+import { claimRun } from '../../src/scheduler/leases.js';
+import { createContext, type WaveContext } from '../../src/service/context.js';
+import type { RunView } from '../../src/service/views.js';
 import type { RunRecord } from '../../src/store/store.js';
 import { eventually } from './eventually.js';
 
@@ -169,13 +168,13 @@ export async function harness(
   };
 
   const create = async (pipeline: string, opts: RunOptions = {}): Promise<RunRecord> => {
-    const { run } = await ctx.runs.createRun({
+    const { run } = await ctx.runs.submit({
       pipeline,
       input: opts.input ?? null,
       trigger: { source: 'cli', actor: 'tester' },
       mode: 'local',
       options: { mock: opts.mock ?? false },
-      claim: { owner: ctx.owner, leaseMs: LEASE_MS },
+      runHere: true,
     });
     return run;
   };
@@ -212,8 +211,7 @@ export async function harness(
       return { run, done };
     },
     resume: async (runId, opts = {}) => {
-      await markGoneLocalInstances(ctx.store);
-      const run = await ctx.store.claimRun(runId, ctx.owner, LEASE_MS);
+      const run = await claimRun(ctx.store, runId, ctx.owner);
       if (!run) throw new Error(`run ${runId} could not be claimed`);
       return execute(run, opts);
     },

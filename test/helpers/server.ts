@@ -73,10 +73,7 @@ export async function startTestServer(
       ctx.supervisor.haltAll();
       await ctx.scheduler.drain();
       await app.close();
-      ctx.feed.stop();
-      await ctx.supervisor.stop();
-      ctx.changes.stop();
-      await ctx.store.close();
+      await ctx.close();
     },
   };
   servers.push(server);

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { markGoneLocalInstances } from '../../src/runs/owner-liveness.js';
+import { markGoneLocalInstances } from '../../src/scheduler/owner-liveness.js';
 import { MIGRATIONS } from '../../src/store/sqlite/migrations.js';
 import { exitedPid, openStore } from '../helpers/store.js';
 import { tempDir } from '../helpers/tmp.js';

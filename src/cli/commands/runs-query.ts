@@ -1,16 +1,11 @@
 import { z } from 'zod';
-import type { WaveClient } from '../../client/wave-client.js';
-import { RunStatus, type WaveEvent } from '../../events/catalogue.js';
-import { didYouMean } from '../../pipeline/suggest.js';
-import { followRun } from '../../runs/follow.js';
-import { logChunks, logLine } from '../../runs/log-stream.js';
-import type { RunView } from '../../runs/views.js';
-import { EXIT, ExitError } from '../exit.js';
+import { RunStatus } from '../../events/catalogue.js';
+import { EXIT } from '../exit.js';
 import { type CliIO, out, table, writeChunk } from '../io.js';
-import { withLocalContext } from '../local.js';
 import { intFlag, ProjectFlags, parseFlags } from '../options.js';
-import { RemoteFlags, remoteClient } from '../remote.js';
+import { RemoteFlags } from '../remote.js';
 import { formatDuration } from '../render/format.js';
+import { type RunView, withRunsApi } from '../runs-api.js';
 
 const Statuses = z
   .string()
@@ -32,27 +27,19 @@ const ListRunsFlags = ProjectFlags.extend(RemoteFlags.shape).extend({
 /** `wave list runs`: newest first, from the project's store (local and server runs alike). */
 export async function runListRuns(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(ListRunsFlags, raw);
-  const client = remoteClient(io, opts);
-  const list = async (): Promise<{ runs: RunView[]; next_cursor: string | null }> => {
-    const query = { limit: opts.limit, ...(opts.pipeline ? { pipeline: opts.pipeline } : {}) };
-    if (client) return client.listRuns({ ...query, ...(opts.status ? { status: opts.status } : {}) });
-    return withLocalContext(io, opts, (ctx) =>
-      ctx.runs.list({ ...query, ...(opts.status ? { statuses: opts.status } : {}) }),
-    );
-  };
-  {
-    const page = await list();
-    if (opts.json) {
-      out(io, JSON.stringify(page, null, 2));
-      return EXIT.ok;
-    }
-    if (page.runs.length === 0) {
-      out(io, 'no runs yet');
-      return EXIT.ok;
-    }
-    out(io, runsTable(page.runs));
+  const page = await withRunsApi(io, opts, (runs) =>
+    runs.list({
+      limit: opts.limit,
+      ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
+      ...(opts.status ? { statuses: opts.status } : {}),
+    }),
+  );
+  if (opts.json) {
+    out(io, JSON.stringify(page, null, 2));
     return EXIT.ok;
   }
+  out(io, page.runs.length === 0 ? 'no runs yet' : runsTable(page.runs));
+  return EXIT.ok;
 }
 
 export function runsTable(runs: readonly RunView[]): string {
@@ -79,10 +66,7 @@ const StatusFlags = ProjectFlags.extend(RemoteFlags.shape).extend({
 /** `wave status <run-id>`: one run with its steps, gates and times. */
 export async function runStatus(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(StatusFlags, raw);
-  const client = remoteClient(io, opts);
-  const run: RunView = client
-    ? await client.getRun(opts.runId)
-    : await withLocalContext(io, opts, (ctx) => ctx.runs.detail(opts.runId));
+  const run = await withRunsApi(io, opts, (runs) => runs.get(opts.runId));
   out(io, opts.json ? JSON.stringify(run, null, 2) : statusText(run));
   return EXIT.ok;
 }
@@ -149,75 +133,14 @@ const LogsFlags = ProjectFlags.extend(RemoteFlags.shape).extend({
 /** `wave logs <run-id>`: the run's output lines; `--follow` streams until the run ends. */
 export async function runLogs(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(LogsFlags, raw);
-  const client = remoteClient(io, opts);
-  if (client) return remoteLogs(io, client, opts);
-  return withLocalContext(io, opts, async (ctx) => {
-    const run = await ctx.runs.requireRun(opts.runId);
-    if (opts.step) {
-      const steps = (await ctx.store.listSteps(run.id)).map((s) => s.id);
-      if (!steps.includes(opts.step)) {
-        const hint = didYouMean(opts.step, steps);
-        throw new ExitError(
-          EXIT.usage,
-          `run ${run.id} has no step "${opts.step}"${hint ? ` (${hint})` : ''}`,
-        );
-      }
-    }
-    const print = logPrinter(io, opts);
-    if (opts.follow) {
-      const follower = followRun(ctx.store, ctx.changes, run.id, { afterSeq: 0, onEvents: print });
-      await follower.done;
-      return EXIT.ok;
-    }
-    const format = opts.json ? 'ndjson' : 'text';
-    for await (const chunk of logChunks(ctx.store, { runId: run.id, step: opts.step, format }))
-      await writeChunk(io.stdout, chunk);
-    return EXIT.ok;
-  });
-}
-
-/** Prints stream_activity events as `[step] line`, or as the API's NDJSON lines with --json. */
-function logPrinter(io: CliIO, opts: { step?: string | undefined; json?: boolean | undefined }) {
-  return (events: readonly WaveEvent[]) => {
-    let text = '';
-    for (const e of events) {
-      if (e.type !== 'stream_activity' || (opts.step && e.step !== opts.step)) continue;
-      text += logLine(e, opts.json ? 'ndjson' : 'text');
-    }
-    if (text) io.stdout.write(text);
+  const q = {
+    runId: opts.runId,
+    step: opts.step,
+    format: opts.json ? ('ndjson' as const) : ('text' as const),
   };
-}
-
-async function remoteLogs(
-  io: CliIO,
-  client: WaveClient,
-  opts: {
-    runId: string;
-    step?: string | undefined;
-    follow?: boolean | undefined;
-    json?: boolean | undefined;
-  },
-): Promise<number> {
-  if (opts.step && opts.follow) {
-    // The server checks the step for plain logs; a follow checks it first, the same way.
-    const steps = (await client.getRun(opts.runId)).steps.map((x) => x.id);
-    if (!steps.includes(opts.step)) {
-      const hint = didYouMean(opts.step, steps);
-      throw new ExitError(
-        EXIT.usage,
-        `run ${opts.runId} has no step "${opts.step}"${hint ? ` (${hint})` : ''}`,
-      );
-    }
-  }
-  if (!opts.follow) {
-    const chunks = await client.logStream(opts.runId, {
-      ...(opts.step ? { step: opts.step } : {}),
-      format: opts.json ? 'ndjson' : 'text',
-    });
-    for await (const chunk of chunks) await writeChunk(io.stdout, chunk);
-    return EXIT.ok;
-  }
-  const print = logPrinter(io, opts);
-  await client.followRun(opts.runId, (e) => print([e]));
+  await withRunsApi(io, opts, async (runs) => {
+    if (opts.follow) return runs.followLogs(q, (text) => io.stdout.write(text));
+    for await (const chunk of await runs.logs(q)) await writeChunk(io.stdout, chunk);
+  });
   return EXIT.ok;
 }

@@ -57,9 +57,7 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (e) {
-    await ctx.supervisor.stop();
-    ctx.changes.stop();
-    await ctx.store.close();
+    await ctx.close();
     const code = (e as NodeJS.ErrnoException).code;
     throw new ExitError(
       EXIT.unreachable,
@@ -100,10 +98,7 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
       ctx.supervisor.haltAll();
       await Promise.race([ctx.scheduler.drain(), new Promise((r) => setTimeout(r, grace).unref())]);
       await app.close().catch(() => undefined);
-      ctx.feed.stop();
-      await ctx.supervisor.stop();
-      ctx.changes.stop();
-      await ctx.store.close();
+      await ctx.close();
       logger.info('stopped');
       logger.flush?.();
       resolve(EXIT.ok);

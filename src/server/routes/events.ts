@@ -28,19 +28,8 @@ function cursorOf(header: string | string[] | undefined, since: number | undefin
   return Number(raw.trim());
 }
 
-/**
- * A cursor past the last committed event names events that never existed (a stream of another
- * store, a forged id): replaying "after" it would silently skip every event up to it.
- */
 async function checkCursor(ctx: ServerContext, cursor: number | undefined): Promise<void> {
-  if (cursor === undefined) return;
-  const last = await ctx.store.lastSeq();
-  if (cursor > last)
-    throw new WaveError(
-      'invalid_request',
-      `the cursor ${cursor} (Last-Event-ID or since) is beyond the last event (${last}): resume from an id this server sent`,
-      { cursor, last_seq: last },
-    );
+  if (cursor !== undefined) await ctx.runs.checkEventCursor(cursor);
 }
 
 export function registerEventRoutes(app: App, ctx: ServerContext): void {

@@ -20,12 +20,12 @@ export function registerHealthRoutes(app: App, ctx: ServerContext): void {
       },
     },
     async () => {
-      const counts = await ctx.store.countActive();
+      const counts = await ctx.runs.activeCounts();
       return {
         status: 'ok' as const,
         version: ctx.version,
         uptime_s: Math.round((Date.now() - ctx.startedAt) / 1000),
-        storage: ctx.store.kind,
+        storage: ctx.runs.storage.kind,
         max_concurrent: ctx.config.server.max_concurrent,
         runs: { queued: counts.queued, running: counts.running, waiting: counts.waiting },
       };

@@ -1,11 +1,7 @@
-import { createReadStream, existsSync, realpathSync } from 'node:fs';
-import { relative, sep } from 'node:path';
+import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ArtifactParams, LogsQuery, RunIdParams } from '../../api/schemas.js';
-import { WaveError } from '../../errors.js';
-import { didYouMean } from '../../pipeline/suggest.js';
-import { logChunks } from '../../runs/log-stream.js';
 import type { ServerContext } from '../context.js';
 import { AUTHENTICATED, errorResponses } from '../openapi/responses.js';
 import type { App } from '../types.js';
@@ -44,20 +40,9 @@ export function registerRunOutputRoutes(app: App, ctx: ServerContext): void {
       },
     },
     async (request, reply) => {
-      const run = await ctx.runs.requireRun(request.params.id);
       const { step, format } = request.query;
-      if (step !== undefined) {
-        const steps = (await ctx.store.listSteps(run.id)).map((s) => s.id);
-        if (!steps.includes(step)) {
-          const hint = didYouMean(step, steps);
-          throw new WaveError(
-            'step_not_found',
-            `run "${run.id}" has no step "${step}"${hint ? ` (${hint})` : ''}`,
-          );
-        }
-      }
       // Streamed a page at a time as the client takes it: never one string of the whole log.
-      const chunks = logChunks(ctx.store, { runId: run.id, step, format }, ctx.pacer);
+      const chunks = await ctx.runs.logs({ runId: request.params.id, step, format }, ctx.pacer);
       // Typed as the declared 200 body (a string): the stream's bytes are that string.
       const body = Readable.from(chunks, { objectMode: false }) as unknown as string;
       return reply
@@ -105,31 +90,13 @@ export function registerRunOutputRoutes(app: App, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const { id, step, name } = request.params;
-      await ctx.runs.requireRun(id);
-      const artifacts = await ctx.store.listArtifacts(id);
-      const artifact = artifacts.find((a) => a.step === step && a.name === name);
-      if (!artifact) {
-        if (
-          !artifacts.some((a) => a.step === step) &&
-          !(await ctx.store.listSteps(id)).some((s) => s.id === step)
-        ) {
-          throw new WaveError('step_not_found', `run "${id}" has no step "${step}"`);
-        }
-        throw new WaveError('artifact_not_found', `step "${step}" of run "${id}" has no artifact "${name}"`);
-      }
-      // The path comes from the store; still, nothing outside the artifact folder is ever served.
-      const root = ctx.project.runtimePath('.wave/artifacts');
-      const real = existsSync(artifact.path) ? realpathSync(artifact.path) : null;
-      const rel = real && existsSync(root) ? relative(realpathSync(root), real) : '..';
-      if (!real || rel.startsWith(`..${sep}`) || rel === '..' || rel.startsWith('/')) {
-        throw new WaveError('artifact_not_found', `the file of artifact "${name}" is no longer available`);
-      }
+      const { artifact, path } = await ctx.runs.artifact(id, step, name);
       return reply
         .type(CONTENT_TYPES[artifact.type] ?? CONTENT_TYPES.binary!)
         .header('content-length', String(artifact.size))
         .header('content-disposition', `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
         .header('x-content-sha256', artifact.sha256)
-        .send(createReadStream(real));
+        .send(createReadStream(path));
     },
   );
 }

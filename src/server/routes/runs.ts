@@ -9,7 +9,6 @@ import {
   RunDetail,
   RunIdParams,
 } from '../../api/schemas.js';
-import { toGateView } from '../../runs/views.js';
 import type { ServerContext } from '../context.js';
 import { AUTHENTICATED, errorResponses, JSON_BODY, json } from '../openapi/responses.js';
 import { ResponseCache } from '../response-cache.js';
@@ -66,7 +65,7 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      const { run, created } = await ctx.runs.createRun({
+      const { run, created } = await ctx.runs.submit({
         pipeline: request.body.pipeline,
         input: request.body.input ?? null,
         labels: request.body.labels ?? {},
@@ -77,7 +76,6 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
         mode: 'server',
         ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
       });
-      if (created) ctx.scheduler.pump();
       return reply
         .code(created ? 201 : 200)
         .header('location', `/api/runs/${run.id}`)
@@ -162,11 +160,9 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
       },
     },
     async (request, reply) => {
-      const { run, requested } = await ctx.runs.cancel(request.params.id, request.actor);
+      const { run } = await ctx.runs.cancel(request.params.id, request.actor);
       // cancel_requested changes without an event.
       listCache.clear();
-      // A run this server executes stops now; one of another process stops within a second.
-      if (requested) ctx.supervisor.cancel(run.id, request.actor);
       return reply.code(202).send(await ctx.runs.view(run));
     },
   );
@@ -194,12 +190,7 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
         },
       },
     },
-    async (request) => {
-      await ctx.runs.answerGate(request.params.id, request.params.step, request.body, request.actor);
-      const gate = (await ctx.store.listGates(request.params.id)).find(
-        (g) => g.step === request.params.step,
-      )!;
-      return toGateView(gate);
-    },
+    async (request) =>
+      ctx.runs.answerGate(request.params.id, request.params.step, request.body, request.actor),
   );
 }

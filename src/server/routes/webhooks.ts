@@ -7,9 +7,6 @@ import type { App } from '../types.js';
 import { matchingTriggers, type Provider, renderTriggerInput, senderOf } from '../webhooks/triggers.js';
 import { verifyGithubSignature, verifyGitlabToken } from '../webhooks/verify.js';
 
-/** Delivery ids are remembered this long: far beyond any provider's redelivery window. */
-const DELIVERY_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-
 const WebhookResponse = z.object({ runs: z.array(z.string()), duplicate: z.boolean().optional() });
 
 const HEADERS: Record<Provider, { event: string; delivery: string }> = {
@@ -92,31 +89,25 @@ export function registerWebhookRoutes(app: App, ctx: ServerContext): void {
           event,
           payload as Record<string, unknown>,
         );
-        if (delivery && !(await ctx.store.rememberKey(`webhook:${provider}`, delivery, DELIVERY_TTL_MS))) {
-          return reply.code(200).send({ runs: [], duplicate: true });
-        }
-        if (triggers.length === 0) return reply.code(200).send({ runs: [] });
         const sender = senderOf(provider, payload as Record<string, unknown>);
-        const ids: string[] = [];
-        try {
-          for (const t of triggers) {
+        const result = await ctx.runs.triggerWebhook({
+          provider,
+          event,
+          delivery,
+          sender,
+          runs: triggers.map((t) => {
             const input =
               t.input === undefined ? null : renderTriggerInput(t.input, payload as Record<string, unknown>);
-            const { run } = await ctx.runs.createRun({
+            return {
               pipeline: t.pipeline,
               input: input === '' ? null : input,
               labels: { ...(t.labels ?? {}), webhook: provider, webhook_event: event },
-              trigger: { source: 'webhook', actor: sender },
-              mode: 'server',
-            });
-            ids.push(run.id);
-          }
-        } catch (err) {
-          // Nothing was created for a delivery that failed: let a redelivery try again.
-          if (delivery && ids.length === 0) await ctx.store.forgetKey(`webhook:${provider}`, delivery);
-          throw err;
-        }
-        ctx.scheduler.pump();
+            };
+          }),
+        });
+        if (result.duplicate) return reply.code(200).send({ runs: [], duplicate: true });
+        if (result.runs.length === 0) return reply.code(200).send({ runs: [] });
+        const ids = result.runs;
         request.log.info({ provider, event, delivery, runs: ids }, 'webhook accepted');
         return reply.code(202).send({ runs: ids });
       },

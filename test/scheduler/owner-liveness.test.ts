@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { markGoneLocalInstances } from '../../src/runs/owner-liveness.js';
+import { markGoneLocalInstances } from '../../src/scheduler/owner-liveness.js';
 import { draft, exitedPid, newRun, openStore } from '../helpers/store.js';
 
 describe('markGoneLocalInstances: a kill -9 owner is dead at once, not after its lease', () => {

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { WaveContext } from '../service/context.js';
+import { EXIT } from './exit.js';
+import { type CliIO, out } from './io.js';
+import { withLocalContext } from './local.js';
+import type { ProjectFlags } from './options.js';
+import { runInForeground } from './run-session.js';
+import {
+  type GateAnswer,
+  gatePresets,
+  type LogQuery,
+  type RunListQuery,
+  type RunRequest,
+  type RunsApi,
+} from './runs-api.js';
+
+const BIN = fileURLToPath(new URL('../../bin/wave.js', import.meta.url));
+
+/** The runs of this project's store, through the run service; runs execute in this process. */
+export class LocalRuns implements RunsApi {
+  constructor(
+    private readonly io: CliIO,
+    private readonly ctx: WaveContext,
+    private readonly flags: ProjectFlags,
+  ) {}
+
+  list(q: RunListQuery) {
+    return this.ctx.runs.list(q);
+  }
+
+  get(id: string) {
+    return this.ctx.runs.detail(id);
+  }
+
+  async run(req: RunRequest): Promise<number> {
+    const { ctx, io } = this;
+    const spec = ctx.project.requirePipeline(req.pipeline).spec;
+    const presets = gatePresets(spec.name, req.gates, (step) => {
+      const gate = spec.steps.find((s) => s.id === step)?.gate;
+      return gate ? gate.choices.map((c) => c.key) : null;
+    });
+    const { run } = await ctx.runs.submit({
+      pipeline: req.pipeline,
+      input: req.input,
+      labels: req.labels,
+      trigger: { source: 'cli', actor: req.actor },
+      mode: 'local',
+      options: { mock: req.mock, autoApprove: req.autoApprove, gates: presets, detached: req.detach },
+      runHere: !req.detach,
+    });
+    if (!req.detach) return runInForeground(io, ctx, run, { json: req.json, detached: false });
+    // A detached run goes on in a `wave resume` of its own, its output in .wave/logs/.
+    const logDir = ctx.project.runtimePath('.wave/logs');
+    mkdirSync(logDir, { recursive: true });
+    const log = openSync(join(logDir, `${run.id}.log`), 'a');
+    const args = [BIN, 'resume', run.id, '-C', ctx.project.paths.root];
+    if (this.flags.config) args.push('--config', this.flags.config);
+    const child = spawn(process.execPath, args, {
+      detached: true,
+      stdio: ['ignore', log, log],
+      cwd: ctx.project.paths.root,
+      env: { ...io.env } as NodeJS.ProcessEnv,
+    });
+    child.unref();
+    out(io, run.id);
+    return EXIT.ok;
+  }
+
+  async resume(id: string, opts: { json: boolean }): Promise<number> {
+    const run = await this.ctx.runs.resume(id);
+    return runInForeground(this.io, this.ctx, run, {
+      json: opts.json,
+      detached: run.options.detached ?? false,
+    });
+  }
+
+  cancel(id: string, by: string) {
+    return this.ctx.runs.cancelAndWait(id, by, this.ctx.project.config.runtime.process_grace_ms + 5000);
+  }
+
+  gate(id: string, step: string, answer: GateAnswer, by: string) {
+    return this.ctx.runs.answerGate(id, step, answer, by);
+  }
+
+  logs(q: LogQuery) {
+    return this.ctx.runs.logs(q);
+  }
+
+  async followLogs(q: LogQuery, onText: (text: string) => void): Promise<void> {
+    await (await this.ctx.runs.followLogs(q, onText)).done;
+  }
+}
+
+/** Opens the project's context for `fn` and closes it after. */
+export function withLocalRuns<T>(
+  io: CliIO,
+  flags: ProjectFlags,
+  fn: (api: RunsApi) => Promise<T>,
+): Promise<T> {
+  return withLocalContext(io, flags, (ctx) => fn(new LocalRuns(io, ctx, flags)));
+}

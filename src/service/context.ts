@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import type { Project } from '../config/load-project.js';
+import { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import { RunSupervisor } from '../runs/supervisor.js';
+import { newOwnerId } from '../scheduler/leases.js';
+import { RunScheduler } from '../scheduler/run-scheduler.js';
+import { ChangeFeed } from '../store/change-feed.js';
+import { openStore } from '../store/open-store.js';
+import type { Store } from '../store/store.js';
+import { RunService } from './run-service.js';
+
+/**
+ * The composition root of one process: store, bus, supervisor, scheduler and the run service,
+ * built once. `wave serve` starts the scheduler; local commands never do, so it never takes a
+ * server's queued runs.
+ */
+export interface WaveContext {
+  project: Project;
+  store: Store;
+  bus: EventBus;
+  /** Tells waiting parties that events were committed, here or by other processes. */
+  changes: ChangeFeed;
+  supervisor: RunSupervisor;
+  scheduler: RunScheduler;
+  runs: RunService;
+  logger: Logger;
+  /** This process's lease owner id. */
+  owner: string;
+  /** Releases everything in the reverse order of its creation. */
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  /** Another database file than the configured one (tests, benchmarks). */
+  storePath?: string;
+}
+
+export async function createContext(
+  project: Project,
+  logger: Logger,
+  opts: ContextOptions = {},
+): Promise<WaveContext> {
+  const releases: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const release of releases.splice(0).reverse()) await release();
+  };
+  try {
+    const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
+    const origin = randomBytes(6).toString('hex');
+    const store = openStore(
+      { driver: project.config.storage.driver, path: opts.storePath ?? project.storagePath },
+      { origin, onCommit: (events) => changes.committed(events) },
+    );
+    releases.push(() => store.close());
+    const changes = new ChangeFeed(store, bus, { origin, logger });
+    await changes.start();
+    releases.push(() => changes.stop());
+    const owner = newOwnerId();
+    const supervisor = new RunSupervisor(store, changes, owner, logger);
+    await supervisor.start();
+    releases.push(() => supervisor.stop());
+    const server = project.config.server;
+    const scheduler = new RunScheduler(
+      { store, bus, changes, project, supervisor, logger },
+      { maxConcurrent: server.max_concurrent, recovery: server.recovery, mock: server.mock, logger },
+    );
+    releases.push(() => scheduler.stop());
+    const runs = new RunService({ store, changes, project, supervisor, scheduler, owner });
+    return { project, store, bus, changes, supervisor, scheduler, runs, logger, owner, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,301 @@
+import { createHash } from 'node:crypto';
+import type { Project, RunnablePipeline } from '../config/load-project.js';
+import { projectRelative } from '../config/project-relative.js';
+import { WaveError } from '../errors.js';
+import { type RunStatus, TERMINAL_RUN_STATUSES, type Trigger, type WaveEvent } from '../events/catalogue.js';
+import type { Pacer } from '../pacer.js';
+import { ValidationError } from '../pipeline/diagnostics.js';
+import type { PipelineSpec } from '../pipeline/model.js';
+import { type Follower, followRun } from '../runs/follow.js';
+import { claimRun, creationClaim } from '../scheduler/leases.js';
+import type { RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
+import { type CancelOutcome, cancelAndWait, cancelRun } from './cancel-run.js';
+import type { ServiceDeps } from './deps.js';
+import { answerGate, type GateAnswerRequest } from './gate-answer.js';
+import { checkInput, inputTextProblem } from './input-check.js';
+import type { LogFormat } from './log-stream.js';
+import { newRunId } from './run-ids.js';
+import { findArtifact, followLogs, runLogs } from './run-output.js';
+import {
+  type GateView,
+  pipelineOutputs,
+  type RunDetailView,
+  type RunView,
+  toGateView,
+  toRunView,
+  toStepView,
+} from './views.js';
+import { triggerWebhookRuns, type WebhookDelivery } from './webhook-runs.js';
+
+/** The records and views callers of the service use, so that none of them reaches into the store. */
+export type { ArtifactRecord, RunRecord, StepRecord } from '../store/store.js';
+export type { CancelOutcome } from './cancel-run.js';
+export type { GateAnswerRequest } from './gate-answer.js';
+export type { LogFormat } from './log-stream.js';
+export type { GateView, RunDetailView, RunView, StepView } from './views.js';
+export type { WebhookDelivery } from './webhook-runs.js';
+
+export interface CreateRunRequest {
+  pipeline: string;
+  input: string | null;
+  labels?: Record<string, string>;
+  trigger: Trigger;
+  mode: RunMode;
+  options?: RunOptions;
+  idempotencyKey?: string;
+  /** This process runs it at once (a foreground `wave run`): it is claimed as it is created. */
+  runHere?: boolean;
+}
+
+/**
+ * What makes two submissions "the same request" for an Idempotency-Key: the pipeline, the input
+ * and the labels (in any key order), as a hash so the store keeps no second copy of the input.
+ */
+export function requestFingerprint(
+  pipeline: string,
+  input: string | null,
+  labels: Record<string, string>,
+): string {
+  const sorted = Object.keys(labels)
+    .sort()
+    .map((k) => [k, labels[k]]);
+  return createHash('sha256')
+    .update(JSON.stringify([pipeline, input, sorted]))
+    .digest('base64url');
+}
+
+/**
+ * What callers (the CLI, HTTP routes, webhooks) do with runs, with the checks and errors of
+ * API.md: one place, so every caller gets the same answers. Knows nothing of HTTP.
+ */
+export class RunService {
+  private readonly store: ServiceDeps['store'];
+  private readonly project: Project;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.store = deps.store;
+    this.project = deps.project;
+  }
+
+  /**
+   * The pipeline to run, loaded without holding the event loop; an invalid one's errors name
+   * files relative to the project, since they may go to a remote caller.
+   */
+  private async runnablePipeline(name: string): Promise<RunnablePipeline> {
+    try {
+      return await this.project.loadRunnablePipeline(name);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      throw new ValidationError('invalid_pipeline', err.diagnostics.map(projectRelative(this.project.paths)));
+    }
+  }
+
+  /** Checks and queues a run; a server's scheduler is told at once. */
+  async submit(req: CreateRunRequest): Promise<{ run: RunRecord; created: boolean }> {
+    const result = await this.create(req);
+    if (result.created && req.mode === 'server') this.deps.scheduler.wake();
+    return result;
+  }
+
+  private async create(req: CreateRunRequest): Promise<{ run: RunRecord; created: boolean }> {
+    const spec = (await this.runnablePipeline(req.pipeline)).spec;
+    if (spec.disabled) {
+      throw new WaveError(
+        'pipeline_disabled',
+        `pipeline "${spec.name}" is disabled (metadata.disabled) and cannot be run`,
+      );
+    }
+    const input = req.input === '' ? null : req.input;
+    if (spec.input?.required && input === null) {
+      const example = spec.input.example ? ` (for example "${spec.input.example}")` : '';
+      throw new WaveError('input_required', `pipeline "${spec.name}" needs an input${example}`, {
+        input: { type: spec.input.type, description: spec.input.description, example: spec.input.example },
+      });
+    }
+    const textProblem = input === null ? null : inputTextProblem(input);
+    if (textProblem) throw new WaveError('invalid_input', textProblem);
+    if (input !== null && spec.input?.schema) {
+      const problems = checkInput(input, spec.input.schema);
+      if (problems.length) {
+        throw new WaveError(
+          'invalid_input',
+          `the input does not match the pipeline's input.schema: ${problems.join('; ')}`,
+          { issues: problems },
+        );
+      }
+    }
+    return this.store.createRun({
+      id: newRunId(spec.name),
+      pipeline: spec.name,
+      input,
+      labels: req.labels ?? {},
+      trigger: req.trigger,
+      mode: req.mode,
+      options: req.options ?? {},
+      spec,
+      ...(req.idempotencyKey
+        ? {
+            idempotency: {
+              key: req.idempotencyKey,
+              actor: req.trigger.actor,
+              fingerprint: requestFingerprint(spec.name, input, req.labels ?? {}),
+            },
+          }
+        : {}),
+      ...(req.runHere ? { claim: creationClaim(this.deps.owner) } : {}),
+    });
+  }
+
+  async requireRun(id: string): Promise<RunRecord> {
+    const run = await this.store.getRun(id);
+    if (!run) throw new WaveError('run_not_found', `no run with id "${id}"`);
+    return run;
+  }
+
+  async view(run: RunRecord): Promise<RunView> {
+    return toRunView(run, await this.store.queuePosition(run));
+  }
+
+  /** The run with its steps, gates, outcomes and named outputs. */
+  async detail(id: string): Promise<RunDetailView> {
+    const run = await this.requireRun(id);
+    const [steps, gates, artifacts, spec, position] = await Promise.all([
+      this.store.listSteps(id),
+      this.store.listGates(id),
+      this.store.listArtifacts(id),
+      this.store.getRunSpec(id),
+      this.store.queuePosition(run),
+    ]);
+    return {
+      ...toRunView(run, position),
+      steps: steps.map((s) => toStepView(s, artifacts)),
+      gates: gates.map(toGateView),
+      outcomes: run.outcomes,
+      outputs: pipelineOutputs(spec, artifacts),
+    };
+  }
+
+  async list(query: {
+    statuses?: RunStatus[];
+    pipeline?: string;
+    labels?: Record<string, string>;
+    limit: number;
+    cursor?: string;
+  }) {
+    const page = await this.store.listRuns(query);
+    const runs = await Promise.all(page.runs.map((r) => this.view(r)));
+    return { runs, next_cursor: page.nextCursor };
+  }
+
+  /** API.md: queued → cancelled at once; running/waiting → requested (and aborted here if run here). */
+  cancel(id: string, by: string | null): Promise<{ run: RunRecord; requested: boolean }> {
+    return cancelRun(this.deps, id, by);
+  }
+
+  /** Cancels and waits up to `waitMs` to tell how the run ended; a dead owner's run is cancelled here. */
+  cancelAndWait(id: string, by: string | null, waitMs: number): Promise<CancelOutcome> {
+    return cancelAndWait(this.deps, id, by, waitMs);
+  }
+
+  /**
+   * Takes over a run to continue it in this process: one that stopped (its owner died) or a
+   * queued local one. A live owner keeps its run.
+   */
+  async resume(id: string): Promise<RunRecord> {
+    const existing = await this.requireRun(id);
+    if (TERMINAL_RUN_STATUSES.has(existing.status)) {
+      throw new WaveError(
+        'run_finished',
+        `run ${existing.id} already ended (${existing.status}); start a new one with wave run ${existing.pipeline}`,
+        { status: existing.status },
+      );
+    }
+    if (existing.mode === 'server' && existing.status === 'queued') {
+      throw new WaveError(
+        'invalid_usage',
+        `run ${existing.id} is queued for a wave serve; the server starts it`,
+      );
+    }
+    const run = await claimRun(this.store, existing.id, this.deps.owner);
+    if (!run) {
+      throw new WaveError(
+        'invalid_usage',
+        `run ${existing.id} is being run by another live process (${existing.owner}); wave cancel it first, or wait`,
+      );
+    }
+    return run;
+  }
+
+  /** Where runs are kept, for /api/health and messages. */
+  get storage(): { kind: Store['kind']; location: string } {
+    return { kind: this.store.kind, location: this.store.location };
+  }
+
+  /** Queued, running and waiting runs (cheap enough for every health check). */
+  activeCounts(): Promise<{ queued: number; running: number; waiting: number }> {
+    return this.store.countActive();
+  }
+
+  /**
+   * A cursor past the last committed event names events that never existed (a stream of another
+   * store, a forged id): replaying "after" it would silently skip every event up to it.
+   */
+  async checkEventCursor(cursor: number): Promise<void> {
+    const last = await this.store.lastSeq();
+    if (cursor > last)
+      throw new WaveError(
+        'invalid_request',
+        `the cursor ${cursor} (Last-Event-ID or since) is beyond the last event (${last}): resume from an id this server sent`,
+        { cursor, last_seq: last },
+      );
+  }
+
+  /** The pipeline snapshot a run was created with. */
+  async spec(id: string): Promise<PipelineSpec> {
+    const spec = await this.store.getRunSpec(id);
+    if (!spec) throw new WaveError('run_not_found', `run "${id}" has no pipeline snapshot`);
+    return spec;
+  }
+
+  /** A run's output as text chunks (see log-stream.ts); step_not_found for an unknown step. */
+  logs(q: { runId: string; step?: string | undefined; format: LogFormat }, pacer?: Pacer) {
+    return runLogs(this.deps, q, pacer);
+  }
+
+  /** A run's output, from its start, as it is written, until the run ends. */
+  followLogs(
+    q: { runId: string; step?: string | undefined; format: LogFormat },
+    onText: (text: string) => void,
+  ): Promise<Follower> {
+    return followLogs(this.deps, q, onText);
+  }
+
+  /** A run's events from `afterSeq` on, in order, until it ends. */
+  follow(runId: string, onEvents: (events: WaveEvent[]) => void | Promise<void>): Follower {
+    return followRun(this.store, this.deps.changes, runId, { afterSeq: 0, onEvents });
+  }
+
+  /** An artifact's record and the checked path of its file. */
+  artifact(id: string, step: string, name: string) {
+    return findArtifact(this.deps, id, step, name);
+  }
+
+  /** The runs one verified webhook delivery asks for, created once per delivery id. */
+  triggerWebhook(d: WebhookDelivery): Promise<{ runs: string[]; duplicate: boolean }> {
+    return triggerWebhookRuns(this.deps, d, async (r, sender) => {
+      const { run } = await this.submit({
+        pipeline: r.pipeline,
+        input: r.input,
+        labels: r.labels,
+        trigger: { source: 'webhook', actor: sender },
+        mode: 'server',
+      });
+      return run.id;
+    });
+  }
+
+  /** First answer wins in the store; every other answer is gate_not_waiting. */
+  answerGate(id: string, stepId: string, body: GateAnswerRequest, by: string | null): Promise<GateView> {
+    return answerGate(this.deps, id, stepId, body, by);
+  }
+}
