@@ -1,5 +1,5 @@
 /**
- * A small bash lexer, enough to tell where each template placeholder (MARK) of a script
+ * A small bash lexer, enough to tell where each template marker (MARK) of a script
  * stands: its quoting context, and whether bash evaluates it as arithmetic. Arithmetic runs
  * code hidden in a value even when the value is quoted (`x[$(touch /tmp/p)]` as an array
  * subscript), so no quoting makes a value safe there.
@@ -12,7 +12,7 @@ export type Context = (
   | { kind: 'plain' | 'dquote' | 'squote' | 'ansi' | 'comment' | 'heredoc' }
   | { kind: 'qheredoc'; delimiter: string; strip: boolean }
 ) & {
-  /** The arithmetic context the placeholder is in (`$(( ))`, `let`, …), if any. */
+  /** The arithmetic context the marker is in (`$(( ))`, `let`, …), if any. */
   arith?: string;
 };
 
