@@ -44,6 +44,9 @@ const UNREACHABLE_CODES = new Set(['store_unavailable', 'server_unreachable']);
 /** Maps any error to its exit code and the message to print. The one place that does so. */
 export function describeFailure(err: unknown): { exitCode: number; message: string } {
   if (err instanceof ExitError) return { exitCode: err.exitCode, message: err.message };
+  // The reader of our output went away (`wave logs … | head`): what it wanted it has; like the
+  // usual Unix tools, nothing to report.
+  if ((err as NodeJS.ErrnoException | null)?.code === 'EPIPE') return { exitCode: EXIT.ok, message: '' };
   if (err instanceof ValidationError) {
     const lines = err.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
     return { exitCode: EXIT.usage, message: lines.join('\n') };

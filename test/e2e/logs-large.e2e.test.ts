@@ -66,6 +66,34 @@ describe('wave logs of a run with a huge output', () => {
     expect(remote.sha256).toBe(run.ndjson.sha256);
   }, 180_000);
 
+  it('ends quietly with exit 0 when its reader goes away (| head)', async () => {
+    const { cwd, run } = await projectWithLongRun();
+    const child = spawn(
+      'bash',
+      [
+        '-c',
+        `${process.execPath} ${WAVE_BIN} logs ${run.runId} | head -c 100 >/dev/null; echo "status=\${PIPESTATUS[0]}"`,
+      ],
+      {
+        cwd,
+        env: cleanEnv(),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(stdout.trim()).toBe('status=0');
+  }, 180_000);
+
   it('prints the text form the same way', async () => {
     const { cwd, run } = await projectWithLongRun();
     const local = await waveDigest(['logs', run.runId], cwd);
