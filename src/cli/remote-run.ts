@@ -1,7 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { WaveClient } from '../client/wave-client.js';
 import { autoChoice } from '../engine/gate.js';
-import { sumUsage } from '../engine/usage.js';
 import { WaveError } from '../errors.js';
 import type { EventOf, WaveEvent } from '../events/catalogue.js';
 import { EXIT } from './exit.js';
@@ -10,7 +9,7 @@ import { COLOR, PLAIN } from './render/format.js';
 import { terminalGateAsker } from './render/gate-prompt.js';
 import { JsonView } from './render/json-view.js';
 import { PlainView } from './render/plain-view.js';
-import type { RunRenderer, RunSummary } from './render/renderer.js';
+import { type RunRenderer, type RunSummary, runSummary } from './render/renderer.js';
 import { TtyView } from './render/tty-view.js';
 import { runExitCode } from './run-exit-code.js';
 
@@ -135,22 +134,6 @@ export async function runRemote(io: CliIO, client: WaveClient, opts: RemoteRunOp
 }
 
 async function summarize(client: WaveClient, runId: string, terminal: WaveEvent): Promise<RunSummary> {
-  const run = await client.getRun(runId);
-  const usages = run.steps.map((s) => s.usage);
-  return {
-    runId,
-    status: run.status,
-    durationMs: run.duration_ms,
-    steps: run.steps.map((s) => ({
-      id: s.id,
-      status: s.status,
-      durationMs: s.duration_ms,
-      attempts: s.attempts,
-    })),
-    artifacts: run.steps.flatMap((s) =>
-      s.artifacts.map((a) => ({ step: s.id, name: a.name, size: a.size, sha256: a.sha256 })),
-    ),
-    usage: sumUsage(usages),
-    error: terminal.type === 'run_failed' ? terminal.error.message : null,
-  };
+  const error = terminal.type === 'run_failed' ? terminal.error.message : null;
+  return runSummary(runId, await client.getRun(runId), error);
 }

@@ -1,5 +1,4 @@
 import type { GatePolicy } from '../engine/context.js';
-import { sumUsage } from '../engine/usage.js';
 import { executeClaimedRun } from '../runs/executor.js';
 import type { WaveContext } from '../service/context.js';
 import type { RunRecord } from '../service/run-service.js';
@@ -10,7 +9,7 @@ import { COLOR, PLAIN } from './render/format.js';
 import { terminalGateAsker } from './render/gate-prompt.js';
 import { JsonView } from './render/json-view.js';
 import { PlainView } from './render/plain-view.js';
-import type { RunRenderer, RunSummary } from './render/renderer.js';
+import { type RunRenderer, type RunSummary, runSummary } from './render/renderer.js';
 import { TtyView } from './render/tty-view.js';
 
 export interface SessionOptions {
@@ -78,21 +77,5 @@ export async function runInForeground(
 }
 
 async function summarize(ctx: WaveContext, runId: string, error: string | null): Promise<RunSummary> {
-  const run = await ctx.runs.detail(runId);
-  return {
-    runId,
-    status: run.status,
-    durationMs: run.duration_ms,
-    steps: run.steps.map((s) => ({
-      id: s.id,
-      status: s.status,
-      durationMs: s.duration_ms,
-      attempts: s.attempts,
-    })),
-    artifacts: run.steps.flatMap((s) =>
-      s.artifacts.map((a) => ({ step: s.id, name: a.name, size: a.size, sha256: a.sha256 })),
-    ),
-    usage: sumUsage(run.steps.map((s) => s.usage)),
-    error,
-  };
+  return runSummary(runId, await ctx.runs.detail(runId), error);
 }

@@ -3,28 +3,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../helpers/cli.js';
 import { eventually } from '../helpers/eventually.js';
-import { killAll, processesWithEnv } from '../helpers/proc-env.js';
-import { tempProject, yaml } from '../helpers/tmp.js';
+import { ESCAPING_PIPELINE, killAll, processesWithEnv } from '../helpers/proc-env.js';
+import { tempProject } from '../helpers/tmp.js';
 import { spawnServer } from './remote-support.js';
 
 // PIPELINES.md "A step's processes never outlive it", across a kill -9 of `wave serve`: the
 // restarted server stops what the dead one left, re-runs the step, and that run ends too.
-
-/** Each start of the step escapes a process into its own session (holding stdout), then waits. */
-const PIPELINE = yaml`
-  kind: WavePipeline
-  steps:
-    - id: hold
-      type: command
-      workspace: { type: project }
-      script: |
-        p="escaped-$$.pid"
-        setsid bash -c "echo \\$\\$ > $p; exec sleep 1000" &
-        while [ ! -s "$p" ]; do sleep 0.01; done
-        echo "$p" >> escapes
-        while [ ! -f release ]; do sleep 0.05; done
-        echo released
-`;
 
 const runIds: string[] = [];
 afterEach(() => {
@@ -44,7 +28,7 @@ describe('wave serve killed while a step has an escaped process', () => {
   it('after a restart the run resumes and completes; no process of it is left', async () => {
     const cwd = tempProject({
       'wave.yaml': 'kind: WaveManifest\nruntime: { timeouts: { process_grace_seconds: 1 } }\n',
-      '.wave/pipelines/escape.yaml': PIPELINE,
+      '.wave/pipelines/escape.yaml': ESCAPING_PIPELINE,
     });
     const first = await spawnServer(cwd);
     const created = await fetch(`${first.url}/api/runs`, {

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { yaml } from './tmp.js';
 
 /**
  * Live processes (not zombies) whose environment holds `name=value` exactly, read from /proc
@@ -30,3 +31,22 @@ export function killAll(pids: readonly number[]): void {
     }
   }
 }
+
+/**
+ * A pipeline whose step escapes a process into its own session (holding the step's stdout) at
+ * each start, records its pid file in `escapes`, then waits for a file `release`.
+ */
+export const ESCAPING_PIPELINE = yaml`
+  kind: WavePipeline
+  steps:
+    - id: hold
+      type: command
+      workspace: { type: project }
+      script: |
+        p="escaped-$$.pid"
+        setsid bash -c "echo \\$\\$ > $p; exec sleep 1000" &
+        while [ ! -s "$p" ]; do sleep 0.01; done
+        echo "$p" >> escapes
+        while [ ! -f release ]; do sleep 0.05; done
+        echo released
+`;

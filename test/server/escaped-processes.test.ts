@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../helpers/cli.js';
 import { eventually } from '../helpers/eventually.js';
-import { killAll, processesWithEnv } from '../helpers/proc-env.js';
+import { ESCAPING_PIPELINE, killAll, processesWithEnv } from '../helpers/proc-env.js';
 import { api, startTestServer } from '../helpers/server.js';
-import { yaml } from '../helpers/tmp.js';
 import { createRun, getRun, type RunBody, storedEvents, waitForStatus } from './support.js';
 
 // PIPELINES.md "A step's processes never outlive it", through the server: cancel and restart
@@ -15,26 +14,10 @@ const GRACE_MS = 1000;
 /** The contract's bound after a cancel: grace + 2 s. */
 const BOUND_MS = GRACE_MS + 2000;
 
-/**
- * Each start of the step escapes a process into its own session (holding the step's stdout),
- * records its pid file in `escapes`, then waits for `release`.
- */
+/** The escaping pipeline with a one-second grace. */
 const FILES = {
   'wave.yaml': 'kind: WaveManifest\nruntime: { timeouts: { process_grace_seconds: 1 } }\n',
-  '.wave/pipelines/escape.yaml': yaml`
-    kind: WavePipeline
-    steps:
-      - id: hold
-        type: command
-        workspace: { type: project }
-        script: |
-          p="escaped-$$.pid"
-          setsid bash -c "echo \\$\\$ > $p; exec sleep 1000" &
-          while [ ! -s "$p" ]; do sleep 0.01; done
-          echo "$p" >> escapes
-          while [ ! -f release ]; do sleep 0.05; done
-          echo released
-  `,
+  '.wave/pipelines/escape.yaml': ESCAPING_PIPELINE,
 };
 
 const runIds: string[] = [];
