@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { type ReadResponse, readResponse } from './http-response.js';
 
 export const SECRET = 'test-secret-that-is-long-enough-0123456789';
 
@@ -133,11 +134,7 @@ function require_ext(dir: string, file: string, text: string): void {
   execFileSync('sh', ['-c', `printf '%s\\n' "$1" > "$2"`, 'sh', text, join(dir, file)]);
 }
 
-export interface HttpsResult {
-  status: number;
-  body: unknown;
-  headers: Record<string, string | string[] | undefined>;
-}
+export type HttpsResult = ReadResponse;
 
 /** An HTTPS request with an optional client certificate; rejects when the handshake fails. */
 export function httpsCall(
@@ -164,22 +161,7 @@ export function httpsCall(
           ...opts.headers,
         },
       },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () => {
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            // not JSON
-          }
-          resolve({ status: res.statusCode ?? 0, body, headers: res.headers });
-        });
-      },
+      (res) => void readResponse(res).then(resolve, reject),
     );
     req.on('error', reject);
     req.end(opts.body !== undefined ? JSON.stringify(opts.body) : undefined);

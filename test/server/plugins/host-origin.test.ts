@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/parse-config.js';
 import { hostOriginPolicy } from '../../../src/server/plugins/host-origin.js';
+import { readResponse } from '../../helpers/http-response.js';
 import { api, startTestServer, type TestServer } from '../../helpers/server.js';
 import { expectError, type RunBody, serverProject, waitForGate } from '../support.js';
 
@@ -25,24 +26,12 @@ function raw(
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       { host: '127.0.0.1', port: server.port, method, path, headers, setHost: !('host' in headers) },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          text += d;
-        });
-        res.on('end', () => {
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON (the web UI, metrics)
-          }
+      (res) =>
+        void readResponse(res).then(({ status, body: parsed, headers }) => {
           const out = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') out.set(k, v);
-          resolve({ status: res.statusCode ?? 0, body: parsed, headers: out });
-        });
-      },
+          for (const [k, v] of Object.entries(headers)) if (typeof v === 'string') out.set(k, v);
+          resolve({ status, body: parsed, headers: out });
+        }, reject),
     );
     req.on('error', reject);
     req.end(body);
