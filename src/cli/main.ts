@@ -39,18 +39,63 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     setExit(await fn());
   };
 
-  withProject(program.command('serve'))
+  const withServeFlags = (cmd: Command): Command =>
+    cmd
+      .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+      .option('--port <port>', 'port (default 8080; 0 picks a free one)')
+      .option('--bind <host:port>', 'address and port together')
+      .option('--max-concurrent <n>', 'runs at once; FIFO beyond that (default 5)')
+      .option('--mock', 'run every prompt step with the built-in mock adapter')
+      .option('--insecure', 'allow a non-loopback bind without authentication')
+      .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent');
+
+  withServeFlags(withProject(program.command('serve')))
     .description('the daemon: REST API, SSE, FIFO scheduler, gates over HTTP')
-    .option('--host <host>', 'address to listen on (default 127.0.0.1)')
-    .option('--port <port>', 'port (default 8080; 0 picks a free one)')
-    .option('--bind <host:port>', 'address and port together')
-    .option('--max-concurrent <n>', 'runs at once; FIFO beyond that (default 5)')
-    .option('--mock', 'run every prompt step with the built-in mock adapter')
-    .option('--insecure', 'allow a non-loopback bind without authentication')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    // `wave server start` learns the URL from this file (the port may be 0).
+    .addOption(new Option('--url-file <file>').hideHelp())
     .action(async (opts: Record<string, unknown>) => {
       const { runServe } = await import('./commands/serve.js');
       await run(() => runServe(io, opts))();
+    });
+
+  const server = program
+    .command('server')
+    .description("run this project's wave serve in the background: start, stop, status, logs, unit")
+    .exitOverride();
+  withServeFlags(withProject(server.command('start')))
+    .description('start wave serve detached; returns once /api/health answers and prints the URL')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runServerStart } = await import('./commands/server.js');
+      await run(() => runServerStart(io, opts))();
+    });
+  withProject(server.command('stop'))
+    .description('SIGTERM the server, SIGKILL after the timeout')
+    .option('--timeout <duration>', 'how long to wait for it to stop (default 30s)')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runServerStop } = await import('./commands/server.js');
+      await run(() => runServerStop(io, opts))();
+    });
+  withProject(server.command('status'))
+    .description('pid, URL, version, uptime and active runs; exit 0 running, 1 not running')
+    .option('--json', 'print {running, pid, url, version, uptime_s, runs}')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runServerStatus } = await import('./commands/server.js');
+      await run(() => runServerStatus(io, opts))();
+    });
+  withProject(server.command('logs'))
+    .description("the last lines of the server's log (.wave/server.log)")
+    .option('-n, --lines <n>', 'how many lines (default 50)')
+    .option('--follow', 'keep printing what is appended, across rotations, until Ctrl-C')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runServerLogs } = await import('./commands/server.js');
+      await run(() => runServerLogs(io, opts))();
+    });
+  withProject(server.command('unit'))
+    .description('print a systemd unit that runs wave serve for this project')
+    .option('--user', 'a user unit (systemctl --user), else a system unit')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runServerUnit } = await import('./commands/server.js');
+      await run(() => runServerUnit(io, opts))();
     });
 
   withProject(program.command('validate'))

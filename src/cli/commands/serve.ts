@@ -1,21 +1,19 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { formatHostPort, isLoopback } from '../../config/bind.js';
+import { writeFileAtomic } from '../../lifecycle/pid-file.js';
 import { buildApp } from '../../server/app.js';
 import { createServerContext } from '../../server/create-context.js';
 import { createServerLogger } from '../../server/logger.js';
 import { httpsOptions } from '../../server/tls.js';
 import { EXIT, ExitError } from '../exit.js';
 import { type CliIO, err } from '../io.js';
-import { intFlag, openProject, ProjectFlags, parseFlags } from '../options.js';
+import { openProject, parseFlags } from '../options.js';
+import { ServeFlags } from './serve-flags.js';
 
-const ServeFlags = ProjectFlags.extend({
-  host: z.string().min(1).optional(),
-  port: intFlag(0, 65535).optional(),
-  bind: z.string().min(1).optional(),
-  maxConcurrent: intFlag(1, 1000).optional(),
-  mock: z.boolean().optional(),
-  insecure: z.boolean().optional(),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
+const ServeRunFlags = ServeFlags.extend({
+  /** Hidden: where to write the URL once listening (for `wave server start`). */
+  urlFile: z.string().min(1).optional(),
 });
 
 /**
@@ -24,7 +22,7 @@ const ServeFlags = ProjectFlags.extend({
  * next start), and the process exits within shutdown_grace + 5 s.
  */
 export async function runServe(io: CliIO, raw: unknown): Promise<number> {
-  const opts = parseFlags(ServeFlags, raw);
+  const opts = parseFlags(ServeRunFlags, raw);
   const project = openProject(io, opts, {
     configFlags: {
       ...(opts.host ? { host: opts.host } : {}),
@@ -66,9 +64,12 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const url = `${https ? 'https' : 'http'}://${formatHostPort(config.server.host, port)}`;
+  // `wave server start` learns the URL (the port may have been 0) from this file.
+  if (opts.urlFile) writeFileAtomic(resolve(io.cwd, opts.urlFile), `${url}\n`);
   logger.info(
     {
-      url: `${https ? 'https' : 'http'}://${formatHostPort(config.server.host, port)}`,
+      url,
       store: ctx.store.location,
       max_concurrent: config.server.max_concurrent,
       mock: config.server.mock,

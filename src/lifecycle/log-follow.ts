@@ -1,0 +1,69 @@
+import { closeSync, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+
+/**
+ * Follows a log file from its current end, like `tail -F`: calls `onData` with what is
+ * appended, and when the file is rotated (renamed, a new one started) reads the old one to its
+ * end, then the new one from its start. Wakes on the folder's change notifications (inotify),
+ * so nothing polls. Resolves when `signal` aborts.
+ */
+export function followLog(path: string, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
+  const name = basename(path);
+  let fd: number | null = null;
+  let ino = -1;
+  let pos = 0;
+
+  const open = (fromEnd: boolean) => {
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      fd = null;
+      return;
+    }
+    const st = fstatSync(fd);
+    ino = st.ino;
+    pos = fromEnd ? st.size : 0;
+  };
+  const drain = () => {
+    if (fd === null) return;
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n === 0) break;
+      pos += n;
+      onData(Buffer.from(buf.subarray(0, n)));
+    }
+  };
+  const check = () => {
+    if (fd !== null) {
+      // Truncated in place (someone emptied it): start again from its beginning.
+      if (fstatSync(fd).size < pos) pos = 0;
+      drain();
+    }
+    let current: number | null;
+    try {
+      current = statSync(path).ino;
+    } catch {
+      current = null;
+    }
+    if (current !== null && current !== ino) {
+      if (fd !== null) closeSync(fd);
+      open(false);
+      drain();
+    }
+  };
+
+  open(true);
+  return new Promise((resolve) => {
+    const watcher = watch(dirname(path), (_event, file) => {
+      if (file === null || String(file).startsWith(name)) check();
+    });
+    const finish = () => {
+      watcher.close();
+      if (fd !== null) closeSync(fd);
+      resolve();
+    };
+    if (signal.aborted) finish();
+    else signal.addEventListener('abort', finish, { once: true });
+  });
+}
