@@ -36,10 +36,13 @@ export async function startServer(opts: StartOptions): Promise<StartResult> {
   mkdirSync(opts.files.dir, { recursive: true });
   const existing = runningServer(opts.root, opts.files);
   if (existing !== null) {
-    const url = await waitHealthy(opts, () => !isAliveServer(opts, existing));
-    return url
-      ? { outcome: 'already-running', pid: existing, url }
-      : { outcome: 'failed', reason: `a server (pid ${existing}) is running but does not answer` };
+    const health = await waitHealthy(opts, () => !isAliveServer(opts, existing));
+    return health.url
+      ? { outcome: 'already-running', pid: existing, url: health.url }
+      : {
+          outcome: 'failed',
+          reason: `a server (pid ${existing}) is running but does not answer${because(health.lastError)}`,
+        };
   }
   const plan: SupervisorPlan = {
     root: opts.root,
@@ -73,37 +76,50 @@ export async function startServer(opts: StartOptions): Promise<StartResult> {
     exit = `it could not start: ${err.message}`;
   });
   try {
-    const url = await waitHealthy(opts, () => exit !== null);
+    const health = await waitHealthy(opts, () => exit !== null);
     const pid = runningServer(opts.root, opts.files);
-    if (url && pid !== null) return { outcome: 'started', pid, url };
+    if (health.url && pid !== null) return { outcome: 'started', pid, url: health.url };
     if (exit !== null) return { outcome: 'failed', reason: `the server did not start: ${exit}` };
     if (pid !== null) await stopProcess(pid, 5000);
-    return { outcome: 'failed', reason: `the server did not answer within ${opts.waitMs / 1000}s` };
+    return {
+      outcome: 'failed',
+      reason: `the server did not answer within ${opts.waitMs / 1000}s${because(health.lastError)}, so it was stopped`,
+    };
   } finally {
     // The supervisor lives on; this process must not wait for it.
     supervisor.unref();
   }
 }
 
+const because = (error: string | null) => (error ? ` (${error})` : '');
+
 function isAliveServer(opts: StartOptions, pid: number): boolean {
   return runningServer(opts.root, opts.files) === pid;
 }
 
-/** The server's URL once its health check answers; null if `gaveUp` or the deadline comes first. */
-async function waitHealthy(opts: StartOptions, gaveUp: () => boolean): Promise<string | null> {
+/**
+ * Polls until the server's health check answers (its URL), `gaveUp`, or the deadline (the last
+ * probe's error, e.g. an untrusted certificate, which says why).
+ */
+async function waitHealthy(
+  opts: StartOptions,
+  gaveUp: () => boolean,
+): Promise<{ url: string | null; lastError: string | null }> {
   const deadline = Date.now() + opts.waitMs;
+  let lastError: string | null = null;
   while (Date.now() < deadline) {
-    if (gaveUp()) return null;
+    if (gaveUp()) return { url: null, lastError };
     const url = readServerUrl(opts.files.url);
     if (url) {
       try {
         await fetchHealth(url, opts.env, 2000);
-        return url;
-      } catch {
+        return { url, lastError: null };
+      } catch (err) {
         // Listening but not answering yet, or just gone: look again.
+        lastError = (err as Error).message;
       }
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  return null;
+  return { url: null, lastError };
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -148,6 +149,8 @@ export async function runServerLogs(io: CliIO, raw: unknown): Promise<number> {
   const files = serverFiles(projectRoot(io, opts));
   const lines = tailLines(logFiles(files.log), opts.lines);
   if (lines.length) io.stdout.write(`${lines.join('\n')}\n`);
+  else if (!existsSync(files.log))
+    err(io, `wave: no server log yet (${files.log}; wave server start writes it)`);
   if (!opts.follow) return EXIT.ok;
   const stop = new AbortController();
   const end = () => stop.abort();
