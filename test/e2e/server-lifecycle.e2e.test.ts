@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { version } from '../../src/version.js';
+import { makePki } from '../helpers/auth.js';
 import { isAlive, runWave, startWave } from '../helpers/cli.js';
 import { eventually } from '../helpers/eventually.js';
 import { deadPid, startStubbornServer } from '../helpers/fake-server.js';
@@ -179,6 +180,39 @@ describe('wave server start/status/stop', () => {
     const bad = await wave(root, ['server', 'stop', '--timeout', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--timeout');
+  });
+});
+
+describe('wave server start over HTTPS', () => {
+  it('checks health trusting WAVE_CA; without it, gives up after the wait naming why and stops the server', async () => {
+    const pki = makePki();
+    try {
+      const root = tempProject({
+        'wave.yaml': `server:\n  tls: { enabled: true, cert: ${pki.serverCert}, key: ${pki.serverKey} }\n`,
+      });
+      const failed = await wave(root, ['server', 'start', '--port', '0'], { WAVE_SERVER_START_WAIT: '3s' });
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(
+        /did not answer within 3s \(cannot reach .*: [A-Z_]+\), so it was stopped/,
+      );
+      await eventually(() => processesWithEnv(MARK, mark).length === 0, 20_000, 'the server to be stopped');
+      expect(existsSync(files(root).pid)).toBe(false);
+
+      const started = await wave(root, ['server', 'start', '--port', '0'], { WAVE_CA: pki.ca });
+      expect(started.code, started.stderr).toBe(0);
+      const url = started.stdout.trim();
+      expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+      const status = await wave(root, ['server', 'status', '--json'], { WAVE_CA: pki.ca });
+      expect(JSON.parse(status.stdout)).toMatchObject({ running: true, url, version: version() });
+      // Running, but its health cannot be checked without trusting its certificate: said so.
+      const untrusted = await wave(root, ['server', 'status', '--json']);
+      expect(untrusted.code).toBe(0);
+      expect(JSON.parse(untrusted.stdout)).toMatchObject({ running: true, url, version: null });
+      expect(untrusted.stderr).toContain('does not answer its health check');
+      expect((await wave(root, ['server', 'stop'])).code).toBe(0);
+    } finally {
+      rmSync(pki.dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -39,15 +39,16 @@ export async function runServerStart(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(ServeFlags, raw);
   const root = projectRoot(io, opts);
   const files = serverFiles(root);
-  // A test (or a small disk) may want a smaller log than CLI.md's 10 MB.
+  // A small disk (or a test) may want a smaller log than CLI.md's 10 MB, a slow one a longer wait.
   const maxBytes = Number(io.env.WAVE_SERVER_LOG_MAX_BYTES) || LOG_ROTATION.maxBytes;
+  const waitMs = parseDuration(io.env.WAVE_SERVER_START_WAIT ?? '') ?? START_WAIT_MS;
   const result = await startServer({
     root,
     files,
     serveArgs: serveFlagArgs(opts, io.cwd),
     env: io.env,
     log: { maxBytes, keep: LOG_ROTATION.keep },
-    waitMs: START_WAIT_MS,
+    waitMs,
   });
   if (result.outcome === 'failed') {
     const tail = tailLines(logFiles(files.log), FAILURE_TAIL);
