@@ -1,13 +1,19 @@
-import { closeSync, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 /**
  * Follows a log file from its current end, like `tail -F`: calls `onData` with what is
  * appended, and when the file is rotated (renamed, a new one started) reads the old one to its
- * end, then the new one from its start. Wakes on the folder's change notifications (inotify),
- * so nothing polls. Resolves when `signal` aborts.
+ * end, any files rotated since (more than one rotation between two wake-ups), then the new one
+ * from its start. `files` is the log and its rotated files, newest first. Wakes on the folder's
+ * change notifications (inotify), so nothing polls. Resolves when `signal` aborts.
  */
-export function followLog(path: string, onData: (chunk: Buffer) => void, signal: AbortSignal): Promise<void> {
+export function followLog(
+  files: readonly string[],
+  onData: (chunk: Buffer) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const path = files[0]!;
   const name = basename(path);
   let fd: number | null = null;
   let ino = -1;
@@ -48,6 +54,7 @@ export function followLog(path: string, onData: (chunk: Buffer) => void, signal:
     }
     if (current !== null && current !== ino) {
       if (fd !== null) closeSync(fd);
+      for (const missed of rotatedSince(files, ino)) onData(readFileSync(missed));
       open(false);
       drain();
     }
@@ -66,4 +73,20 @@ export function followLog(path: string, onData: (chunk: Buffer) => void, signal:
     if (signal.aborted) finish();
     else signal.addEventListener('abort', finish, { once: true });
   });
+}
+
+/**
+ * The rotated files newer than the one with inode `ino` (which was being read), oldest first:
+ * those rotated away before the follower woke. None if that file is not among them.
+ */
+function rotatedSince(files: readonly string[], ino: number): string[] {
+  const inodes = files.map((f) => {
+    try {
+      return statSync(f).ino;
+    } catch {
+      return null;
+    }
+  });
+  const at = inodes.indexOf(ino);
+  return at <= 1 ? [] : files.slice(1, at).reverse();
 }

@@ -1,8 +1,9 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { followLog } from '../../src/lifecycle/log-follow.js';
 import { RotatingLog } from '../../src/lifecycle/rotating-log.js';
+import { logFiles } from '../../src/lifecycle/server-files.js';
 import { eventually } from '../helpers/eventually.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -12,7 +13,7 @@ describe('followLog', () => {
     writeFileSync(path, 'old line\n');
     let seen = '';
     const stop = new AbortController();
-    const following = followLog(path, (chunk) => (seen += chunk.toString()), stop.signal);
+    const following = followLog(logFiles(path, 2), (chunk) => (seen += chunk.toString()), stop.signal);
     const log = new RotatingLog(path, 200, 2);
     const lines = Array.from({ length: 60 }, (_, i) => `line ${i}`);
     for (const [i, l] of lines.entries()) {
@@ -27,9 +28,26 @@ describe('followLog', () => {
     await following;
   });
 
+  it('several rotations before it wakes: the files rotated in between are printed too', async () => {
+    const path = join(tempDir(), 'server.log');
+    const log = new RotatingLog(path, 100, 5);
+    let seen = '';
+    const stop = new AbortController();
+    const following = followLog(logFiles(path, 5), (chunk) => (seen += chunk.toString()), stop.signal);
+    // All at once, without yielding: three or four rotations happen before the watcher can wake.
+    const lines = Array.from({ length: 40 }, (_, i) => `burst ${i}\n`);
+    for (const l of lines) log.write(l);
+    log.close();
+    expect(existsSync(`${path}.3`)).toBe(true);
+    await eventually(() => seen.endsWith('burst 39\n'), 10_000, 'the last line');
+    expect(seen).toBe(lines.join(''));
+    stop.abort();
+    await following;
+  });
+
   it('fails at once when the log folder does not exist', async () => {
     const missing = join(tempDir(), 'nothing', 'server.log');
-    await expect(followLog(missing, () => undefined, new AbortController().signal)).rejects.toMatchObject({
+    await expect(followLog([missing], () => undefined, new AbortController().signal)).rejects.toMatchObject({
       code: 'ENOENT',
     });
   });

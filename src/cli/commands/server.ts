@@ -158,7 +158,7 @@ export async function runServerLogs(io: CliIO, raw: unknown): Promise<number> {
   process.once('SIGINT', end);
   process.once('SIGTERM', end);
   try {
-    await followLog(files.log, (chunk) => io.stdout.write(chunk), stop.signal);
+    await followLog(logFiles(files.log), (chunk) => io.stdout.write(chunk), stop.signal);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT')
       throw new ExitError(EXIT.runFailed, `no server log in ${files.dir} (wave server start writes it)`);
