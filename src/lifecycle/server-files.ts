@@ -7,6 +7,8 @@ export interface ServerFiles {
   pid: string;
   /** The URL the server listens on, written by the server once it listens. */
   url: string;
+  /** Held by a `wave server start` while it starts the server. */
+  startLock: string;
   /** Its output; rotated files are `server.log.1` (newest) … `server.log.<keep>`. */
   log: string;
 }
@@ -17,6 +19,7 @@ export function serverFiles(root: string): ServerFiles {
     dir,
     pid: join(dir, 'server.pid'),
     url: join(dir, 'server.url'),
+    startLock: join(dir, 'server.start.lock'),
     log: join(dir, 'server.log'),
   };
 }

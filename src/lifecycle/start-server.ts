@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { fetchHealth, readServerUrl } from './health.js';
 import { runningServer } from './running-server.js';
 import type { ServerFiles } from './server-files.js';
+import { withStartLock } from './start-lock.js';
 import { stopProcess } from './stop-process.js';
 import type { SupervisorPlan } from './supervisor.js';
 
@@ -34,6 +35,10 @@ export type StartResult =
  */
 export async function startServer(opts: StartOptions): Promise<StartResult> {
   mkdirSync(opts.files.dir, { recursive: true });
+  return withStartLock(opts.files.startLock, opts.waitMs, () => startUnlocked(opts));
+}
+
+async function startUnlocked(opts: StartOptions): Promise<StartResult> {
   const existing = runningServer(opts.root, opts.files);
   if (existing !== null) {
     const health = await waitHealthy(opts, () => !isAliveServer(opts, existing));

@@ -116,6 +116,21 @@ describe('wave server start/status/stop', () => {
     expect(after.stdout).toContain('not running');
   });
 
+  it('two starts at once: one server, both print its URL', async () => {
+    const root = tempProject({});
+    const [a, b] = await Promise.all([
+      wave(root, ['server', 'start', '--port', '0']),
+      wave(root, ['server', 'start', '--port', '0']),
+    ]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    expect(a.stdout).toBe(b.stdout);
+    expect([a.stderr, b.stderr].filter((e) => e.includes('already running'))).toHaveLength(1);
+    // One supervisor and one server: nothing else of this test is left running.
+    expect(processesWithEnv(MARK, mark)).toHaveLength(2);
+    expect(existsSync(files(root).pid.replace('server.pid', 'server.start.lock'))).toBe(false);
+    expect((await wave(root, ['server', 'stop'])).code).toBe(0);
+  });
+
   it('a configuration error: exit 1 with the log tail naming it, nothing left running', async () => {
     const root = tempProject({ 'wave.yaml': 'server:\n  max_concurrent: -3\n' });
     const r = await wave(root, ['server', 'start', '--port', '0']);
