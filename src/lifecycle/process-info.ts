@@ -50,3 +50,15 @@ export function isProjectServer(pid: number, root: string): boolean {
   const project = flag !== -1 && rest[flag + 1] ? resolve(cwd, rest[flag + 1]!) : cwd;
   return real(project) === real(root);
 }
+
+/** The parent of `pid` when it is the `wave server start` supervisor (see supervisor.ts), else null. */
+export function supervisorOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const args = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0');
+    return args.some((a) => basename(a) === 'supervisor-main.js') ? ppid : null;
+  } catch {
+    return null;
+  }
+}

@@ -6,7 +6,7 @@ const POLL_MS = 50;
 /** How long a SIGKILLed process may take to disappear before we give up waiting. */
 const KILL_WAIT_MS = 10_000;
 
-async function waitGone(pid: number, ms: number): Promise<boolean> {
+export async function waitGone(pid: number, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (isRunning(pid)) {
     if (Date.now() >= deadline) return false;

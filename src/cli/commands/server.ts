@@ -6,10 +6,11 @@ import { fetchHealth, type Health, readServerUrl } from '../../lifecycle/health.
 import { followLog } from '../../lifecycle/log-follow.js';
 import { tailLines } from '../../lifecycle/log-tail.js';
 import { removePidFileOf } from '../../lifecycle/pid-file.js';
+import { supervisorOf } from '../../lifecycle/process-info.js';
 import { runningServer } from '../../lifecycle/running-server.js';
 import { LOG_ROTATION, logFiles, serverFiles } from '../../lifecycle/server-files.js';
 import { startServer, WAVE_BIN } from '../../lifecycle/start-server.js';
-import { stopProcess } from '../../lifecycle/stop-process.js';
+import { stopProcess, waitGone } from '../../lifecycle/stop-process.js';
 import { renderSystemdUnit } from '../../lifecycle/systemd-unit.js';
 import { formatDuration, parseDuration } from '../../pipeline/duration.js';
 import { EXIT, ExitError } from '../exit.js';
@@ -19,6 +20,8 @@ import { ServeFlags, serveFlagArgs } from './serve-flags.js';
 
 /** How long a started server may take to answer its health check. */
 const START_WAIT_MS = 60_000;
+/** How long a supervisor may take to exit after its server. */
+const SUPERVISOR_EXIT_MS = 10_000;
 /** Lines of the log shown when a start fails. */
 const FAILURE_TAIL = 20;
 
@@ -77,8 +80,11 @@ export async function runServerStop(io: CliIO, raw: unknown): Promise<number> {
     out(io, 'wave server is not running');
     return EXIT.ok;
   }
+  const supervisor = supervisorOf(pid);
   const outcome = await stopProcess(pid, opts.timeout);
   removePidFileOf(files.pid, pid, [files.url]);
+  // Its supervisor writes the last line of the log and exits: stop returns when all is done.
+  if (supervisor !== null) await waitGone(supervisor, SUPERVISOR_EXIT_MS);
   out(
     io,
     outcome === 'killed'
