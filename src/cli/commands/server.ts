@@ -27,11 +27,11 @@ const FAILURE_TAIL = 20;
 
 const projectRoot = (io: CliIO, opts: ProjectFlags) => resolve(io.cwd, opts.project ?? '.');
 
-const duration = (flag: string) =>
+const duration = () =>
   z.string().transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `${flag}: expected a duration such as 30s or 2m` });
+      ctx.addIssue({ code: 'custom', message: `expected a duration such as 30s or 2m, not "${v}"` });
       return z.NEVER;
     }
     return ms;
@@ -69,7 +69,7 @@ export async function runServerStart(io: CliIO, raw: unknown): Promise<number> {
   return EXIT.ok;
 }
 
-const StopFlags = ProjectFlags.extend({ timeout: duration('--timeout').default(30_000) });
+const StopFlags = ProjectFlags.extend({ timeout: duration().default(30_000) });
 
 /** `wave server stop [--timeout 30s]` */
 export async function runServerStop(io: CliIO, raw: unknown): Promise<number> {
