@@ -159,6 +159,16 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runGate(io, { ...opts, runId, step }))();
     });
 
+  withRemote(withProject(program.command('top')))
+    .description(
+      'a live full-screen dashboard of every run: select with arrows/j/k, Enter details, c cancel, ' +
+        'g answer a gate, f filter, / search, q quit (needs a terminal; else use wave list runs)',
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { runTop } = await import('./commands/top.js');
+      await run(() => runTop(io, opts))();
+    });
+
   const token = program.command('token').description('JWTs for the server').exitOverride();
   withProject(token.command('create'))
     .description('mint a JWT (HS256) from the configured secret (server.auth.jwt_secret / WAVE_JWT_SECRET)')
