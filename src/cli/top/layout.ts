@@ -81,9 +81,8 @@ export function renderFrame(f: FrameInput): string[] {
     f.ui.mode.kind === 'details' || (backOf(f.ui.mode)?.kind === 'details' && f.details)
       ? detailsPane(f, bodyRows)
       : runTable(f, bodyRows);
-  const lines = [...top, ...body, ...dialog, ...bottom].slice(0, rows);
-  while (lines.length < rows) lines.splice(lines.length - bottom.length, 0, '');
-  return lines;
+  const padding = Array.from({ length: Math.max(0, bodyRows - body.length) }, () => '');
+  return [...top, ...body, ...padding, ...dialog, ...bottom].slice(0, rows);
 }
 
 function backOf(mode: Mode): Mode | null {
@@ -101,12 +100,16 @@ function header(f: FrameInput): string[] {
   const conn = truncate(h.trouble ? `✗ ${h.trouble}` : '● live', Math.max(0, left - 2));
   left -= 2 + textWidth(conn);
   const where = truncate(h.where, Math.max(0, left - 2));
-  const first = [
-    p.bold('wave top'),
-    view,
-    h.trouble ? p.red(conn) : p.green(conn),
-    ...(where ? [p.dim(where)] : []),
-  ].join('  ');
+  const segments = [
+    { text: 'wave top', style: p.bold },
+    { text: view, style: (x: string) => x },
+    { text: conn, style: h.trouble ? p.red : p.green },
+    { text: where, style: p.dim },
+  ].filter((x) => x.text !== '');
+  const plain = segments.map((x) => x.text).join('  ');
+  // Too narrow for even the first segments: the plain text, cut.
+  const first =
+    textWidth(plain) <= cols ? segments.map((x) => x.style(x.text)).join('  ') : truncate(plain, cols);
   const slots = h.maxConcurrent === null ? '' : `  slots ${c.running}/${h.maxConcurrent}`;
   const counts =
     `running ${c.running}  waiting ${c.waiting}  queued ${c.queued}  ` +
