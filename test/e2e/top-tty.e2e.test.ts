@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SECRET } from '../helpers/auth.js';
 import { type RunningWave, runWave, startWave, WAVE_BIN } from '../helpers/cli.js';
 import { eventually } from '../helpers/eventually.js';
 import { tempProject } from '../helpers/tmp.js';
@@ -138,7 +139,7 @@ describe('wave top in a terminal', () => {
     await pane.waitFor(/retry is not available yet/, 'the retry message');
   });
 
-  it('--server: survives a restart of the server, then shows what happened meanwhile', async () => {
+  it('--server: survives a restart of the server: reconnects, then shows the runs made after it', async () => {
     const cwd = tempProject(projectFiles());
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -216,6 +217,26 @@ describe('wave top in a terminal', () => {
     // tmux re-encodes what it shows: colours come back as SGR 3x; reverse video is not a colour.
     expect(coloured.screenWithEscapes()).toMatch(/\u001b\[(?:[0-9;]*;)?3[0-7]m/);
     expect(plain.screenWithEscapes()).not.toMatch(/\u001b\[(?:[0-9;]*;)?3[0-7]m/);
+  });
+
+  it('a server that refuses the credentials: the terminal restored, the reason, exit 2', async () => {
+    const cwd = tempProject({
+      ...projectFiles(),
+      'wave.yaml': 'server:\n  auth:\n    mode: jwt\n    jwt_secret: ${WAVE_JWT_SECRET}\n',
+    });
+    const server = await spawnServer(cwd, [], { WAVE_JWT_SECRET: SECRET });
+    const pane = TmuxPane.start({
+      cwd,
+      command: [
+        'sh',
+        '-c',
+        `"${process.execPath}" "${WAVE_BIN}" top --server ${server.url}; echo "top exited $?"; sleep 60`,
+      ],
+    });
+    panes.push(pane);
+    const screen = await pane.waitFor(/top exited 2/, 'top to exit');
+    expect(screen).toMatch(/wave: .*--token/s);
+    expect(pane.info('alternate_on')).toBe('0');
   });
 
   it('without a terminal it exits 2 and points to wave list runs', async () => {

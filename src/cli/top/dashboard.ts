@@ -95,6 +95,8 @@ export async function runDashboard(deps: DashboardDeps): Promise<void> {
 
   // --- the state: a listing at each (re)connection, events after it ---
   let listing: Promise<void> | null = null;
+  /** A resync asked while one was under way: it may have missed what came between. */
+  let listAgain = false;
   let held: WaveEvent[] | null = null;
   const fetching = new Set<string>();
   const fetchRun = (id: string) => {
@@ -127,6 +129,10 @@ export async function runDashboard(deps: DashboardDeps): Promise<void> {
       model.applyEvents(held ?? []);
       held = null;
       listing = null;
+      if (listAgain) {
+        listAgain = false;
+        listing = relist();
+      }
       dirty();
     }
   };
@@ -229,7 +235,8 @@ export async function runDashboard(deps: DashboardDeps): Promise<void> {
         onLive: ({ resync }) => {
           header.trouble = null;
           void refreshWhere();
-          if (resync && !listing) listing = relist();
+          if (resync && listing) listAgain = true;
+          else if (resync) listing = relist();
           dirty();
         },
         onEvents,

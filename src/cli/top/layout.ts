@@ -1,7 +1,7 @@
 import type { RunStatus, StepStatus } from '../../events/catalogue.js';
 import { COLOR, formatDuration, PLAIN, type Styles } from '../render/format.js';
 import type { Mode, UiState } from './controller.js';
-import { currentStep, elapsedMs, type RunRow, type StatusCounts } from './model.js';
+import { ACTIVE, currentStep, elapsedMs, type RunRow, type StatusCounts } from './model.js';
 import { cell, cellTail, printable, textWidth, truncate } from './text.js';
 
 export interface Paint extends Styles {
@@ -133,8 +133,9 @@ function columns(f: FrameInput): { col: Column; width: number }[] {
       title: 'STATUS',
       min: 11,
       max: 13,
+      // A cancellation asked of an active run shows until the run ends.
       value: (r) =>
-        `${RUN_SYMBOL[r.status]} ${r.status}${r.cancelRequested && r.status !== 'cancelled' ? '!' : ''}`,
+        `${RUN_SYMBOL[r.status]} ${r.cancelRequested && ACTIVE.has(r.status) ? 'cancelling' : r.status}`,
     },
     { title: 'STEP', min: 6, max: 18, value: (r) => currentStep(r) ?? '-' },
     { title: 'ELAPSED', min: 7, max: 7, value: (r) => formatDuration(elapsedMs(r, f.now)) },

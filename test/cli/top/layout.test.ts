@@ -157,6 +157,17 @@ describe('the frames of wave top', () => {
     ]);
   });
 
+  it('a run whose cancellation was asked shows cancelling until it ends', () => {
+    const m = new TopModel();
+    m.applyListing([runView('a-1', { status: 'running', finished_at: null, duration_ms: null })]);
+    m.markCancelRequested('a-1');
+    expect(frame(m).map(strip)[3]).toMatch(/a-1\s+a\s+● cancelling/);
+    m.applyEvents([
+      ev({ type: 'run_cancelled', run_id: 'a-1', status: 'cancelled', duration_ms: 5, by: null }),
+    ]);
+    expect(frame(m).map(strip)[3]).toMatch(/a-1\s+a\s+⊘ cancelled/);
+  });
+
   it('says it is reconnecting, in the header', () => {
     const lines = frame(busyModel(1), {
       header: { where: 'server x', maxConcurrent: null, trouble: 'reconnecting (attempt 2): ECONNREFUSED' },
