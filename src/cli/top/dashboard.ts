@@ -120,9 +120,11 @@ export async function runDashboard(deps: DashboardDeps): Promise<void> {
         api.list({ limit: LIST_LIMIT, statuses: ['queued', 'running', 'waiting'] }),
       ]);
       model.applyListing([...recent.runs, ...active.runs]);
-      // Details of active runs give their current step.
-      for (const r of active.runs.filter((x) => ACTIVE.has(x.status)).slice(0, 50))
-        model.applyDetail(await api.get(r.id));
+      // Details of active runs give their current step (a run deleted meanwhile is skipped).
+      for (const r of active.runs.filter((x) => ACTIVE.has(x.status)).slice(0, 50)) {
+        const detail = await api.get(r.id).catch(() => null);
+        if (detail) model.applyDetail(detail);
+      }
     } catch (err) {
       failed('reading the runs')(err);
     } finally {
