@@ -160,9 +160,12 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     });
 
   withRemote(withProject(program.command('top')))
-    .description(
-      'a live full-screen dashboard of every run: select with arrows/j/k, Enter details, c cancel, ' +
-        'g answer a gate, f filter, / search, q quit (needs a terminal; else use wave list runs)',
+    .description('a live full-screen dashboard of every run (the local store, or --server)')
+    .addHelpText(
+      'after',
+      '\nKeys: arrows or j/k select, Enter details (steps, last output), c cancel (asks y), r retry\n' +
+        '(not available yet), g answer the waiting gate, f cycle status filters, / search by id or\n' +
+        'pipeline, q or Ctrl-C quit. Needs a terminal: without one it exits 2 (use wave list runs).',
     )
     .action(async (opts: Record<string, unknown>) => {
       const { runTop } = await import('./commands/top.js');
