@@ -8,6 +8,7 @@ export function ev(e: Record<string, unknown> & { type: string; run_id: string }
   return { seq, ts: new Date(Date.UTC(2026, 10, 30, 12, 0, at)).toISOString(), ...e } as WaveEvent;
 }
 
+/** A run as listed; cast, so fields added to RunView later need no change here. */
 export function runView(id: string, over: Partial<RunView> = {}): RunView {
   return {
     id,
@@ -24,7 +25,7 @@ export function runView(id: string, over: Partial<RunView> = {}): RunView {
     cancel_requested: false,
     error: null,
     ...over,
-  };
+  } as RunView;
 }
 
 export const queued = (id: string, pipeline: string, at = 0) =>
