@@ -97,6 +97,8 @@ export async function runDashboard(deps: DashboardDeps): Promise<void> {
   let listing: Promise<void> | null = null;
   /** A resync asked while one was under way: it may have missed what came between. */
   let listAgain = false;
+  /** The last listing failed: the next connection lists again even when it resumes from a cursor. */
+  let listFailed = false;
   let held: WaveEvent[] | null = null;
   const fetching = new Set<string>();
   const fetchRun = (id: string) => {
@@ -114,6 +116,7 @@ export async function runDashboard(deps: DashboardDeps): Promise<void> {
   const relist = async () => {
     // Events arriving meanwhile are held and applied after the listing, which they may postdate.
     held = [];
+    listFailed = false;
     try {
       const [recent, active] = await Promise.all([
         api.list({ limit: LIST_LIMIT }),
@@ -126,6 +129,7 @@ export async function runDashboard(deps: DashboardDeps): Promise<void> {
         if (detail) model.applyDetail(detail);
       }
     } catch (err) {
+      listFailed = true;
       failed('reading the runs')(err);
     } finally {
       model.applyEvents(held ?? []);
@@ -237,8 +241,9 @@ export async function runDashboard(deps: DashboardDeps): Promise<void> {
         onLive: ({ resync }) => {
           header.trouble = null;
           void refreshWhere();
-          if (resync && listing) listAgain = true;
-          else if (resync) listing = relist();
+          const stale = resync || listFailed;
+          if (stale && listing) listAgain = true;
+          else if (stale) listing = relist();
           dirty();
         },
         onEvents,

@@ -4,8 +4,9 @@ import type { EventWatcher, RunsApi } from '../../../src/cli/runs-api.js';
 import { FRAME_MS, runDashboard } from '../../../src/cli/top/dashboard.js';
 import { PLAIN_PAINT } from '../../../src/cli/top/layout.js';
 import type { WaveEvent } from '../../../src/events/catalogue.js';
+import type { RunView } from '../../../src/service/views.js';
 import { eventually } from '../../helpers/eventually.js';
-import { ev, queued } from './fixtures.js';
+import { ev, queued, runView } from './fixtures.js';
 
 /** A terminal in memory: what was written, keys to type, a size that can change. */
 function terminal() {
@@ -29,10 +30,14 @@ function terminal() {
 }
 
 /** The runs interface with no runs but a live event stream the test feeds. */
-function fakeApi() {
+function fakeApi(opts: { runs?: RunView[]; failLists?: number } = {}) {
   let watcher: EventWatcher | null = null;
+  let failLists = opts.failLists ?? 0;
   const api = {
-    list: async () => ({ runs: [], next_cursor: null }),
+    list: async () => {
+      if (failLists-- > 0) throw new Error('cannot reach the Wave server');
+      return { runs: opts.runs ?? [], next_cursor: null };
+    },
     get: async (id: string) => {
       throw Object.assign(new Error(`no run ${id}`), { code: 'run_not_found' });
     },
@@ -44,7 +49,12 @@ function fakeApi() {
       }),
     whereAndCap: async () => ({ where: 'project /p', maxConcurrent: 5 }),
   } as unknown as RunsApi;
-  return { api, emit: (e: WaveEvent[]) => watcher?.onEvents(e), live: () => watcher !== null };
+  return {
+    api,
+    emit: (e: WaveEvent[]) => watcher?.onEvents(e),
+    live: () => watcher !== null,
+    reconnect: (resync: boolean) => watcher?.onLive({ resync }),
+  };
 }
 
 const frames = (writes: string[]) =>
@@ -115,5 +125,34 @@ describe('the dashboard loop', () => {
     stop.abort();
     await done;
     expect(out.writes.at(-1)).toBe('\u001b[0m\u001b[?25h\u001b[?1049l');
+  });
+
+  it('a listing that failed is read again at the next connection, even one resuming from a cursor', async () => {
+    const { out, input } = terminal();
+    const { api, live, reconnect } = fakeApi({ runs: [runView('old-1')], failLists: 2 });
+    const stop = new AbortController();
+    const done = runDashboard({
+      api,
+      actor: 't',
+      stdin: input,
+      stdout: out,
+      paint: PLAIN_PAINT,
+      signal: stop.signal,
+    });
+    await eventually(live, 5000, 'the watch');
+    await eventually(
+      () => out.writes.join('').includes('reading the runs: cannot reach'),
+      5000,
+      'the failure shown',
+    );
+    expect(out.writes.join('')).not.toContain('old-1');
+    reconnect(false);
+    await eventually(
+      () => out.writes.join('').includes('old-1'),
+      5000,
+      'the run listed after the reconnection',
+    );
+    stop.abort();
+    await done;
   });
 });
