@@ -88,7 +88,9 @@ function startTop(socket, cwd, args) {
     screen: () => tmux('capture-pane', '-p', '-t', 'main'),
     kill: () => {
       try {
+        const socketPath = tmux('display-message', '-p', '#{socket_path}').trim();
         tmux('kill-server');
+        rmSync(socketPath, { force: true });
       } catch {
         // gone already
       }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { cleanEnv } from './cli.js';
 import { eventually } from './eventually.js';
 
@@ -115,11 +116,15 @@ export class TmuxPane {
     return this.info('pane_dead') === '1' ? Number(this.info('pane_dead_status')) : null;
   }
 
+  /** Ends the server and removes its socket file (tmux leaves it behind). */
   kill(): void {
+    let socketPath = '';
     try {
+      socketPath = this.tmux('display-message', '-p', '#{socket_path}').trim();
       this.tmux('kill-server');
     } catch {
       // already gone
     }
+    if (socketPath) rmSync(socketPath, { force: true });
   }
 }
