@@ -9,6 +9,7 @@ import { withLocalContext } from './local.js';
 import type { ProjectFlags } from './options.js';
 import { runInForeground } from './run-session.js';
 import {
+  type EventWatcher,
   type GateAnswer,
   gatePresets,
   type LogQuery,
@@ -91,6 +92,33 @@ export class LocalRuns implements RunsApi {
 
   async followLogs(q: LogQuery, onText: (text: string) => void): Promise<void> {
     await (await this.ctx.runs.followLogs(q, onText)).done;
+  }
+
+  /** The change feed brings this process's commits and, within its check interval, everyone else's. */
+  watchEvents(watcher: EventWatcher, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const unsubscribe = this.ctx.changes.subscribe(
+        ({ events }) => {
+          if (events.length > 0) watcher.onEvents([...events]);
+        },
+        { keepAlive: true },
+      );
+      // Subscribed first, then told to read: nothing committed in between is missed.
+      watcher.onLive({ resync: true });
+      const stop = () => {
+        unsubscribe();
+        resolve();
+      };
+      if (signal.aborted) stop();
+      else signal.addEventListener('abort', stop, { once: true });
+    });
+  }
+
+  async whereAndCap() {
+    return {
+      where: `project ${this.ctx.project.paths.root}`,
+      maxConcurrent: this.ctx.project.config.server.max_concurrent,
+    };
   }
 }
 

@@ -204,6 +204,19 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runGate(io, { ...opts, runId, step }))();
     });
 
+  withRemote(withProject(program.command('top')))
+    .description('a live full-screen dashboard of every run (the local store, or --server)')
+    .addHelpText(
+      'after',
+      '\nKeys: arrows or j/k select, Enter details (steps, last output), c cancel (asks y), r retry\n' +
+        '(not available yet), g answer the waiting gate, f cycle status filters, / search by id or\n' +
+        'pipeline, q or Ctrl-C quit. Needs a terminal: without one it exits 2 (use wave list runs).',
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      const { runTop } = await import('./commands/top.js');
+      await run(() => runTop(io, opts))();
+    });
+
   const token = program.command('token').description('JWTs for the server').exitOverride();
   withProject(token.command('create'))
     .description('mint a JWT (HS256) from the configured secret (server.auth.jwt_secret / WAVE_JWT_SECRET)')

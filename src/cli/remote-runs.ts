@@ -7,6 +7,7 @@ import type { CliIO } from './io.js';
 import { runRemote } from './remote-run.js';
 import {
   type CancelOutcome,
+  type EventWatcher,
   type GateAnswer,
   gatePresets,
   type LogQuery,
@@ -100,5 +101,17 @@ export class RemoteRuns implements RunsApi {
       const text = logText([e], q.step, q.format);
       if (text) onText(text);
     });
+  }
+
+  watchEvents(watcher: EventWatcher, signal: AbortSignal): Promise<void> {
+    return this.client.watchEvents(watcher, signal);
+  }
+
+  async whereAndCap() {
+    const health = await this.client.health();
+    return {
+      where: `server ${this.client.baseUrl} (wave ${health.version})`,
+      maxConcurrent: health.max_concurrent,
+    };
   }
 }

@@ -1,3 +1,4 @@
+import type { EventWatcher } from '../client/events-stream.js';
 import type { RunStatus } from '../events/catalogue.js';
 import type { CancelOutcome, GateView, LogFormat, RunDetailView, RunView } from '../service/run-service.js';
 import { EXIT, ExitError } from './exit.js';
@@ -5,7 +6,7 @@ import type { CliIO } from './io.js';
 import type { ProjectFlags } from './options.js';
 import { type RemoteFlags, remoteClient } from './remote.js';
 
-export type { CancelOutcome, GateView, RunDetailView, RunView };
+export type { CancelOutcome, EventWatcher, GateView, RunDetailView, RunView };
 
 /** A `--gate STEP=KEY[:TEXT]` preset of `wave run`. */
 export interface GatePreset {
@@ -65,6 +66,10 @@ export interface RunsApi {
   logs(q: LogQuery): Promise<AsyncIterable<string | Buffer>>;
   /** The run's output from its start, as it is written, until the run ends. */
   followLogs(q: LogQuery, onText: (text: string) => void): Promise<void>;
+  /** Every run's events as they are committed, until `signal` aborts (`wave top`). */
+  watchEvents(watcher: EventWatcher, signal: AbortSignal): Promise<void>;
+  /** Where the runs are (the project or the server) and how many may run at once. */
+  whereAndCap(): Promise<{ where: string; maxConcurrent: number }>;
 }
 
 /**

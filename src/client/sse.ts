@@ -88,7 +88,7 @@ export async function followRunEvents(
   }
 }
 
-async function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+export async function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
   const ms = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(attempt - 1, 5));
   await new Promise<void>((resolve) => {
     const t = setTimeout(resolve, ms);
@@ -104,7 +104,7 @@ async function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** SSE frames (`id:`, `event:`, `data:` lines up to a blank line); comments are skipped. */
-async function* frames(
+export async function* frames(
   res: IncomingMessage,
 ): AsyncGenerator<{ id: string | null; event: string | null; data: string }> {
   let buffer = '';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Gate, Health, Persona, Pipeline, Run, RunDetail } from '../api/schemas.js';
 import type { WaveEvent } from '../events/catalogue.js';
 import { apiError } from './api-error.js';
+import { type EventWatcher, watchAllEvents } from './events-stream.js';
 import { type FollowOptions, followRunEvents } from './sse.js';
 import { type ClientOptions, Transport } from './transport.js';
 
@@ -149,5 +150,10 @@ export class WaveClient {
     opts: FollowOptions = {},
   ): Promise<WaveEvent | null> {
     return followRunEvents(this.transport, id, onEvent, opts);
+  }
+
+  /** Follows the events of every run until `signal` aborts, reconnecting with Last-Event-ID. */
+  watchEvents(watcher: EventWatcher, signal: AbortSignal): Promise<void> {
+    return watchAllEvents(this.transport, watcher, signal);
   }
 }

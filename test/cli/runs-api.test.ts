@@ -6,8 +6,10 @@ import { RemoteRuns } from '../../src/cli/remote-runs.js';
 import type { RunsApi } from '../../src/cli/runs-api.js';
 import { WaveClient } from '../../src/client/wave-client.js';
 import { loadProject } from '../../src/config/load-project.js';
+import type { WaveEvent } from '../../src/events/catalogue.js';
 import { silentLogger } from '../../src/logger.js';
 import { createContext } from '../../src/service/context.js';
+import { eventually } from '../helpers/eventually.js';
 import { startTestServer } from '../helpers/server.js';
 import { tempProject } from '../helpers/tmp.js';
 import { serverProject } from '../server/support.js';
@@ -124,5 +126,34 @@ describe.each(Object.keys(factories))('RunsApi (%s)', (name) => {
     const logs: string[] = [];
     for await (const chunk of await api.logs({ runId: id, format: 'text' })) logs.push(String(chunk));
     expect(logs.join('')).toBe('');
+  });
+
+  it('watchEvents: live first (read the runs afresh), then every committed event once, in order', async () => {
+    const { api, queue } = await subject();
+    const events: WaveEvent[] = [];
+    const lives: boolean[] = [];
+    const stop = new AbortController();
+    const watching = api.watchEvents(
+      {
+        onLive: ({ resync }) => lives.push(resync),
+        onEvents: (e) => events.push(...e),
+        onDown: () => undefined,
+      },
+      stop.signal,
+    );
+    await eventually(() => lives.length > 0, 10_000, 'the watch to be live');
+    const id = await queue('gated');
+    await api.cancel(id, 't');
+    await eventually(() => events.some((e) => e.type === 'run_cancelled'), 10_000, 'the cancellation');
+    expect(lives).toEqual([true]);
+    expect(events.map((e) => `${e.run_id} ${e.type}`)).toEqual([`${id} run_queued`, `${id} run_cancelled`]);
+    stop.abort();
+    await watching;
+    expect(await api.whereAndCap()).toEqual({
+      where: expect.stringMatching(
+        name === 'local' ? /^project \// : /^server http:\/\/127\.0\.0\.1:\d+ \(wave /,
+      ),
+      maxConcurrent: 5,
+    });
   });
 });

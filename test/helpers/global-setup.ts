@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromiumFacts, ensureChromium, runSystemDeps } from './chromium.js';
+import { ensureTmux, tmuxFacts } from './tmux-deps.js';
 
 /** The newest modification time of a file or of any file under a folder. */
 function newestMtime(path: string): number {
@@ -15,8 +16,8 @@ function newestMtime(path: string): number {
 }
 
 /**
- * Browser tests need Debian's Chromium: installed here when missing and possible (root), else
- * the run stops at once with the command that installs it.
+ * Browser tests need Debian's Chromium, the `wave top` tests tmux: installed here when missing and
+ * possible (root), else the run stops at once with the command that installs them.
  * End-to-end tests run the real `wave` binary, so dist/ must match src/ (incremental build);
  * browser tests load the built UI (dist/web), rebuilt when its sources changed.
  */
@@ -24,6 +25,7 @@ export default function setup(): void {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   try {
     ensureChromium({ facts: chromiumFacts, install: () => runSystemDeps(root) });
+    ensureTmux({ facts: tmuxFacts, install: () => runSystemDeps(root) });
   } catch (err) {
     // One line, not a stack trace through vitest's internals: the line says what to run.
     process.stderr.write(`npm test: ${(err as Error).message}\n`);

@@ -20,7 +20,8 @@ export async function runCancel(io: CliIO, raw: unknown): Promise<number> {
   return EXIT.ok;
 }
 
-function cancelText(id: string, outcome: CancelOutcome): string {
+/** How a cancellation ended, in words (also the status line of `wave top`). */
+export function cancelText(id: string, outcome: CancelOutcome): string {
   switch (outcome.kind) {
     case 'queued':
       return `cancelled ${id} (it was queued)`;
