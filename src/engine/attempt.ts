@@ -1,14 +1,20 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { StepSpec } from '../pipeline/model.js';
+import { renderTemplate } from '../pipeline/templates.js';
 import type { Outcome, SideEffects } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { collectArtifacts, injectArtifacts, readJsonPath, workspaceFile } from './artifacts.js';
 import type { RunContext } from './context.js';
-import { checkContract } from './contracts/index.js';
+import { type ContractContext, checkContract } from './contracts/index.js';
+import { jsonSchemaContract } from './contracts/json-schema.js';
+import { injectDependencies } from './dep-inject.js';
 import { runCommandStep } from './executors/command.js';
 import { runPromptStep } from './executors/prompt.js';
 import type { ExecOptions } from './executors/types.js';
 import { renderShellTemplate, templateEnv } from './shell-template.js';
-import { stepEnv, templateValues } from './template-values.js';
+import { INJECT_DIR, stepEnv, templateValues } from './template-values.js';
+import { appendThread, threadContext } from './thread.js';
 import { prepareWorkspace } from './workspace.js';
 
 export type AttemptResult =
@@ -28,20 +34,26 @@ const TAIL_FOR_FEEDBACK = 2000;
 /** One attempt of a command or prompt step: workspace, run, artifacts, contracts, outcomes. */
 export async function runAttempt(
   ctx: RunContext,
-  step: StepSpec,
+  written: StepSpec,
   attempt: number,
   feedback: string | null,
 ): Promise<AttemptResult> {
   // Read only what this step can use: gate answers exist only in pipelines with gates, and
-  // artifacts matter only to a step that injects some (a store round trip each otherwise).
+  // artifacts matter only to a step that injects some, depends on some (they are copied in,
+  // GOWAVE §12) or mounts a subset (a store round trip each otherwise).
+  const needsArtifacts =
+    written.injects.length > 0 ||
+    written.dependencies.length > 0 ||
+    written.workspace.mount.some((m) => m.subsetFrom !== null);
   const [gates, artifacts] = await Promise.all([
     ctx.spec.steps.some((s) => s.kind === 'gate') ? ctx.store.listGates(ctx.run.id) : [],
-    step.injects.length ? ctx.store.listArtifacts(ctx.run.id) : [],
+    needsArtifacts ? ctx.store.listArtifacts(ctx.run.id) : [],
   ]);
-  const values = templateValues(ctx, step, gates);
+  const values = templateValues(ctx, written, gates);
+  const step = renderStepFields(written, values);
   let workspace: string;
   try {
-    workspace = await prepareWorkspace(ctx, step, attempt, values);
+    workspace = await prepareWorkspace(ctx, step, attempt, values, artifacts);
   } catch (err) {
     const e = err as { code?: string; message: string };
     return {
@@ -51,6 +63,16 @@ export async function runAttempt(
       feedback: '',
       usage: null,
     };
+  }
+  // Before inject_artifacts, which may overwrite these copies (GOWAVE §12).
+  const deps = injectDependencies(ctx.spec, step, workspace, artifacts);
+  Object.assign(values, deps.values);
+  for (const clash of deps.clashes) {
+    ctx.recorder.activity({
+      step: step.id,
+      stream: 'stderr',
+      content: `.agents/output/${clash}: two dependencies have a file of this name; the last one is kept`,
+    });
   }
   const { missing } = injectArtifacts(step, workspace, artifacts);
   if (missing.length) {
@@ -64,11 +86,45 @@ export async function runAttempt(
     };
   }
 
-  const env = stepEnv(ctx, step, workspace, attempt);
+  const env = { ...stepEnv(ctx, step, workspace, attempt), ...deps.env };
   const timeoutMs = step.timeoutMs ?? ctx.project.config.runtime.default_timeout_ms;
-  const opts: ExecOptions = { workspace, values, env, timeoutMs, attempt, feedback };
+  const contractContext: ContractContext = {
+    step,
+    workspace,
+    projectRoot: ctx.project.root,
+    resolvePath: (p) => ctx.project.resolvePath(p),
+    // project.* values are commands by nature ({{ project.test_command }}) and go in as written.
+    renderCommand: (cmd) => renderShellTemplate(cmd, values, { raw: (name) => name.startsWith('project.') }),
+    env: { ...env, ...templateEnv(values) },
+    timeoutMs,
+    graceMs: ctx.project.config.runtime.process_grace_ms,
+    signal: ctx.signal,
+    onLine: (stream, line) => ctx.recorder.activity({ step: step.id, stream, content: line }),
+  };
+  const invalidInput = await checkInjectedSchemas(step, contractContext);
+  if (invalidInput) {
+    return {
+      kind: 'failure',
+      error: invalidInput,
+      retryable: true,
+      feedback: invalidInput.message,
+      usage: null,
+    };
+  }
+
+  const thread = step.kind === 'prompt' ? (step.thread ?? null) : null;
+  const opts: ExecOptions = {
+    workspace,
+    values,
+    env,
+    timeoutMs,
+    attempt,
+    feedback,
+    ...(thread ? { preamble: threadContext(ctx, thread) } : {}),
+  };
   const exec =
     step.kind === 'prompt' ? await runPromptStep(ctx, step, opts) : await runCommandStep(ctx, step, opts);
+  if (thread && !(!exec.ok && exec.cancelled)) appendThread(ctx, thread, step.id, exec.tail);
   if (!exec.ok) {
     if (exec.cancelled) return { kind: 'cancelled' };
     return {
@@ -105,20 +161,7 @@ export async function runAttempt(
 
   for (const contract of step.contracts) {
     if (ctx.signal.aborted) return { kind: 'cancelled' };
-    const result = await checkContract(contract, {
-      step,
-      workspace,
-      projectRoot: ctx.project.root,
-      resolvePath: (p) => ctx.project.resolvePath(p),
-      // project.* values are commands by nature ({{ project.test_command }}) and go in as written.
-      renderCommand: (cmd) =>
-        renderShellTemplate(cmd, values, { raw: (name) => name.startsWith('project.') }),
-      env: { ...env, ...templateEnv(values) },
-      timeoutMs,
-      graceMs: ctx.project.config.runtime.process_grace_ms,
-      signal: ctx.signal,
-      onLine: (stream, line) => ctx.recorder.activity({ step: step.id, stream, content: line }),
-    });
+    const result = await checkContract(contract, contractContext);
     if (ctx.signal.aborted) return { kind: 'cancelled' };
     if (result.ok) {
       await ctx.recorder.emit({
@@ -160,6 +203,51 @@ export async function runAttempt(
   // Parallel steps share the run record: the list only grows, and is written whole each time.
   ctx.run.outcomes.push(...outcomes);
   return { kind: 'success', usage: exec.usage, side: { outcomes: [...ctx.run.outcomes] } };
+}
+
+/**
+ * The step as it runs: its persona name, artifact paths and contract sources with their
+ * templates filled in (GOWAVE §10: `"{{ forge.type }}-commenter"`, `out/{{ input }}.yaml`).
+ */
+function renderStepFields(step: StepSpec, values: Record<string, string>): StepSpec {
+  const has = (t: string | null | undefined) => t?.includes('{{') ?? false;
+  if (
+    !has(step.persona) &&
+    !step.outputs.some((a) => has(a.path)) &&
+    !step.contracts.some((c) => has(c.source))
+  )
+    return step;
+  return {
+    ...step,
+    persona: step.persona === null ? null : renderTemplate(step.persona, values),
+    outputs: step.outputs.map((a) => ({ ...a, path: renderTemplate(a.path, values) })),
+    contracts: step.contracts.map((c) =>
+      c.source === undefined ? c : { ...c, source: renderTemplate(c.source, values) },
+    ),
+  };
+}
+
+/** `inject_artifacts[].schema_path`: the injected copy must match (GOWAVE §11). */
+async function checkInjectedSchemas(
+  step: StepSpec,
+  contractContext: ContractContext,
+): Promise<{ code: string; message: string } | null> {
+  for (const inj of step.injects) {
+    const source = `${INJECT_DIR}/${inj.as}`;
+    // An optional artifact that was not there was not injected: nothing to check.
+    if (!inj.schemaPath || !existsSync(join(contractContext.workspace, source))) continue;
+    const result = await jsonSchemaContract(
+      { type: 'json_schema', source, schemaPath: inj.schemaPath, requiredSections: [], onFailure: 'fail' },
+      contractContext,
+    );
+    if (!result.ok) {
+      return {
+        code: 'input_schema_failed',
+        message: `input artifact '${inj.as}' schema validation failed: ${result.errors.slice(0, 5).join('; ')}`,
+      };
+    }
+  }
+  return null;
 }
 
 function extractOutcomes(ctx: RunContext, step: StepSpec, workspace: string): Outcome[] {

@@ -2,9 +2,10 @@ import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js'
 import type { YamlSource } from './yaml-source.js';
 
 /**
- * Go Wave compatibility (PIPELINES.md): fields that are accepted but not acted on become
- * warnings, fields of features Wave does not support yet become errors that say so. Both are
- * taken out of the value before the strict schema runs, so neither is reported twice.
+ * Go Wave compatibility (PIPELINES.md): fields that are accepted but not acted on are recorded
+ * as `ignored` (wave validate sums them up in one line per file), fields of features Wave does
+ * not support yet become errors that say so. Both are taken out of the value before the strict
+ * schema runs, so neither is reported twice.
  */
 
 type Obj = Record<string, unknown>;
@@ -16,7 +17,22 @@ export interface CompatResult {
   suppressed: PathSegment[][];
 }
 
-const STEP_IGNORED = ['thread', 'fidelity', 'max_concurrent_agents', 'skills'];
+const STEP_IGNORED = ['fidelity', 'max_concurrent_agents', 'skills'];
+/** Go Wave accepted-and-ignored fields elsewhere in a pipeline (GOWAVE.md §§7, 9, 11, 12). */
+const TOP_IGNORED = ['chat_context', 'skills'];
+const INPUT_IGNORED = ['label_filter', 'batch_size'];
+const RETRY_IGNORED = ['no_escalate'];
+/** Contract fields the Go Wave parses and never uses, and its JSON-recovery knobs. */
+const CONTRACT_IGNORED = [
+  'validate',
+  'token_budget',
+  'progressive_validation',
+  'recovery_level',
+  'allow_recovery',
+  'warn_on_recovery',
+  'disable_wrapper_detection',
+  'debug_mode',
+];
 const STEP_UNSUPPORTED = [
   'iterate',
   'aggregate',
@@ -34,15 +50,16 @@ class Collector {
   readonly suppressed: PathSegment[][] = [];
   constructor(private readonly source: YamlSource) {}
 
+  /** Records a field that is accepted and not acted on (severity `ignored`) and drops it. */
   warnIgnored(obj: Obj, key: string, path: PathSegment[]): void {
     if (!(key in obj)) return;
     const full = [...path, key];
     this.diagnostics.push({
-      severity: 'warning',
+      severity: 'ignored',
       file: this.source.file,
       line: this.source.keyLineOf(full),
       path: formatPath(full),
-      message: `"${key}" is a Go Wave field that Wave accepts but does not act on; it is ignored`,
+      message: `"${key}" is a Go Wave field that Wave accepts and does not act on`,
     });
     delete obj[key];
   }
@@ -64,8 +81,9 @@ class Collector {
 export function applyPipelineCompat(value: unknown, source: YamlSource): CompatResult {
   const c = new Collector(source);
   if (!isObj(value)) return c;
-  c.warnIgnored(value, 'skills', []);
+  for (const key of TOP_IGNORED) c.warnIgnored(value, key, []);
   if (isObj(value.requires)) c.warnIgnored(value.requires, 'skills', ['requires']);
+  if (isObj(value.input)) for (const key of INPUT_IGNORED) c.warnIgnored(value.input, key, ['input']);
   const steps = Array.isArray(value.steps) ? value.steps : [];
   steps.forEach((step, i) => {
     if (!isObj(step)) return;
@@ -95,6 +113,7 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
       step.exec.type = 'prompt';
     }
     if (isObj(step.retry)) {
+      for (const key of RETRY_IGNORED) c.warnIgnored(step.retry, key, [...at, 'retry']);
       if ('rework_step' in step.retry) {
         c.unsupported([...at, 'retry', 'rework_step'], '"retry.rework_step" is not supported yet by Wave', {
           key: true,
@@ -134,6 +153,7 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
 
 function checkContract(c: Collector, contract: unknown, path: PathSegment[]): void {
   if (!isObj(contract)) return;
+  for (const key of CONTRACT_IGNORED) c.warnIgnored(contract, key, path);
   if (typeof contract.type === 'string' && !SUPPORTED_CONTRACTS.has(contract.type)) {
     c.unsupported(
       [...path, 'type'],
@@ -167,10 +187,10 @@ function describeFeature(key: string): string {
   }
 }
 
-/** Keys the Go Wave defines in wave.yaml and Wave does not use: accepted with a warning. */
+/** Keys the Go Wave defines in wave.yaml and Wave does not use: accepted, reported as ignored. */
 const MANIFEST_IGNORED: Record<string, string[]> = {
   '': ['hooks', 'skills', 'evolution', 'ontology'],
-  metadata: ['repo', 'forge'],
+  metadata: ['repo'],
   runtime: [
     'audit',
     'relay',
