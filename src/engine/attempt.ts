@@ -159,6 +159,17 @@ export async function runAttempt(
     };
   }
 
+  if (collected.invalid.length) {
+    const message = `json artifacts are not valid JSON: ${collected.invalid.map((a) => `${a.spec.name} (${a.spec.path}: ${a.problem})`).join(', ')}`;
+    return {
+      kind: 'failure',
+      error: { code: 'artifact_invalid', message },
+      retryable: true,
+      feedback: feedbackText(attempt, [message], exec.tail),
+      usage: exec.usage,
+    };
+  }
+
   for (const contract of step.contracts) {
     if (ctx.signal.aborted) return { kind: 'cancelled' };
     const result = await checkContract(contract, contractContext);
