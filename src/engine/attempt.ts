@@ -43,7 +43,7 @@ export async function runAttempt(
   // GOWAVE §12) or mounts a subset (a store round trip each otherwise).
   const needsArtifacts =
     written.injects.length > 0 ||
-    written.dependencies.length > 0 ||
+    dependenciesMayHaveArtifacts(ctx, written) ||
     written.workspace.mount.some((m) => m.subsetFrom !== null);
   const [gates, artifacts] = await Promise.all([
     ctx.spec.steps.some((s) => s.kind === 'gate') ? ctx.store.listGates(ctx.run.id) : [],
@@ -214,6 +214,26 @@ export async function runAttempt(
   // Parallel steps share the run record: the list only grows, and is written whole each time.
   ctx.run.outcomes.push(...outcomes);
   return { kind: 'success', usage: exec.usage, side: { outcomes: [...ctx.run.outcomes] } };
+}
+
+const stepsById = new WeakMap<object, Map<string, StepSpec>>();
+
+/** Whether a direct dependency declares outputs, or is of a kind whose artifacts are known only once it ran. */
+function dependenciesMayHaveArtifacts(ctx: RunContext, step: StepSpec): boolean {
+  if (step.dependencies.length === 0) return false;
+  let byId = stepsById.get(ctx.spec);
+  if (!byId) {
+    byId = new Map(ctx.spec.steps.map((s) => [s.id, s]));
+    stepsById.set(ctx.spec, byId);
+  }
+  return step.dependencies.some((id) => {
+    const dep = byId.get(id);
+    return (
+      !dep ||
+      dep.outputs.length > 0 ||
+      !(dep.kind === 'command' || dep.kind === 'prompt' || dep.kind === 'gate')
+    );
+  });
 }
 
 /**
