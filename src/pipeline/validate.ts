@@ -112,6 +112,8 @@ export function validatePipeline(
     }
   }
 
+  if (!cycle) checkThreads();
+
   // Go Wave: requires.tools may name `{{ forge.cli_tool }}`.
   spec.requiresTools.forEach((tool, j) => {
     checkTemplates(tool, ['requires', 'tools', j], {
@@ -312,6 +314,41 @@ export function validatePipeline(
       const read = readTextFile(file);
       if ('problem' in read) report([...at, 'exec', 'source_path'], `${file}: ${read.problem}`);
       else checkTemplates(read.text, [...at, 'exec', 'source_path'], scope, file);
+    }
+  }
+
+  /**
+   * GOWAVE §9: the steps of one thread (rework-only steps aside) form a dependency chain, so
+   * each one's transcript is complete when the next starts.
+   */
+  function checkThreads(): void {
+    const threads = new Map<string, number[]>();
+    spec.steps.forEach((s, i) => {
+      if (!s.thread || hasKey(raw, ['steps', i, 'rework_only'])) return;
+      threads.set(s.thread, [...(threads.get(s.thread) ?? []), i]);
+    });
+    const members = [...threads.values()].filter((list) => list.length > 1);
+    if (members.length === 0) return;
+    const chain = new Ancestry(
+      spec.steps,
+      stepIndex,
+      members.flat().map((i) => spec.steps[i]!.id),
+    );
+    for (const list of members) {
+      for (let x = 1; x < list.length; x++) {
+        const b = spec.steps[list[x]!]!;
+        const a = list
+          .slice(0, x)
+          .map((i) => spec.steps[i]!)
+          .find((s) => !chain.has(b.id, s.id) && !chain.has(s.id, b.id));
+        if (a) {
+          report(
+            ['steps', list[x]!, 'thread'],
+            `steps of thread "${b.thread}" must form a dependency chain: "${b.id}" and "${a.id}" do not depend on each other`,
+            `add "${a.id}" to the dependencies of "${b.id}"`,
+          );
+        }
+      }
     }
   }
 

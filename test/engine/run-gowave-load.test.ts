@@ -168,6 +168,9 @@ describe('Go Wave: forge templates and templated personas (GOWAVE §10)', () => 
       `gitlab glab mr Merge Request ${f.run.id}\n`,
     );
     expect(h.read('.wave/artifacts', f.run.id, 'ask', 'prompt')).toContain('Open a Merge Request');
+    expect(ofType(f.events, 'step_started').find((e) => e.step === 'ask')).toMatchObject({
+      persona: 'gitlab-bot',
+    });
 
     const missing = await h.run('needs-cli', { env: { PATH: '/usr/bin:/bin' } });
     expect(missing.result.status).toBe('failed');

@@ -123,6 +123,29 @@ describe('loading Go Wave pipelines (GOWAVE §12)', () => {
     });
   });
 
+  it('requires the steps of one thread to form a dependency chain (rework-only steps aside)', () => {
+    const { list } = load(yaml`
+      kind: WavePipeline
+      steps:
+        - { id: a, script: "true", thread: t }
+        - { id: b, script: "true", thread: t, dependencies: [a] }
+        - { id: c, script: "true", thread: t, dependencies: [a] }
+        - { id: d, script: "true", thread: u }
+        - { id: e, script: "true", thread: u, dependencies: [x] }
+        - { id: x, script: "true", dependencies: [d] }
+    `);
+    expect(
+      list.filter((d) => d.severity === 'error').map((d) => [d.line, d.path, d.message, d.hint]),
+    ).toEqual([
+      [
+        5,
+        'steps[2].thread',
+        'steps of thread "t" must form a dependency chain: "c" and "b" do not depend on each other',
+        'add "b" to the dependencies of "c"',
+      ],
+    ]);
+  });
+
   it('checks a missing inject schema file and a malformed subset_from', () => {
     const { list } = load(yaml`
       kind: WavePipeline
