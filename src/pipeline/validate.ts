@@ -178,6 +178,16 @@ export function validatePipeline(
         );
       }
       if (inj.schemaPath) checkSchemaFile(inj.schemaPath, [...p, 'schema_path']);
+      // Go Wave: an expected `type` must be the type the producing step declares.
+      const want = rawAt(raw, [...p, 'type']);
+      const k = names.indexOf(inj.artifact);
+      const declared = k < 0 ? undefined : rawAt(raw, ['steps', from, 'output_artifacts', k, 'type']);
+      if (typeof want === 'string' && typeof declared === 'string' && want !== declared) {
+        report(
+          [...p, 'type'],
+          `type "${want}" does not match the type "${declared}" that step "${inj.step}" declares for "${inj.artifact}"`,
+        );
+      }
     });
     step.workspace.mount.forEach((m, j) => {
       if (m.subsetFrom !== null && m.subsetFrom.split('.').length < 3) {
@@ -402,10 +412,15 @@ function hintList(what: string, names: readonly string[]): string | undefined {
 }
 
 function hasKey(value: unknown, path: PathSegment[]): boolean {
+  return rawAt(value, path) !== undefined;
+}
+
+/** The value at `path` in the file as written (undefined where there is none). */
+function rawAt(value: unknown, path: PathSegment[]): unknown {
   let v: unknown = value;
   for (const seg of path) {
-    if (v === null || typeof v !== 'object') return false;
+    if (v === null || typeof v !== 'object') return undefined;
     v = (v as Record<string | number, unknown>)[seg];
   }
-  return v !== undefined;
+  return v;
 }

@@ -146,7 +146,7 @@ describe('loading Go Wave pipelines (GOWAVE §12)', () => {
     ]);
   });
 
-  it('checks a missing inject schema file and a malformed subset_from', () => {
+  it('checks a missing inject schema file, an inject type that differs, and a malformed subset_from', () => {
     const { list } = load(yaml`
       kind: WavePipeline
       steps:
@@ -158,7 +158,10 @@ describe('loading Go Wave pipelines (GOWAVE §12)', () => {
           dependencies: [fetch]
           workspace: { mount: [ { source: ./, subset_from: fetch.ctx } ] }
           memory:
-            inject_artifacts: [ { step: fetch, artifact: ctx, schema_path: .wave/contracts/nope.json } ]
+            inject_artifacts:
+              - { step: fetch, artifact: ctx, schema_path: .wave/contracts/nope.json }
+              - { step: fetch, artifact: ctx, as: c2, type: markdown }
+              - { step: fetch, artifact: ctx, as: c3, type: json }
     `);
     expect(errors(list)).toEqual([
       [
@@ -166,7 +169,12 @@ describe('loading Go Wave pipelines (GOWAVE §12)', () => {
         'steps[1].workspace.mount[0].subset_from',
         'subset_from "fetch.ctx" is not "<step>.<artifact>.<json.path>"',
       ],
-      [11, 'steps[1].memory.inject_artifacts[0].schema_path', expect.stringContaining('file not found')],
+      [12, 'steps[1].memory.inject_artifacts[0].schema_path', expect.stringContaining('file not found')],
+      [
+        13,
+        'steps[1].memory.inject_artifacts[1].type',
+        'type "markdown" does not match the type "json" that step "fetch" declares for "ctx"',
+      ],
     ]);
   });
 });
