@@ -78,6 +78,33 @@ class Collector {
   }
 }
 
+/**
+ * The Go Wave field names accepted (and not acted on) at `path` of a pipeline, so that a
+ * misspelt one (`chat_contxt`) still gets a did-you-mean.
+ */
+export function pipelineAcceptedKeys(path: readonly PathSegment[]): readonly string[] {
+  const p = path.map((s) => (typeof s === 'number' ? '#' : s)).join('.');
+  switch (p) {
+    case '':
+      return TOP_IGNORED;
+    case 'input':
+      return INPUT_IGNORED;
+    case 'requires':
+      return ['skills'];
+    case 'steps.#':
+      return STEP_IGNORED;
+    case 'steps.#.retry':
+      return RETRY_IGNORED;
+    case 'steps.#.handover':
+      return ['compaction'];
+    case 'steps.#.handover.contract':
+    case 'steps.#.handover.contracts.#':
+      return CONTRACT_IGNORED;
+    default:
+      return [];
+  }
+}
+
 export function applyPipelineCompat(value: unknown, source: YamlSource): CompatResult {
   const c = new Collector(source);
   if (!isObj(value)) return c;
