@@ -17,9 +17,11 @@ export interface CompatResult {
   suppressed: PathSegment[][];
 }
 
-const STEP_IGNORED = ['fidelity', 'max_concurrent_agents', 'skills'];
+const STEP_IGNORED = ['fidelity', 'max_concurrent_agents', 'skills', 'max_visits'];
 /** Go Wave accepted-and-ignored fields elsewhere in a pipeline (GOWAVE.md §§7, 9, 11, 12). */
-const TOP_IGNORED = ['chat_context', 'skills'];
+const TOP_IGNORED = ['chat_context', 'skills', 'hooks', 'max_step_visits'];
+const WORKSPACE_IGNORED = ['ref', 'root'];
+const HANDOVER_IGNORED = ['compaction', 'on_review_fail', 'target_step'];
 const INPUT_IGNORED = ['label_filter', 'batch_size'];
 const RETRY_IGNORED = ['no_escalate'];
 /** Contract fields the Go Wave parses and never uses, and its JSON-recovery knobs. */
@@ -96,7 +98,9 @@ export function pipelineAcceptedKeys(path: readonly PathSegment[]): readonly str
     case 'steps.#.retry':
       return RETRY_IGNORED;
     case 'steps.#.handover':
-      return ['compaction'];
+      return HANDOVER_IGNORED;
+    case 'steps.#.workspace':
+      return WORKSPACE_IGNORED;
     case 'steps.#.handover.contract':
     case 'steps.#.handover.contracts.#':
       return CONTRACT_IGNORED;
@@ -138,6 +142,8 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
         remove: step.exec,
       });
       step.exec.type = 'prompt';
+      // The command's arguments go with it (covered by the error above).
+      delete step.exec.args;
     }
     if (isObj(step.retry)) {
       for (const key of RETRY_IGNORED) c.warnIgnored(step.retry, key, [...at, 'retry']);
@@ -162,8 +168,10 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
         },
       );
     }
+    if (isObj(step.workspace))
+      for (const key of WORKSPACE_IGNORED) c.warnIgnored(step.workspace, key, [...at, 'workspace']);
     if (isObj(step.handover)) {
-      c.warnIgnored(step.handover, 'compaction', [...at, 'handover']);
+      for (const key of HANDOVER_IGNORED) c.warnIgnored(step.handover, key, [...at, 'handover']);
       const contracts: [unknown, PathSegment[]][] = [];
       if (step.handover.contract !== undefined)
         contracts.push([step.handover.contract, [...at, 'handover', 'contract']]);

@@ -78,6 +78,31 @@ describe('loading Go Wave pipelines (GOWAVE §12)', () => {
     ]);
   });
 
+  it('accepts the graph-mode hints and workspace and handover fields of the Go Wave schema as ignored', () => {
+    const { list, spec } = load(yaml`
+      kind: WavePipeline
+      hooks: [ { name: h, event: step_start, type: command, command: "true" } ]
+      max_step_visits: 3
+      steps:
+        - id: a
+          script: "true"
+          max_visits: 2
+          workspace: { ref: parent, root: ./ }
+          handover: { on_review_fail: retry, target_step: a }
+    `);
+    expect(errors(list)).toEqual([]);
+    expect(spec).not.toBeNull();
+    expect(list.map((d) => [d.severity, d.path])).toEqual([
+      ['ignored', 'hooks'],
+      ['ignored', 'max_step_visits'],
+      ['ignored', 'steps[0].max_visits'],
+      ['ignored', 'steps[0].workspace.ref'],
+      ['ignored', 'steps[0].workspace.root'],
+      ['ignored', 'steps[0].handover.on_review_fail'],
+      ['ignored', 'steps[0].handover.target_step'],
+    ]);
+  });
+
   it('still refuses a field that is in no list, with a did-you-mean (Go Wave names included)', () => {
     const { list } = load(yaml`
       kind: WavePipeline
