@@ -65,7 +65,20 @@ export async function runAttempt(
     };
   }
   // Before inject_artifacts, which may overwrite these copies (GOWAVE §12).
-  const deps = injectDependencies(ctx.spec, step, workspace, artifacts);
+  let deps: ReturnType<typeof injectDependencies>;
+  try {
+    deps = injectDependencies(ctx.spec, step, workspace, artifacts);
+  } catch (err) {
+    // A readonly mount over the workspace itself, say: the step cannot get its inputs.
+    const message = `could not copy the dependencies' outputs into the workspace (.agents/): ${(err as Error).message}`;
+    return {
+      kind: 'failure',
+      error: { code: 'workspace_error', message },
+      retryable: false,
+      feedback: '',
+      usage: null,
+    };
+  }
   Object.assign(values, deps.values);
   for (const clash of deps.clashes) {
     ctx.recorder.activity({
