@@ -334,8 +334,10 @@ export function validatePipeline(
   function checkThreads(): void {
     const threads = new Map<string, number[]>();
     spec.steps.forEach((s, i) => {
-      if (!s.thread || hasKey(raw, ['steps', i, 'rework_only'])) return;
-      threads.set(s.thread, [...(threads.get(s.thread) ?? []), i]);
+      if (!s.thread || rawAt(raw, ['steps', i, 'rework_only']) === true) return;
+      const list = threads.get(s.thread);
+      if (list) list.push(i);
+      else threads.set(s.thread, [i]);
     });
     const members = [...threads.values()].filter((list) => list.length > 1);
     if (members.length === 0) return;
