@@ -153,7 +153,7 @@ describe('Go Wave: forge templates and templated personas (GOWAVE §10)', () => 
           - id: ask
             persona: "{{ forge.type }}-bot"
             dependencies: [say]
-            exec: { type: prompt, source: "Open a {{ forge.pr_term }}" }
+            exec: { type: prompt, source: "Open a {{ forge.pr_term }}; prose about {{ forge.* }} stays" }
             output_artifacts: [{ name: prompt, path: prompt.txt }]
       `,
       '.wave/pipelines/needs-cli.yaml': yaml`
@@ -167,7 +167,9 @@ describe('Go Wave: forge templates and templated personas (GOWAVE §10)', () => 
     expect(h.read('.wave/artifacts', f.run.id, 'say', 'f')).toBe(
       `gitlab glab mr Merge Request ${f.run.id}\n`,
     );
-    expect(h.read('.wave/artifacts', f.run.id, 'ask', 'prompt')).toContain('Open a Merge Request');
+    expect(h.read('.wave/artifacts', f.run.id, 'ask', 'prompt')).toContain(
+      'Open a Merge Request; prose about {{ forge.* }} stays',
+    );
     expect(ofType(f.events, 'step_started').find((e) => e.step === 'ask')).toMatchObject({
       persona: 'gitlab-bot',
     });
