@@ -132,21 +132,41 @@ function remoteUrl(root: string): string | null {
   return urls.get('origin') ?? urls.values().next().value ?? null;
 }
 
+/**
+ * The branch checked out in the repository `dir` is in (`.git/HEAD`, no git process); '' when
+ * detached or not a repository. Go Wave's `{{ branch_name }}`.
+ */
+export function currentBranch(dir: string): string {
+  const gitDir = findGitDir(resolve(dir));
+  if (!gitDir) return '';
+  try {
+    const head = readFileSync(join(gitDir.own, 'HEAD'), 'utf8');
+    return /^ref:\s*refs\/heads\/(.+?)\s*$/m.exec(head)?.[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /** `.git/config` of the repository `dir` is in (a worktree's `.git` file leads to the common dir). */
 function gitConfigFile(dir: string): string | null {
+  const gitDir = findGitDir(dir);
+  if (!gitDir) return null;
+  const config = join(gitDir.common, 'config');
+  return existsSync(config) ? config : null;
+}
+
+/** The git folder of the repository `dir` is in: its own (HEAD) and the common one (config). */
+function findGitDir(dir: string): { own: string; common: string } | null {
   for (let d = dir; ; d = dirname(d)) {
     const dotGit = join(d, '.git');
     if (existsSync(dotGit)) {
-      let gitDir = dotGit;
-      if (statSync(dotGit).isFile()) {
-        const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'));
-        if (!m) return null;
-        gitDir = resolve(d, m[1]!.trim());
-        const common = join(gitDir, 'commondir');
-        if (existsSync(common)) gitDir = resolve(gitDir, readFileSync(common, 'utf8').trim());
-      }
-      const config = join(gitDir, 'config');
-      return existsSync(config) ? config : null;
+      if (!statSync(dotGit).isFile()) return { own: dotGit, common: dotGit };
+      const m = /^gitdir:\s*(.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+      if (!m) return null;
+      const own = resolve(d, m[1]!.trim());
+      const commonFile = join(own, 'commondir');
+      const common = existsSync(commonFile) ? resolve(own, readFileSync(commonFile, 'utf8').trim()) : own;
+      return { own, common };
     }
     if (dirname(d) === d) return null;
   }

@@ -1,4 +1,4 @@
-import { detectForge, type ForgeInfo, forgeValues } from '../config/forge.js';
+import { currentBranch, detectForge, type ForgeInfo, forgeValues } from '../config/forge.js';
 import type { StepSpec } from '../pipeline/model.js';
 import type { GateRecord } from '../store/store.js';
 import type { RunContext } from './context.js';
@@ -43,6 +43,24 @@ export function forgeOf(ctx: RunContext): ForgeInfo {
   return info;
 }
 
+const branches = new WeakMap<object, Record<string, string>>();
+/** The project's branch when the run's first step asked (Go: at start), and its numeric prefix. */
+function branchValues(ctx: RunContext): Record<string, string> {
+  let values = branches.get(ctx.run);
+  if (!values) {
+    const branch = currentBranch(ctx.project.root);
+    const feature = /^(\d+)-/.exec(branch)?.[1] ?? '';
+    values = {
+      branch_name: branch,
+      feature_num: feature,
+      'pipeline_context.branch_name': branch,
+      'pipeline_context.feature_num': feature,
+    };
+    branches.set(ctx.run, values);
+  }
+  return values;
+}
+
 /** The Go Wave's template names (GOWAVE §10) besides Wave's own. */
 function goWaveValues(
   ctx: RunContext,
@@ -56,6 +74,7 @@ function goWaveValues(
     'pipeline_context.pipeline_name': ctx.spec.name,
     'pipeline_context.step_id': step.id,
     ...forgeValues(forgeOf(ctx)),
+    ...branchValues(ctx),
   };
   for (const [k, v] of Object.entries(ctx.templateEnv ?? {})) out[`env.${k}`] = v;
   if (values['project.contract_test_command'] === undefined && values['project.test_command'] !== undefined)

@@ -46,6 +46,10 @@ export const GO_WAVE_FIXED = [
   'pipeline_context.pipeline_id',
   'pipeline_context.pipeline_name',
   'pipeline_context.step_id',
+  'branch_name',
+  'feature_num',
+  'pipeline_context.branch_name',
+  'pipeline_context.feature_num',
 ];
 
 /** Checks one template name against the scope; on failure says why and what was meant. */

@@ -1,7 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyHost, detectForge, forgeValues, parseRemoteUrl } from '../../src/config/forge.js';
+import {
+  classifyHost,
+  currentBranch,
+  detectForge,
+  forgeValues,
+  parseRemoteUrl,
+} from '../../src/config/forge.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A repository folder with these remotes in .git/config (no git process needed). */
@@ -100,5 +106,26 @@ describe('forge detection (GOWAVE §10)', () => {
       type: 'local',
       owner: '',
     });
+  });
+
+  it('reads the checked-out branch from HEAD, in a repository or a worktree of one', () => {
+    const root = repo({});
+    writeFileSync(join(root, '.git', 'HEAD'), 'ref: refs/heads/123-fix-login\n');
+    expect(currentBranch(root)).toBe('123-fix-login');
+    mkdirSync(join(root, 'sub'));
+    expect(currentBranch(join(root, 'sub'))).toBe('123-fix-login');
+    writeFileSync(join(root, '.git', 'HEAD'), 'a94a8fe5ccb19ba61c4c0873d391e987982fbbd3\n');
+    expect(currentBranch(root)).toBe('');
+    expect(currentBranch(tempDir())).toBe('');
+
+    const wt = tempDir();
+    const own = join(root, '.git', 'worktrees', 'wt');
+    mkdirSync(own, { recursive: true });
+    writeFileSync(join(own, 'HEAD'), 'ref: refs/heads/wave/run-1\n');
+    writeFileSync(join(own, 'commondir'), '../..\n');
+    writeFileSync(join(wt, '.git'), `gitdir: ${own}\n`);
+    expect(currentBranch(wt)).toBe('wave/run-1');
+    writeFileSync(join(root, '.git', 'config'), '[remote "origin"]\n\turl = git@gitlab.com:g/p.git\n');
+    expect(detectForge(wt, null, {})).toMatchObject({ type: 'gitlab', owner: 'g', repo: 'p' });
   });
 });

@@ -45,6 +45,9 @@ describe('template values of a step (GOWAVE §10, engine A)', () => {
       'forge.owner': 'team',
       'forge.cli_tool': 'bb',
       'env.profile': 'core',
+      // /nowhere is no repository.
+      branch_name: '',
+      feature_num: '',
     });
   });
 

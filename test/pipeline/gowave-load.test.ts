@@ -221,7 +221,7 @@ describe('Go Wave template names (engine A, GOWAVE §10)', () => {
             type: prompt
             source: |
               Use {{ forge.cli_tool }} {{ forge.pr_command }} on {{ forge.host }}/{{ forge.owner }}/{{ forge.repo }}
-              ({{ forge.prefix }}, {{ forge.pr_term }}) for {{ env.profile }} in {{ pipeline_context.pipeline_name }}.
+              ({{ forge.prefix }}, {{ forge.pr_term }}) for {{ env.profile }} in {{ pipeline_context.pipeline_name }} on {{ branch_name }} ({{ feature_num }}).
               Read {{ deps.fetch.pr.pr.context }} and {{ artifacts.fetch.pr.pr.context }}; run {{ project.contract_test_command }}.
               Prose about {{ forge.* }} and {{ project.* }} and {{ '<finding-id>' }} is left as written.
     `);
