@@ -10,8 +10,9 @@ import { makeReadOnly, removeTree } from './fs-utils.js';
 /**
  * Copies a step's mounts into its workspace (PIPELINES.md "Go Wave compatibility"). An absolute
  * target (the Go Wave's `/project`) is taken inside the workspace. A mount with `subset_from`
- * copies only the files an earlier artifact lists (GOWAVE §11). Wave's own runtime folders are
- * never copied: a mount of the project root must not copy the workspace into itself.
+ * copies only the files an earlier artifact lists (GOWAVE §11). Wave's own runtime files
+ * (workspaces, kept artifacts, logs, the SQLite store) are never copied: a mount of the project
+ * root must not copy the workspace into itself, nor a database being written.
  */
 export function applyMounts(
   ctx: RunContext,
@@ -19,9 +20,12 @@ export function applyMounts(
   workspace: string,
   artifacts: readonly ArtifactRecord[],
 ): void {
+  const store = ctx.project.runtimePath(ctx.project.config.storage.path);
   const skip = [
     ctx.project.runtimePath(ctx.project.config.runtime.workspace_root),
     ctx.project.runtimePath('.wave/artifacts'),
+    ctx.project.runtimePath('.wave/logs'),
+    ...['', '-wal', '-shm', '-journal'].map((suffix) => store + suffix),
   ];
   step.workspace.mount.forEach((mount, i) => {
     let source = resolve(ctx.project.root, mount.source);

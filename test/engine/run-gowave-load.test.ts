@@ -222,8 +222,14 @@ describe('Go Wave: subset_from (GOWAVE §11)', () => {
     expect(tree).toEqual(
       expect.arrayContaining(['project/src/a.txt', 'project/src/b.txt', 'project/secret.txt']),
     );
+    expect(tree).toContain('project/.wave/pipelines/sub.yaml');
     expect(
-      tree.filter((p) => p.startsWith('project/.wave/workspaces') || p.startsWith('project/.wave/artifacts')),
+      tree.filter(
+        (p) =>
+          p.startsWith('project/.wave/workspaces') ||
+          p.startsWith('project/.wave/artifacts') ||
+          p.startsWith('project/.wave/state.db'),
+      ),
     ).toEqual([]);
     expect(activity(f, 'scan')).toContain(
       'subset_from nowhere.missing.changed: artifact not found; mounting all of ./',
