@@ -44,6 +44,7 @@ const STEP_UNSUPPORTED = [
   'edges',
   'strategy',
   'rework_only',
+  'concurrency',
 ];
 const SUPPORTED_CONTRACTS = new Set(['json_schema', 'test_suite', 'non_empty_file', 'markdown_spec']);
 
@@ -189,6 +190,7 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
 function checkContract(c: Collector, contract: unknown, path: PathSegment[]): void {
   if (!isObj(contract)) return;
   for (const key of CONTRACT_IGNORED) c.warnIgnored(contract, key, path);
+  foldCommandArgs(contract);
   if (typeof contract.type === 'string' && !SUPPORTED_CONTRACTS.has(contract.type)) {
     c.unsupported(
       [...path, 'type'],
@@ -207,6 +209,23 @@ function checkContract(c: Collector, contract: unknown, path: PathSegment[]): vo
   }
 }
 
+/**
+ * Go Wave `command_args` (GOWAVE §7): arguments of the contract's command. Wave runs the command
+ * with bash, so they are appended to it, each single-quoted: data, not code.
+ */
+function foldCommandArgs(contract: Obj): void {
+  const args = contract.command_args;
+  if (
+    typeof contract.command !== 'string' ||
+    !Array.isArray(args) ||
+    !args.every((a) => typeof a === 'string')
+  )
+    return;
+  const quoted = (args as string[]).map((a) => `'${a.replaceAll("'", `'\\''`)}'`);
+  contract.command = [contract.command, ...quoted].join(' ');
+  delete contract.command_args;
+}
+
 function describeFeature(key: string): string {
   switch (key) {
     case 'pipeline':
@@ -215,6 +234,8 @@ function describeFeature(key: string): string {
       return 'graph-mode edges';
     case 'strategy':
       return 'matrix strategy';
+    case 'concurrency':
+      return 'matrix concurrency';
     case 'rework_only':
       return 'rework steps';
     default:

@@ -305,3 +305,26 @@ describe('Go Wave: inject_artifacts[].schema_path and artifact types (GOWAVE §1
     expect(readdirSync(h.path('.wave/workspaces', f.run.id))).not.toContain('use');
   });
 });
+
+describe('Go Wave: contract command_args (GOWAVE §7)', () => {
+  it('passes each argument to the command as data', async () => {
+    const h = await harness({
+      '.wave/pipelines/args.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: check
+            type: command
+            script: "true"
+            handover:
+              contract:
+                type: test_suite
+                command: printf '<%s>\\n'
+                command_args: ["it's", "$(touch pwned)", "two words"]
+      `,
+    });
+    const f = await h.run('args');
+    expect(f.result).toEqual({ status: 'completed', error: null });
+    expect(activity(f, 'check')).toEqual(["<it's>", '<$(touch pwned)>', '<two words>']);
+    expect(existsSync(h.path('.wave/workspaces', f.run.id, 'check', 'pwned'))).toBe(false);
+  });
+});

@@ -103,6 +103,34 @@ describe('loading Go Wave pipelines (GOWAVE §12)', () => {
     ]);
   });
 
+  it('folds a contract command_args into its command, single-quoted, and names matrix concurrency as unsupported', () => {
+    const { list } = load(yaml`
+      kind: WavePipeline
+      steps:
+        - id: a
+          script: "true"
+          handover: { contract: { type: test_suite, command: go test, command_args: ["./...", "it's"] } }
+        - id: b
+          script: "true"
+          concurrency: 3
+    `);
+    expect(errors(list)).toEqual([
+      [8, 'steps[1].concurrency', '"concurrency" is not supported yet by Wave (Go Wave matrix concurrency)'],
+    ]);
+    const root = tempProject({
+      ...FILES,
+      '.wave/pipelines/p.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: a
+            script: "true"
+            handover: { contract: { type: test_suite, command: go test, command_args: ["./...", "it's"] } }
+      `,
+    });
+    const spec = loadProject({ cwd: root, env: {} }).pipeline('p')!.spec!;
+    expect(spec.steps[0]!.contracts[0]!.command).toBe(`go test './...' 'it'\\''s'`);
+  });
+
   it('still refuses a field that is in no list, with a did-you-mean (Go Wave names included)', () => {
     const { list } = load(yaml`
       kind: WavePipeline
