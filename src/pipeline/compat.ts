@@ -120,6 +120,17 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
   steps.forEach((step, i) => {
     if (!isObj(step)) return;
     const at: PathSegment[] = ['steps', i];
+    // As in the Go Wave's loader: fidelity says how a thread is shown, so it needs one.
+    if ('fidelity' in step && !('thread' in step)) {
+      c.unsupported(
+        [...at, 'fidelity'],
+        '"fidelity" needs "thread" (it says how the thread\'s earlier outputs are shown)',
+        {
+          key: true,
+          remove: step,
+        },
+      );
+    }
     for (const key of STEP_IGNORED) c.warnIgnored(step, key, at);
     for (const key of STEP_UNSUPPORTED) {
       if (key in step) {

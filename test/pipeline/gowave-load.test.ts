@@ -103,7 +103,7 @@ describe('loading Go Wave pipelines (GOWAVE §12)', () => {
     ]);
   });
 
-  it('folds a contract command_args into its command, single-quoted, and names matrix concurrency as unsupported', () => {
+  it('folds a contract command_args into its command, single-quoted, names matrix concurrency as unsupported, and wants thread with fidelity', () => {
     const { list } = load(yaml`
       kind: WavePipeline
       steps:
@@ -113,9 +113,15 @@ describe('loading Go Wave pipelines (GOWAVE §12)', () => {
         - id: b
           script: "true"
           concurrency: 3
+          fidelity: compact
     `);
     expect(errors(list)).toEqual([
       [8, 'steps[1].concurrency', '"concurrency" is not supported yet by Wave (Go Wave matrix concurrency)'],
+      [
+        9,
+        'steps[1].fidelity',
+        '"fidelity" needs "thread" (it says how the thread\'s earlier outputs are shown)',
+      ],
     ]);
     const root = tempProject({
       ...FILES,
