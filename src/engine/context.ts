@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import type { ForgeInfo } from '../config/forge.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { PipelineSpec } from '../pipeline/model.js';
@@ -16,6 +17,8 @@ export interface EngineProject {
   resolvePath(p: string): string;
   /** Runtime paths (workspaces, artifacts) under the project root. */
   runtimePath(p: string): string;
+  /** `{{ forge.* }}`; when absent it is detected from `config.forge` and the origin remote. */
+  forge?: ForgeInfo;
 }
 
 /** Answers a gate: first answer wins; false when someone else answered first. */
@@ -69,4 +72,6 @@ export interface RunContext {
   /** This run is being continued after a crash, kill or restart. */
   resumed: boolean;
   logger: Logger;
+  /** `{{ env.<key> }}`: a sub-pipeline's `config.env`, inherited down the chain (GOWAVE §1). */
+  templateEnv?: Record<string, string>;
 }

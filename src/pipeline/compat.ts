@@ -2,9 +2,10 @@ import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js'
 import type { YamlSource } from './yaml-source.js';
 
 /**
- * Go Wave compatibility (PIPELINES.md): fields that are accepted but not acted on become
- * warnings, fields of features Wave does not support yet become errors that say so. Both are
- * taken out of the value before the strict schema runs, so neither is reported twice.
+ * Go Wave compatibility (PIPELINES.md): fields that are accepted but not acted on are recorded
+ * as `ignored` (wave validate sums them up in one line per file), fields of features Wave does
+ * not support yet become errors that say so. Both are taken out of the value before the strict
+ * schema runs, so neither is reported twice.
  */
 
 type Obj = Record<string, unknown>;
@@ -16,7 +17,24 @@ export interface CompatResult {
   suppressed: PathSegment[][];
 }
 
-const STEP_IGNORED = ['thread', 'fidelity', 'max_concurrent_agents', 'skills'];
+const STEP_IGNORED = ['fidelity', 'max_concurrent_agents', 'skills', 'max_visits'];
+/** Go Wave accepted-and-ignored fields elsewhere in a pipeline (GOWAVE.md §§7, 9, 11, 12). */
+const TOP_IGNORED = ['chat_context', 'skills', 'hooks', 'max_step_visits'];
+const WORKSPACE_IGNORED = ['ref', 'root'];
+const HANDOVER_IGNORED = ['compaction', 'on_review_fail', 'target_step'];
+const INPUT_IGNORED = ['label_filter', 'batch_size'];
+const RETRY_IGNORED = ['no_escalate'];
+/** Contract fields the Go Wave parses and never uses, and its JSON-recovery knobs. */
+const CONTRACT_IGNORED = [
+  'validate',
+  'token_budget',
+  'progressive_validation',
+  'recovery_level',
+  'allow_recovery',
+  'warn_on_recovery',
+  'disable_wrapper_detection',
+  'debug_mode',
+];
 const STEP_UNSUPPORTED = [
   'iterate',
   'aggregate',
@@ -26,6 +44,7 @@ const STEP_UNSUPPORTED = [
   'edges',
   'strategy',
   'rework_only',
+  'concurrency',
 ];
 const SUPPORTED_CONTRACTS = new Set(['json_schema', 'test_suite', 'non_empty_file', 'markdown_spec']);
 
@@ -34,15 +53,16 @@ class Collector {
   readonly suppressed: PathSegment[][] = [];
   constructor(private readonly source: YamlSource) {}
 
+  /** Records a field that is accepted and not acted on (severity `ignored`) and drops it. */
   warnIgnored(obj: Obj, key: string, path: PathSegment[]): void {
     if (!(key in obj)) return;
     const full = [...path, key];
     this.diagnostics.push({
-      severity: 'warning',
+      severity: 'ignored',
       file: this.source.file,
       line: this.source.keyLineOf(full),
       path: formatPath(full),
-      message: `"${key}" is a Go Wave field that Wave accepts but does not act on; it is ignored`,
+      message: `"${key}" is a Go Wave field that Wave accepts and does not act on`,
     });
     delete obj[key];
   }
@@ -61,15 +81,56 @@ class Collector {
   }
 }
 
+/**
+ * The Go Wave field names accepted (and not acted on) at `path` of a pipeline, so that a
+ * misspelt one (`chat_contxt`) still gets a did-you-mean.
+ */
+export function pipelineAcceptedKeys(path: readonly PathSegment[]): readonly string[] {
+  const p = path.map((s) => (typeof s === 'number' ? '#' : s)).join('.');
+  switch (p) {
+    case '':
+      return TOP_IGNORED;
+    case 'input':
+      return INPUT_IGNORED;
+    case 'requires':
+      return ['skills'];
+    case 'steps.#':
+      return STEP_IGNORED;
+    case 'steps.#.retry':
+      return RETRY_IGNORED;
+    case 'steps.#.handover':
+      return HANDOVER_IGNORED;
+    case 'steps.#.workspace':
+      return WORKSPACE_IGNORED;
+    case 'steps.#.handover.contract':
+    case 'steps.#.handover.contracts.#':
+      return CONTRACT_IGNORED;
+    default:
+      return [];
+  }
+}
+
 export function applyPipelineCompat(value: unknown, source: YamlSource): CompatResult {
   const c = new Collector(source);
   if (!isObj(value)) return c;
-  c.warnIgnored(value, 'skills', []);
+  for (const key of TOP_IGNORED) c.warnIgnored(value, key, []);
   if (isObj(value.requires)) c.warnIgnored(value.requires, 'skills', ['requires']);
+  if (isObj(value.input)) for (const key of INPUT_IGNORED) c.warnIgnored(value.input, key, ['input']);
   const steps = Array.isArray(value.steps) ? value.steps : [];
   steps.forEach((step, i) => {
     if (!isObj(step)) return;
     const at: PathSegment[] = ['steps', i];
+    // As in the Go Wave's loader: fidelity says how a thread is shown, so it needs one.
+    if ('fidelity' in step && !('thread' in step)) {
+      c.unsupported(
+        [...at, 'fidelity'],
+        '"fidelity" needs "thread" (it says how the thread\'s earlier outputs are shown)',
+        {
+          key: true,
+          remove: step,
+        },
+      );
+    }
     for (const key of STEP_IGNORED) c.warnIgnored(step, key, at);
     for (const key of STEP_UNSUPPORTED) {
       if (key in step) {
@@ -93,8 +154,11 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
         remove: step.exec,
       });
       step.exec.type = 'prompt';
+      // The command's arguments go with it (covered by the error above).
+      delete step.exec.args;
     }
     if (isObj(step.retry)) {
+      for (const key of RETRY_IGNORED) c.warnIgnored(step.retry, key, [...at, 'retry']);
       if ('rework_step' in step.retry) {
         c.unsupported([...at, 'retry', 'rework_step'], '"retry.rework_step" is not supported yet by Wave', {
           key: true,
@@ -116,8 +180,10 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
         },
       );
     }
+    if (isObj(step.workspace))
+      for (const key of WORKSPACE_IGNORED) c.warnIgnored(step.workspace, key, [...at, 'workspace']);
     if (isObj(step.handover)) {
-      c.warnIgnored(step.handover, 'compaction', [...at, 'handover']);
+      for (const key of HANDOVER_IGNORED) c.warnIgnored(step.handover, key, [...at, 'handover']);
       const contracts: [unknown, PathSegment[]][] = [];
       if (step.handover.contract !== undefined)
         contracts.push([step.handover.contract, [...at, 'handover', 'contract']]);
@@ -134,6 +200,8 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
 
 function checkContract(c: Collector, contract: unknown, path: PathSegment[]): void {
   if (!isObj(contract)) return;
+  for (const key of CONTRACT_IGNORED) c.warnIgnored(contract, key, path);
+  foldCommandArgs(contract);
   if (typeof contract.type === 'string' && !SUPPORTED_CONTRACTS.has(contract.type)) {
     c.unsupported(
       [...path, 'type'],
@@ -152,6 +220,23 @@ function checkContract(c: Collector, contract: unknown, path: PathSegment[]): vo
   }
 }
 
+/**
+ * Go Wave `command_args` (GOWAVE §7): arguments of the contract's command. Wave runs the command
+ * with bash, so they are appended to it, each single-quoted: data, not code.
+ */
+function foldCommandArgs(contract: Obj): void {
+  const args = contract.command_args;
+  if (
+    typeof contract.command !== 'string' ||
+    !Array.isArray(args) ||
+    !args.every((a) => typeof a === 'string')
+  )
+    return;
+  const quoted = (args as string[]).map((a) => `'${a.replaceAll("'", `'\\''`)}'`);
+  contract.command = [contract.command, ...quoted].join(' ');
+  delete contract.command_args;
+}
+
 function describeFeature(key: string): string {
   switch (key) {
     case 'pipeline':
@@ -160,6 +245,8 @@ function describeFeature(key: string): string {
       return 'graph-mode edges';
     case 'strategy':
       return 'matrix strategy';
+    case 'concurrency':
+      return 'matrix concurrency';
     case 'rework_only':
       return 'rework steps';
     default:
@@ -167,10 +254,10 @@ function describeFeature(key: string): string {
   }
 }
 
-/** Keys the Go Wave defines in wave.yaml and Wave does not use: accepted with a warning. */
+/** Keys the Go Wave defines in wave.yaml and Wave does not use: accepted, reported as ignored. */
 const MANIFEST_IGNORED: Record<string, string[]> = {
   '': ['hooks', 'skills', 'evolution', 'ontology'],
-  metadata: ['repo', 'forge'],
+  metadata: ['repo'],
   runtime: [
     'audit',
     'relay',

@@ -139,6 +139,7 @@ function normalizeStep(
         source: m.source,
         target: m.target ?? m.source,
         mode: m.mode ?? 'readonly',
+        subsetFrom: m.subset_from ?? null,
       })),
       branch: step.workspace?.branch ?? null,
       base: step.workspace?.base ?? null,
@@ -155,6 +156,7 @@ function normalizeStep(
       artifact: r.artifact,
       as: r.as ?? r.artifact,
       optional: r.optional ?? false,
+      schemaPath: r.schema_path ?? null,
     })),
     contracts,
     retry: normalizeRetry(step.retry, contractRetries),
@@ -177,6 +179,7 @@ function normalizeStep(
     })),
     timeoutMs: step.timeout_minutes === undefined ? null : step.timeout_minutes * 60_000,
     optional: step.optional ?? false,
+    thread: step.thread ?? null,
   };
 }
 
