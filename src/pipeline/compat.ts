@@ -1,4 +1,5 @@
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
+import { REVIEW_CONTRACT_TYPES } from './schema-rework.js';
 import type { YamlSource } from './yaml-source.js';
 
 /**
@@ -17,17 +18,14 @@ export interface CompatResult {
 }
 
 const STEP_IGNORED = ['thread', 'fidelity', 'max_concurrent_agents', 'skills'];
-const STEP_UNSUPPORTED = [
-  'iterate',
-  'aggregate',
-  'loop',
-  'branch',
-  'pipeline',
-  'edges',
-  'strategy',
-  'rework_only',
-];
-const SUPPORTED_CONTRACTS = new Set(['json_schema', 'test_suite', 'non_empty_file', 'markdown_spec']);
+const STEP_UNSUPPORTED = ['iterate', 'aggregate', 'loop', 'branch', 'pipeline', 'edges', 'strategy'];
+const SUPPORTED_CONTRACTS = new Set([
+  'json_schema',
+  'test_suite',
+  'non_empty_file',
+  'markdown_spec',
+  ...REVIEW_CONTRACT_TYPES,
+]);
 
 class Collector {
   readonly diagnostics: Diagnostic[] = [];
@@ -94,28 +92,6 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
       });
       step.exec.type = 'prompt';
     }
-    if (isObj(step.retry)) {
-      if ('rework_step' in step.retry) {
-        c.unsupported([...at, 'retry', 'rework_step'], '"retry.rework_step" is not supported yet by Wave', {
-          key: true,
-          remove: step.retry,
-        });
-      }
-      if (step.retry.on_failure === 'rework') {
-        c.unsupported([...at, 'retry', 'on_failure'], '"on_failure: rework" is not supported yet by Wave', {
-          remove: step.retry,
-        });
-      }
-    }
-    if (isObj(step.gate) && typeof step.gate.type === 'string' && step.gate.type !== 'approval') {
-      c.unsupported(
-        [...at, 'gate', 'type'],
-        `gate type "${step.gate.type}" is not supported yet by Wave (only "approval")`,
-        {
-          remove: step.gate,
-        },
-      );
-    }
     if (isObj(step.handover)) {
       c.warnIgnored(step.handover, 'compaction', [...at, 'handover']);
       const contracts: [unknown, PathSegment[]][] = [];
@@ -141,15 +117,6 @@ function checkContract(c: Collector, contract: unknown, path: PathSegment[]): vo
     );
     c.suppressed.push(path);
   }
-  if (contract.on_failure === 'rework' || contract.on_failure === 'rejected') {
-    c.unsupported(
-      [...path, 'on_failure'],
-      `"on_failure: ${contract.on_failure}" is not supported yet by Wave`,
-      {
-        remove: contract,
-      },
-    );
-  }
 }
 
 function describeFeature(key: string): string {
@@ -160,8 +127,6 @@ function describeFeature(key: string): string {
       return 'graph-mode edges';
     case 'strategy':
       return 'matrix strategy';
-    case 'rework_only':
-      return 'rework steps';
     default:
       return `${key} composition`;
   }

@@ -17,7 +17,7 @@ export function resolveModel(requested: string | null, adapter: AdapterConfig | 
 }
 
 /** base-protocol.md, then the persona's prompt. */
-function systemPrompt(ctx: RunContext, personaName: string | null): string {
+export function systemPrompt(ctx: RunContext, personaName: string | null): string {
   const parts: string[] = [];
   const base = ctx.project.personas.baseProtocolFile;
   if (base && existsSync(base)) parts.push(readFileSync(base, 'utf8').trim());
