@@ -63,7 +63,8 @@ export function validateRework(
       report([...at, 'retry', 'on_failure'], '`on_failure: rework` needs `retry.rework_step`');
     if (step.reworkStep && onFailure !== 'rework')
       report([...at, 'retry', 'rework_step'], '`rework_step` is used only with `retry.on_failure: rework`');
-    if (step.reworkStep) checkTarget(step, step.reworkStep, [...at, 'retry', 'rework_step']);
+    if (step.reworkStep && onFailure === 'rework')
+      checkTarget(step, step.reworkStep, [...at, 'retry', 'rework_step']);
     step.dependencies.forEach((dep, j) => {
       if (byId.get(dep)?.reworkOnly)
         report(

@@ -203,7 +203,12 @@ describe('contract-level rework (contract on_failure: rework)', () => {
     ]);
     expect(stepOf(f.detail, 'impl')).toMatchObject({ status: 'completed', attempts: 1 });
     // The Go Wave's feedback file is left in the step's workspace.
-    const feedback = h.path('.wave/workspaces', f.run.id, 'impl', '.agents/artifacts/review_feedback_impl.json');
+    const feedback = h.path(
+      '.wave/workspaces',
+      f.run.id,
+      'impl',
+      '.agents/artifacts/review_feedback_impl.json',
+    );
     expect(JSON.parse(readFileSync(feedback, 'utf8'))).toMatchObject({ contract_type: 'test_suite' });
   });
 
