@@ -130,10 +130,13 @@ export async function runAttempt(
       agent: reviewAgent(ctx, step, workspace, env),
       artifactPath: async (name) =>
         (await ctx.store.listArtifacts(ctx.run.id)).findLast((a) => a.name === name)?.path ?? null,
-      runEvents: async () =>
-        (await ctx.store.readEvents({ runId: ctx.run.id, afterSeq: 0, limit: 5000 })).map(
+      runEvents: async () => {
+        // Output lines are written in batches: the latest must be in the store first.
+        await ctx.recorder.flush();
+        return (await ctx.store.readEvents({ runId: ctx.run.id, afterSeq: 0, limit: 5000 })).map(
           (r) => JSON.parse(r.json) as WaveEvent,
-        ),
+        );
+      },
     },
     rework,
   );
