@@ -347,3 +347,37 @@ describe('format, event_contains, typescript_interface and spec_derived_test', (
     ]);
   });
 });
+
+describe('test_suite under --mock', () => {
+  it('only warns for a prompt step (the mock changed no code) and still fails a command step', async () => {
+    const h = await harness({
+      ...files,
+      '.wave/pipelines/m.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: agent
+            persona: writer
+            exec: { type: prompt, source: "Implement." }
+            handover:
+              contract: { type: test_suite, command: 'echo "no go here"; exit 127' }
+          - id: tests
+            dependencies: [agent]
+            type: command
+            script: 'true'
+            handover:
+              contract: { type: test_suite, command: 'exit 1' }
+      `,
+    });
+    const f = await h.run('m', { mock: true });
+    expectWellFormed(f);
+    const failed = f.events.filter((e) => e.type === 'contract_failed');
+    expect(failed.map((e) => [e.step, e.on_failure])).toEqual([
+      ['agent', 'warn'],
+      ['tests', 'fail'],
+    ]);
+    expect((failed[0] as { errors: string[] }).errors.at(-1)).toContain(
+      '--mock: the mock agent changed no code',
+    );
+    expect(f.result.error).toMatchObject({ code: 'contract_failed', step: 'tests' });
+  });
+});
