@@ -186,3 +186,65 @@ describe('ci_pass gates', () => {
     // The harness fails the test if the sleeping gh outlived the run.
   });
 });
+
+describe('poll gates after a restart', () => {
+  /** What a process that died while `wait` was waiting left behind. */
+  async function leftWaiting(
+    h: Harness,
+    pipeline: string,
+    gate: { default: string | null; timeoutAt: string },
+  ) {
+    const { run } = await h.ctx.runs.submit({
+      pipeline,
+      input: null,
+      trigger: { source: 'cli', actor: 'tester' },
+      mode: 'local',
+    });
+    await h.ctx.store.claimRun(run.id, 'some-other-host:4242:deadbeef', -60_000);
+    await h.ctx.store.append(run.id, [
+      { type: 'run_started', run_id: run.id, pipeline, resumed: false },
+      { type: 'step_started', run_id: run.id, step: 'wait', kind: 'gate', persona: null, attempt: 1 },
+      {
+        type: 'gate_waiting',
+        run_id: run.id,
+        step: 'wait',
+        prompt: 'waiting',
+        choices: [
+          { key: 'approve', label: 'Approve', target: null },
+          { key: 'reject', label: 'Reject', target: '_fail' },
+        ],
+        freeform: false,
+        default: gate.default,
+        timeout_at: gate.timeoutAt,
+      },
+    ]);
+    return run.id;
+  }
+
+  it('a timer keeps its deadline: it does not start over', async () => {
+    const h = await harness({ '.wave/pipelines/t.yaml': gatePipeline('{ type: timer, timeout: 1h }') });
+    const id = await leftWaiting(h, 't', {
+      default: 'approve',
+      timeoutAt: new Date(Date.now() + 200).toISOString(),
+    });
+    const f = await h.resume(id);
+    expectWellFormed(f);
+    expect(f.result.status).toBe('completed');
+    expect(ofType(f.events, 'gate_answered')[0]).toMatchObject({ choice: 'approve', timed_out: true });
+  });
+
+  it('pr_merge polls again and passes once merged', async () => {
+    const h = await harness({
+      '.wave/pipelines/p.yaml': gatePipeline('{ type: pr_merge, pr_number: 5, interval: 20ms }'),
+    });
+    const gh = fakeGh(h, ['{"merged": true, "state": "MERGED"}']);
+    const id = await leftWaiting(h, 'p', {
+      default: null,
+      timeoutAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    const f = await h.resume(id, { env: gh.env });
+    expectWellFormed(f);
+    expect(f.result.status).toBe('completed');
+    expect(gh.calls()).toEqual(['pr view 5 --json merged,state']);
+  });
+});
