@@ -65,6 +65,12 @@ export async function runStep(
     return { status: 'completed' };
   }
 
+  const interrupted = await interruptedRework(ctx, step, record);
+  if (interrupted) {
+    // The step had failed for good and its rework had begun when the run stopped: rework again.
+    const failure = { kind: 'failure' as const, error: record!.error!, retryable: false, feedback: '', usage: null };
+    return reworkStep(ctx, step, interrupted, record!.attempts, Date.now(), failure);
+  }
   let attempt = firstAttempt(step, record);
   let feedback: string | null = null;
   let usage: Usage | null = record?.usage ?? null;
@@ -150,6 +156,22 @@ export async function runStep(
       runGoesOn: step.optional || step.retry.onFailure === 'continue',
     };
   }
+}
+
+/**
+ * After a restart: the rework step of `step` when `step` had used up its attempts and its
+ * rework had started (the rework step is no longer pending), else null.
+ */
+async function interruptedRework(
+  ctx: RunContext,
+  step: StepSpec,
+  record: StepRecord | undefined,
+): Promise<StepSpec | null> {
+  if (record?.status !== 'running' || !record.error || record.attempts < step.retry.maxAttempts) return null;
+  const target = reworkTarget(ctx, step);
+  if (!target) return null;
+  const status = (await ctx.store.listSteps(ctx.run.id)).find((r) => r.id === target.id)?.status;
+  return status && status !== 'pending' ? target : null;
 }
 
 /** The step that repairs `step` when it failed for good (retry.on_failure: rework), or null. */

@@ -163,6 +163,54 @@ describe('step-level rework (retry.on_failure: rework)', () => {
   });
 });
 
+describe('rework after a restart', () => {
+  it('runs the interrupted rework again, not the failed step', async () => {
+    const h = await harness({
+      '.wave/pipelines/r.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: build
+            type: command
+            script: 'echo build >> "$WAVE_PROJECT_ROOT/build.log"; exit 1'
+            retry: { on_failure: rework, rework_step: fix }
+          - id: fix
+            rework_only: true
+            type: command
+            script: 'echo fix >> "$WAVE_PROJECT_ROOT/fix.log"'
+      `,
+    });
+    // What a process that died while "fix" was repairing "build" left behind.
+    const { run } = await h.ctx.runs.submit({
+      pipeline: 'r',
+      input: null,
+      trigger: { source: 'cli', actor: 'tester' },
+      mode: 'local',
+    });
+    await h.ctx.store.claimRun(run.id, 'some-other-host:4242:deadbeef', -60_000);
+    const id = run.id;
+    await h.ctx.store.append(id, [
+      { type: 'run_started', run_id: id, pipeline: 'r', resumed: false },
+      { type: 'step_started', run_id: id, step: 'build', kind: 'command', persona: null, attempt: 1 },
+      {
+        type: 'step_failed',
+        run_id: id,
+        step: 'build',
+        error: { code: 'exit_code', message: 'exited with code 1' },
+        attempt: 1,
+        will_retry: true,
+      },
+      { type: 'step_retrying', run_id: id, step: 'build', attempt: 1, delay_ms: 0, reason: 'rework: …' },
+      { type: 'step_started', run_id: id, step: 'fix', kind: 'command', persona: null, attempt: 1 },
+    ]);
+    const f = await h.resume(id);
+    expectWellFormed(f);
+    expect(f.result.status).toBe('completed');
+    expect(h.read('fix.log')).toBe('fix\n');
+    expect(() => h.read('build.log')).toThrow();
+    expect(stepOf(f.detail, 'build')).toMatchObject({ status: 'completed' });
+  });
+});
+
 describe('contract-level rework (contract on_failure: rework)', () => {
   const pipeline = (fixScript: string, maxRetries = '') => yaml`
     kind: WavePipeline
