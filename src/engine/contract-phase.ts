@@ -93,12 +93,12 @@ export async function checkContracts(
         case 'rework': {
           const targetId = contract.reworkStep ?? step.reworkStep ?? null;
           const target = targetId ? ctx.spec.steps.find((s) => s.id === targetId) : undefined;
-          if (!target || !rework)
-            return failed(
-              'contract_failed',
-              `${summary} (on_failure: rework, but no rework_step is configured)`,
-              true,
-            );
+          if (!target || !rework) {
+            const why = targetId
+              ? `rework_step "${targetId}" is not a step of this pipeline`
+              : 'no rework_step is configured';
+            return failed('contract_failed', `${summary} (on_failure: rework, but ${why})`, true);
+          }
           const stalled = convergence(contract, result.errors, scores);
           if (stalled) return failed('contract_failed', `${summary} (rework stalled: ${stalled})`, true);
           if (round >= maxRounds)

@@ -68,7 +68,13 @@ export async function runStep(
   const interrupted = await interruptedRework(ctx, step, record);
   if (interrupted) {
     // The step had failed for good and its rework had begun when the run stopped: rework again.
-    const failure = { kind: 'failure' as const, error: record!.error!, retryable: false, feedback: '', usage: null };
+    const failure = {
+      kind: 'failure' as const,
+      error: record!.error!,
+      retryable: false,
+      feedback: '',
+      usage: null,
+    };
     return reworkStep(ctx, step, interrupted, record!.attempts, Date.now(), failure);
   }
   let attempt = firstAttempt(step, record);

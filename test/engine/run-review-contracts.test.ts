@@ -169,6 +169,45 @@ describe('agent_review through the claude adapter', () => {
     expect(outcomes(f.events, 'write')[0]).toEqual(['agent_review', 'passed']);
   });
 
+  it('llm_judge: the step is told the criteria, and the judge’s score decides', async () => {
+    const h = await harness({
+      ...files,
+      '.wave/pipelines/j.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: write
+            persona: writer
+            exec: { type: prompt, source: "Write the report." }
+            output_artifacts: [{ name: report, path: out/report.md }]
+            handover:
+              contract: { type: llm_judge, criteria: [Is clear, Is short], threshold: 0.5 }
+      `,
+    });
+    const reply = JSON.stringify({
+      criteria_results: [
+        { criterion: 'Is clear', pass: true, reasoning: 'yes' },
+        { criterion: 'Is short', pass: false, reasoning: 'no' },
+      ],
+      overall_pass: false,
+      score: 0,
+    });
+    const record = h.path('calls.jsonl');
+    const f = await h.run('j', {
+      env: { FAKE_CLAUDE_SCENARIO: scenario(h.root, 'judge', reply), FAKE_CLAUDE_RECORD: record },
+    });
+    const calls = readFileSync(record, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { argv: string[]; stdin: string });
+    expect(calls[0]!.stdin).toContain('## Quality criteria');
+    expect(calls[0]!.stdin).toContain('at least 50% must be met:\n1. Is clear\n2. Is short');
+    expect(calls[1]!.argv.join(' ')).toContain('objective code quality judge');
+    expect(calls[1]!.stdin).toContain('--- Content to evaluate ---\n# Report');
+    // 1 of 2 passed: 50% meets the threshold, whatever the model's own score says.
+    expect(outcomes(f.events, 'write')).toEqual([['llm_judge', 'passed']]);
+    expect(f.result.status).toBe('completed');
+  });
+
   it('quotes a reply that is not a verdict, shortened', async () => {
     const h = await harness({
       ...files,

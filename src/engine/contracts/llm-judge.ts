@@ -1,3 +1,4 @@
+import type { ContractSpec } from '../../pipeline/model.js';
 import { readSourceText } from './source-file.js';
 import type { ContractChecker } from './types.js';
 import { parseJudgeResults } from './verdict.js';
@@ -61,3 +62,21 @@ export const llmJudgeContract: ContractChecker = async (contract, ctx) => {
     ],
   };
 };
+
+/**
+ * What a step whose one contract is an llm_judge is told about it (GOWAVE.md §7): the criteria
+ * and the share it must meet. '' for other steps.
+ */
+export function judgeGuidance(contracts: readonly ContractSpec[]): string {
+  const judge = contracts.length === 1 && contracts[0]!.type === 'llm_judge' ? contracts[0]! : null;
+  if (!judge?.criteria?.length) return '';
+  const threshold = judge.threshold && judge.threshold > 0 ? judge.threshold : 1;
+  return [
+    '',
+    '',
+    '## Quality criteria',
+    '',
+    `Your output will be judged against these criteria; at least ${Math.round(threshold * 100)}% must be met:`,
+    ...judge.criteria.map((c, i) => `${i + 1}. ${c}`),
+  ].join('\n');
+}

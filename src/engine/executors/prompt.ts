@@ -4,6 +4,7 @@ import type { StepSpec } from '../../pipeline/model.js';
 import { renderTemplate } from '../../pipeline/templates.js';
 import { createAdapter } from '../adapters/registry.js';
 import type { RunContext } from '../context.js';
+import { judgeGuidance } from '../contracts/llm-judge.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
 const TIERS = ['cheapest', 'balanced', 'strongest'] as const;
@@ -58,7 +59,7 @@ export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecO
       `prompt file ${(step.prompt as { sourcePath: string }).sourcePath} is missing`,
       false,
     );
-  let prompt = renderTemplate(source, opts.values);
+  let prompt = renderTemplate(source, opts.values) + judgeGuidance(step.contracts);
   if (opts.feedback) prompt += `\n\n---\n${opts.feedback}`;
 
   const adapter = createAdapter(adapterName, adapterConfig, { mock: ctx.mock });
