@@ -217,6 +217,6 @@ function normalizeRetry(retry: RawStep['retry'], contractRetries: number): Retry
     baseDelayMs:
       retry?.base_delay === undefined ? preset.baseDelayMs : (parseDuration(retry.base_delay) ?? 0),
     maxDelayMs: retry?.max_delay === undefined ? preset.maxDelayMs : (parseDuration(retry.max_delay) ?? 0),
-    onFailure: retry?.on_failure ?? 'fail',
+    onFailure: retry?.on_failure === 'warn' ? 'fail' : (retry?.on_failure ?? 'fail'),
   };
 }

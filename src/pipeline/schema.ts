@@ -82,10 +82,13 @@ const RetrySchema = z.strictObject({
   backoff: z.enum(['fixed', 'linear', 'exponential']).optional(),
   base_delay: duration.optional(),
   max_delay: duration.optional(),
-  on_failure: z.enum(['fail', 'skip', 'continue', 'rework']).optional(),
+  /** Go Wave: `warn` is accepted and behaves like `fail`. */
+  on_failure: z.enum(['fail', 'skip', 'continue', 'rework', 'warn']).optional(),
   adapt_prompt: z.boolean().optional(),
   /** Go Wave rework: the `rework_only` step that repairs this one when it fails for good. */
   rework_step: z.string().optional(),
+  /** Go Wave: keeps a retry from moving to a stronger model tier (Wave does not escalate). */
+  no_escalate: z.boolean().optional(),
 });
 
 const ChoiceSchema = z.strictObject({

@@ -108,6 +108,20 @@ describe('step-level rework (retry.on_failure: rework)', () => {
     expect(stepOf(f.detail, 'after')).toMatchObject({ status: 'skipped' });
   });
 
+  it('treats retry.on_failure: warn as fail, as the Go Wave does', async () => {
+    const h = await harness({
+      '.wave/pipelines/w.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - { id: a, type: command, script: 'exit 1', retry: { on_failure: warn } }
+          - { id: b, dependencies: [a], type: command, script: 'true' }
+      `,
+    });
+    const f = await h.run('w');
+    expect(f.result.error).toMatchObject({ code: 'exit_code', step: 'a' });
+    expect(stepOf(f.detail, 'b')).toMatchObject({ status: 'skipped' });
+  });
+
   it('skips a rework step nobody needed, so the completed run has nothing pending', async () => {
     const h = await harness({
       '.wave/pipelines/r.yaml': yaml`

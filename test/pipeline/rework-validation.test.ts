@@ -53,6 +53,7 @@ describe('rework, review contracts and poll gates load', () => {
         - id: assess
           type: command
           script: 'true'
+          retry: { max_attempts: 2, on_failure: warn, no_escalate: true }
           handover: { contract: { type: non_empty_file, source: x, on_failure: rejected } }
         - id: later
           dependencies: [implement]
