@@ -307,6 +307,45 @@ describe('contract-level rework (contract on_failure: rework)', () => {
   });
 });
 
+describe('contract rework that stops improving', () => {
+  it('ends with "rework stalled" when the judge’s score does not rise over the window', async () => {
+    const h = await harness({
+      '.wave/personas/writer.md': '# Writer\n',
+      '.wave/pipelines/s.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: write
+            persona: writer
+            exec: { type: prompt, source: "Write." }
+            output_artifacts: [{ name: doc, path: doc.md }]
+            handover:
+              contract:
+                type: llm_judge
+                criteria: ["mock-verdict: fail"]
+                on_failure: rework
+                rework_step: polish
+                max_retries: 5
+                convergence_window: 2
+          - id: polish
+            rework_only: true
+            type: command
+            script: 'echo polishing'
+      `,
+    });
+    const f = await h.run('s', { mock: true });
+    expectWellFormed(f);
+    expect(f.result.error).toMatchObject({ code: 'contract_failed', step: 'write' });
+    expect(f.result.error?.message).toContain(
+      'rework stalled: the score improved by 0 points over the last 2 rounds',
+    );
+    // Round 1 failed and reworked; round 2 failed with no gain: no third rework.
+    expect(story(f.events, 'polish')).toEqual([
+      ['step_started', 1],
+      ['step_completed', 1],
+    ]);
+  });
+});
+
 describe('contract on_failure: rejected', () => {
   it('fails the run with code rejected at once: no retry, even for an optional step', async () => {
     const h = await harness({
