@@ -87,6 +87,20 @@ describe('timer gates', () => {
   });
 });
 
+describe('approval gates with auto: true', () => {
+  it('take their default choice at once, with nobody to ask', async () => {
+    const h = await harness({
+      '.wave/pipelines/a.yaml': gatePipeline(
+        '{ auto: true, choices: [{ key: no, label: No, target: _fail }, { key: yes, label: Yes }], default: yes }',
+      ),
+    });
+    const f = await h.run('a');
+    expectWellFormed(f);
+    expect(f.result.status).toBe('completed');
+    expect(ofType(f.events, 'gate_answered')[0]).toMatchObject({ choice: 'yes', timed_out: false });
+  });
+});
+
 describe('pr_merge gates', () => {
   it('poll `gh pr view` until the pull request is merged', async () => {
     const h = await harness({
