@@ -11,6 +11,7 @@ import type { ExecOptions } from './executors/types.js';
 import { reviewAgent } from './review-agent.js';
 import { renderShellTemplate, templateEnv } from './shell-template.js';
 import { stepEnv, templateValues } from './template-values.js';
+import { addUsage } from './usage.js';
 import { prepareWorkspace } from './workspace.js';
 
 export type AttemptResult =
@@ -111,6 +112,8 @@ export async function runAttempt(
     };
   }
 
+  // What review contracts' agents spent counts as the step's usage.
+  let reviewUsage: Usage | null = null;
   const contracts = await checkContracts(
     ctx,
     step,
@@ -127,7 +130,9 @@ export async function runAttempt(
       graceMs: ctx.project.config.runtime.process_grace_ms,
       signal: ctx.signal,
       onLine: (stream, line) => ctx.recorder.activity({ step: step.id, stream, content: line }),
-      agent: reviewAgent(ctx, step, workspace, env),
+      agent: reviewAgent(ctx, step, workspace, env, (u) => {
+        reviewUsage = addUsage(reviewUsage, u);
+      }),
       artifactPath: async (name) =>
         (await ctx.store.listArtifacts(ctx.run.id)).findLast((a) => a.name === name)?.path ?? null,
       runEvents: async () => {
@@ -140,6 +145,7 @@ export async function runAttempt(
     },
     rework,
   );
+  const usage = addUsage(exec.usage, reviewUsage);
   if (contracts.kind === 'cancelled') return contracts;
   if (contracts.kind === 'skipped') return contracts;
   if (contracts.kind === 'failed') {
@@ -148,16 +154,16 @@ export async function runAttempt(
       error: contracts.error,
       retryable: contracts.retryable,
       feedback: feedbackText(attempt, contracts.errors, exec.tail),
-      usage: exec.usage,
+      usage,
       workspace,
     };
   }
 
   const outcomes = extractOutcomes(ctx, step, workspace);
-  if (outcomes.length === 0) return { kind: 'success', usage: exec.usage, side: {}, workspace };
+  if (outcomes.length === 0) return { kind: 'success', usage, side: {}, workspace };
   // Parallel steps share the run record: the list only grows, and is written whole each time.
   ctx.run.outcomes.push(...outcomes);
-  return { kind: 'success', usage: exec.usage, side: { outcomes: [...ctx.run.outcomes] }, workspace };
+  return { kind: 'success', usage, side: { outcomes: [...ctx.run.outcomes] }, workspace };
 }
 
 function extractOutcomes(ctx: RunContext, step: StepSpec, workspace: string): Outcome[] {

@@ -1,5 +1,6 @@
 import type { StepSpec } from '../pipeline/model.js';
 import { createAdapter } from './adapters/registry.js';
+import type { Usage } from './adapters/types.js';
 import type { RunContext } from './context.js';
 import type { ReviewAgent } from './contracts/types.js';
 import { resolveModel, systemPrompt } from './executors/prompt.js';
@@ -14,6 +15,7 @@ export function reviewAgent(
   step: StepSpec,
   workspace: string,
   env: NodeJS.ProcessEnv,
+  onUsage: (usage: Usage) => void,
 ): ReviewAgent {
   return async (req) => {
     const name = req.persona ?? step.persona;
@@ -45,7 +47,12 @@ export function reviewAgent(
       onActivity: (stream, content) =>
         ctx.recorder.activity({ step: step.id, stream, content: `[${req.purpose}] ${content}` }),
     });
+    if (result.usage) onUsage(result.usage);
     if (!result.ok) return { ok: false, error: result.error?.message ?? 'the agent failed' };
-    return { ok: true, text: result.text ?? result.outputTail };
+    return {
+      ok: true,
+      text: result.text ?? result.outputTail,
+      tokens: result.usage ? result.usage.tokens_in + result.usage.tokens_out : null,
+    };
   };
 }

@@ -208,6 +208,39 @@ describe('agent_review through the claude adapter', () => {
     expect(f.result.status).toBe('completed');
   });
 
+  it('adds the review’s usage to the step’s, and warns when it is over token_budget', async () => {
+    const h = await harness({
+      ...files,
+      '.wave/pipelines/u.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: write
+            persona: writer
+            exec: { type: prompt, source: "Write." }
+            handover:
+              contract: { type: agent_review, persona: reviewer, criteria_path: .wave/contracts/ok.md, token_budget: 100 }
+      `,
+    });
+    const file = join(h.root, 'costly.jsonl');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        type: 'result',
+        subtype: 'success',
+        is_error: false,
+        result: '{"verdict": "pass", "confidence": 1}',
+        usage: { input_tokens: 300, output_tokens: 20 },
+        total_cost_usd: 0.5,
+      }),
+    );
+    const f = await h.run('u', { env: { FAKE_CLAUDE_SCENARIO: file } });
+    expect(f.result.status).toBe('completed');
+    // The step's own call and the review's, each 320 tokens and $0.50.
+    expect(f.detail.steps?.[0]?.usage).toEqual({ tokens_in: 600, tokens_out: 40, cost_usd: 1 });
+    const lines = f.events.flatMap((e) => (e.type === 'stream_activity' ? [e.content] : []));
+    expect(lines).toContain('agent_review used 320 tokens, over its token_budget of 100');
+  });
+
   it('quotes a reply that is not a verdict, shortened', async () => {
     const h = await harness({
       ...files,

@@ -57,6 +57,12 @@ export const agentReviewContract: ContractChecker = async (contract, ctx) => {
     timeoutMs: contract.timeoutMs || REVIEW_TIMEOUT_MS,
   });
   if (!reply.ok) return { ok: false, errors: [`the review agent failed: ${reply.error}`] };
+  // The Go Wave only warns about a review over its budget.
+  if (contract.tokenBudget && reply.tokens !== null && reply.tokens > contract.tokenBudget)
+    ctx.onLine(
+      'stderr',
+      `agent_review used ${reply.tokens} tokens, over its token_budget of ${contract.tokenBudget}`,
+    );
   const verdict = parseReviewVerdict(reply.text);
   if ('problem' in verdict) return { ok: false, errors: [verdict.problem] };
   if (verdict.verdict !== 'fail') return { ok: true, errors: [] };

@@ -40,7 +40,7 @@ export interface ReviewRequest {
 
 export type ReviewAgent = (
   req: ReviewRequest,
-) => Promise<{ ok: true; text: string } | { ok: false; error: string }>;
+) => Promise<{ ok: true; text: string; tokens: number | null } | { ok: false; error: string }>;
 
 export interface ContractResult {
   ok: boolean;
