@@ -241,6 +241,40 @@ describe('agent_review through the claude adapter', () => {
     expect(lines).toContain('agent_review used 320 tokens, over its token_budget of 100');
   });
 
+  it('gives the reviewer the committed diff against main as git_diff context', async () => {
+    const h = await harness({
+      ...files,
+      '.wave/pipelines/d.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: change
+            type: command
+            script: |
+              set -e
+              g() { git -c user.email=t@example.com -c user.name=t "$@"; }
+              git init -q -b main .
+              echo one > f.txt; g add .; g commit -qm one
+              git checkout -q -b feature
+              echo changed > f.txt; g commit -qam two
+            handover:
+              contract:
+                type: agent_review
+                persona: reviewer
+                criteria_path: .wave/contracts/ok.md
+                context: [{ source: git_diff }]
+      `,
+    });
+    const record = h.path('calls.jsonl');
+    const verdict = '{"verdict": "pass", "confidence": 0.9}';
+    const f = await h.run('d', {
+      env: { FAKE_CLAUDE_SCENARIO: scenario(h.root, 'diff', verdict), FAKE_CLAUDE_RECORD: record },
+    });
+    expect(f.result.status).toBe('completed');
+    const stdin = (JSON.parse(readFileSync(record, 'utf8').trim()) as { stdin: string }).stdin;
+    expect(stdin).toContain('### Git diff (main..HEAD)');
+    expect(stdin).toContain('+changed');
+  });
+
   it('quotes a reply that is not a verdict, shortened', async () => {
     const h = await harness({
       ...files,

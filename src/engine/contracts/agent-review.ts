@@ -82,8 +82,8 @@ function truncate(text: string, max: number): string {
 
 async function contextSection(c: ReviewContextSpec, ctx: ContractContext): Promise<string> {
   if (c.source === 'git_diff') {
-    const base = c.diffBase ?? (await firstRef(ctx.workspace));
-    const diff = await git(base ? ['diff', `${base}..HEAD`] : ['diff', 'HEAD'], ctx.workspace);
+    const base = c.diffBase ?? (await firstRef(ctx.workspace, ctx.signal));
+    const diff = await git(base ? ['diff', `${base}..HEAD`] : ['diff', 'HEAD'], ctx.workspace, ctx.signal);
     const body = diff.ok ? diff.stdout || '(no changes)' : `(git diff failed: ${diff.error})`;
     return `### Git diff${base ? ` (${base}..HEAD)` : ''}\n\n\`\`\`diff\n${truncate(body, c.maxSize)}\n\`\`\``;
   }
@@ -97,8 +97,8 @@ async function contextSection(c: ReviewContextSpec, ctx: ContractContext): Promi
   }
 }
 
-async function firstRef(cwd: string): Promise<string | null> {
+async function firstRef(cwd: string, signal: AbortSignal): Promise<string | null> {
   for (const ref of DIFF_BASES)
-    if ((await git(['rev-parse', '--verify', '--quiet', ref], cwd)).ok) return ref;
+    if ((await git(['rev-parse', '--verify', '--quiet', ref], cwd, signal)).ok) return ref;
   return null;
 }

@@ -6,13 +6,19 @@ const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 export type GitResult = { ok: true; stdout: string } | { ok: false; error: string };
 
-/** Runs `git args...` in `cwd`; never throws. */
-export function git(args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<GitResult> {
+/** Runs `git args...` in `cwd`; never throws. A cancelled run's signal stops it. */
+export function git(args: string[], cwd: string, signal?: AbortSignal): Promise<GitResult> {
   return new Promise((resolve) => {
     execFile(
       'git',
       args,
-      { cwd, env, timeout: GIT_TIMEOUT_MS, maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8' },
+      {
+        cwd,
+        timeout: GIT_TIMEOUT_MS,
+        maxBuffer: MAX_OUTPUT_BYTES,
+        encoding: 'utf8',
+        ...(signal ? { signal } : {}),
+      },
       (err, stdout, stderr) => {
         if (err) resolve({ ok: false, error: (stderr || err.message).trim() });
         else resolve({ ok: true, stdout });

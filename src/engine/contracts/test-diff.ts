@@ -30,7 +30,7 @@ export function testFilePatterns(contract: ContractSpec): string[] {
 export const testDiffContract: ContractChecker = async (contract, ctx) => {
   const re = testFuncRegExp(contract);
   if ('problem' in re) return { ok: false, errors: [re.problem] };
-  const diff = await git(['diff', 'HEAD', '--', ...testFilePatterns(contract)], ctx.workspace);
+  const diff = await git(['diff', 'HEAD', '--', ...testFilePatterns(contract)], ctx.workspace, ctx.signal);
   if (!diff.ok) return { ok: true, errors: [] };
   let added = 0;
   let removed = 0;
@@ -60,12 +60,12 @@ export const testCountBaselineContract: ContractChecker = async (contract, ctx) 
   const base = contract.baseRef ?? 'HEAD~1';
   const patterns = testFilePatterns(contract);
   const count = async (ref: string): Promise<number | null> => {
-    const tree = await git(['ls-tree', '-r', '--name-only', ref], ctx.workspace);
+    const tree = await git(['ls-tree', '-r', '--name-only', ref], ctx.workspace, ctx.signal);
     if (!tree.ok) return null;
     let n = 0;
     for (const path of tree.stdout.split('\n')) {
       if (!path || !patterns.some((p) => matchesPathOrBase(p, path))) continue;
-      const file = await git(['show', `${ref}:${path}`], ctx.workspace);
+      const file = await git(['show', `${ref}:${path}`], ctx.workspace, ctx.signal);
       if (!file.ok) return null;
       n += file.stdout.match(re)?.length ?? 0;
     }
@@ -88,8 +88,8 @@ export const testCountBaselineContract: ContractChecker = async (contract, ctx) 
  * else the staged ones) match `glob` and no `exclude`.
  */
 export const sourceDiffContract: ContractChecker = async (contract, ctx) => {
-  let names = await git(['diff', '--name-only', 'HEAD'], ctx.workspace);
-  if (!names.ok) names = await git(['diff', '--name-only', '--cached'], ctx.workspace);
+  let names = await git(['diff', '--name-only', 'HEAD'], ctx.workspace, ctx.signal);
+  if (!names.ok) names = await git(['diff', '--name-only', '--cached'], ctx.workspace, ctx.signal);
   if (!names.ok) return { ok: false, errors: [`source_diff could not read the change: ${names.error}`] };
   const glob = contract.glob ?? '*';
   const exclude = contract.exclude ?? [];
