@@ -42,7 +42,12 @@ const READS_SOURCE = new Set<ContractSpec['type']>([
 
 /** The file a contract checks: its `source`, else the step's first output artifact, else null. */
 export function contractSource(contract: ContractSpec, step: StepSpec): string | null {
-  return contract.source || step.outputs[0]?.path || null;
+  // The Go Wave's llm_judge falls back to `.agents/artifact.json`.
+  return (
+    contract.source ||
+    step.outputs[0]?.path ||
+    (contract.type === 'llm_judge' ? '.agents/artifact.json' : null)
+  );
 }
 
 /**
