@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepSpec } from '../pipeline/model.js';
+import type { Usage } from './adapters/types.js';
 import { collectArtifacts } from './artifacts.js';
 import { runAttempt } from './attempt.js';
 import type { RunContext } from './context.js';
@@ -14,6 +15,8 @@ import { addUsage } from './usage.js';
  * contracts may rework in turn.
  */
 export function reworkRunner(ctx: RunContext): ReworkRunner {
+  // The store keeps a step's usage whole: rounds add up here.
+  const spent = new Map<string, Usage | null>();
   const run: ReworkRunner = async (target, feedback, round) => {
     const started = Date.now();
     await ctx.recorder.emit({
@@ -26,7 +29,8 @@ export function reworkRunner(ctx: RunContext): ReworkRunner {
     });
     const result = await runAttempt(ctx, target, round, feedback, run);
     if (result.kind === 'cancelled') return { kind: 'cancelled' };
-    const usage = result.kind === 'skipped' ? null : addUsage(null, result.usage);
+    const usage = addUsage(spent.get(target.id) ?? null, result.kind === 'skipped' ? null : result.usage);
+    spent.set(target.id, usage);
     const usageSide = usage ? { usage: { step: target.id, usage } } : {};
     if (result.kind === 'success') {
       await ctx.recorder.emit(
