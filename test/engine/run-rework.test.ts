@@ -157,7 +157,8 @@ describe('step-level rework (retry.on_failure: rework)', () => {
         steps:
           - id: build
             type: command
-            script: 'echo "compiler says no"; exit 2'
+            script: 'mkdir -p out; echo half > out/half.txt; echo "compiler says no"; exit 2'
+            output_artifacts: [{ name: half, path: out/half.txt }, { name: whole, path: out/whole.txt }]
             retry: { on_failure: rework, rework_step: fix }
           - id: fix
             rework_only: true
@@ -174,6 +175,9 @@ describe('step-level rework (retry.on_failure: rework)', () => {
     expect(stdin).toContain('## REWORK CONTEXT');
     expect(stdin).toContain('rework step for failed step "build"');
     expect(stdin).toContain('compiler says no');
+    // The failed step's declared outputs that exist, for the rework step to pick up.
+    expect(stdin).toMatch(/### Partial artifacts \(in .*build\)\n\n- out\/half\.txt\n/);
+    expect(stdin).not.toContain('out/whole.txt');
   });
 });
 
