@@ -454,6 +454,33 @@ describe('format, event_contains, typescript_interface and spec_derived_test', (
   });
 });
 
+describe('format under --mock', () => {
+  it('the mock writes what each kind of format contract asks for', async () => {
+    const kinds = ['github-issue-analysis', 'github-pr-draft', 'implementation-results', 'findings', 'notes'];
+    const h = await harness({
+      ...files,
+      '.wave/pipelines/f.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: write
+            persona: writer
+            exec: { type: prompt, source: "Write." }
+            handover:
+              contracts: ${JSON.stringify(
+                kinds.map((k) => ({
+                  type: 'format',
+                  source: `out/${k}.json`,
+                  schema_path: `.agents/contracts/${k}.schema.json`,
+                })),
+              )}
+      `,
+    });
+    const f = await h.run('f', { mock: true });
+    expectWellFormed(f);
+    expect(outcomes(f.events, 'write')).toEqual(kinds.map(() => ['format', 'passed']));
+  });
+});
+
 describe('test_suite under --mock', () => {
   it('only warns for a prompt step (the mock changed no code) and still fails a command step', async () => {
     const h = await harness({
