@@ -10,7 +10,9 @@ export type ReworkRunner = (
   feedback: string,
   round: number,
 ) => Promise<
-  { kind: 'completed'; workspace: string } | { kind: 'failed'; message: string } | { kind: 'cancelled' }
+  | { kind: 'completed'; workspace: string }
+  | { kind: 'failed'; code: string; message: string }
+  | { kind: 'cancelled' }
 >;
 
 export type ContractPhaseResult =
@@ -115,7 +117,11 @@ export async function checkContracts(
           );
           if (outcome.kind === 'cancelled') return { kind: 'cancelled' };
           if (outcome.kind === 'failed')
-            return failed('rework_failed', `rework step "${target.id}" failed: ${outcome.message}`, false);
+            return failed(
+              reworkFailureCode(outcome.code),
+              `rework step "${target.id}" failed: ${outcome.message}`,
+              false,
+            );
           reworked = true;
           break;
         }
@@ -176,4 +182,9 @@ function reworkFeedback(step: StepSpec, contract: ContractSpec, errors: string[]
     '',
     'Fix these problems.',
   ].join('\n');
+}
+
+/** A rework step's failure as its step's code: `rework_failed`, except that a rejection is carried up. */
+export function reworkFailureCode(code: string): string {
+  return code === 'rejected' ? 'rejected' : 'rework_failed';
 }

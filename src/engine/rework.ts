@@ -54,7 +54,7 @@ export function reworkRunner(ctx: RunContext): ReworkRunner {
       { type: 'step_failed', run_id: ctx.run.id, step: target.id, error, attempt: round, will_retry: false },
       usageSide,
     );
-    return { kind: 'failed', message: error.message };
+    return { kind: 'failed', code: error.code, message: error.message };
   };
   return run;
 }

@@ -4,6 +4,7 @@ import type { GateRecord, StepRecord } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { type AttemptResult, runAttempt } from './attempt.js';
 import type { RunContext } from './context.js';
+import { reworkFailureCode } from './contract-phase.js';
 import { runGateStep } from './gate.js';
 import { adoptReworkOutputs, reworkRunner, stepReworkFeedback } from './rework.js';
 import { addUsage } from './usage.js';
@@ -190,7 +191,7 @@ function reworkTarget(ctx: RunContext, step: StepSpec): StepSpec | null {
  * Step-level rework (GOWAVE.md §6): announced on the failed step as a step_retrying whose
  * reason starts with "rework:", then the rework step runs once under its own id. If it
  * succeeds, the failed step completes with the rework step's declared outputs as its own;
- * if not, the failed step fails with code `rework_failed`.
+ * if not, the failed step fails with code `rework_failed` (`rejected` when the rework was).
  */
 async function reworkStep(
   ctx: RunContext,
@@ -219,7 +220,10 @@ async function reworkStep(
   const outcome = await reworkRunner(ctx)(target, feedback, 1);
   if (outcome.kind === 'cancelled') return { status: 'cancelled' };
   if (outcome.kind === 'failed') {
-    const error = { code: 'rework_failed', message: `rework step "${target.id}" failed: ${outcome.message}` };
+    const error = {
+      code: reworkFailureCode(outcome.code),
+      message: `rework step "${target.id}" failed: ${outcome.message}`,
+    };
     await ctx.recorder.emit({
       type: 'step_failed',
       run_id: runId,
@@ -228,7 +232,7 @@ async function reworkStep(
       attempt,
       will_retry: false,
     });
-    return { status: 'failed', error, runGoesOn: step.optional };
+    return { status: 'failed', error, runGoesOn: step.optional && error.code !== 'rejected' };
   }
   await adoptReworkOutputs(ctx, step, target, outcome.workspace);
   await ctx.recorder.emit({

@@ -311,6 +311,32 @@ describe('contract-level rework (contract on_failure: rework)', () => {
   });
 });
 
+describe('a rework step that rejects', () => {
+  it('carries the rejection up: the run fails with code rejected', async () => {
+    const h = await harness({
+      '.wave/pipelines/r.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: build
+            optional: true
+            type: command
+            script: 'exit 1'
+            retry: { on_failure: rework, rework_step: fix }
+          - id: fix
+            rework_only: true
+            type: command
+            script: 'true'
+            handover:
+              contract: { type: test_suite, command: 'exit 1', on_failure: rejected }
+      `,
+    });
+    const f = await h.run('r');
+    expectWellFormed(f);
+    expect(f.result.error).toMatchObject({ code: 'rejected', step: 'build' });
+    expect(stepOf(f.detail, 'fix')).toMatchObject({ status: 'failed', error: { code: 'rejected' } });
+  });
+});
+
 describe('contract rework that stops improving', () => {
   it('ends with "rework stalled" when the judge’s score does not rise over the window', async () => {
     const h = await harness({
