@@ -1,4 +1,5 @@
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
+import { REVIEW_CONTRACT_TYPES } from './schema-rework.js';
 import type { YamlSource } from './yaml-source.js';
 
 /**
@@ -43,10 +44,15 @@ const STEP_UNSUPPORTED = [
   'pipeline',
   'edges',
   'strategy',
-  'rework_only',
   'concurrency',
 ];
-const SUPPORTED_CONTRACTS = new Set(['json_schema', 'test_suite', 'non_empty_file', 'markdown_spec']);
+const SUPPORTED_CONTRACTS = new Set([
+  'json_schema',
+  'test_suite',
+  'non_empty_file',
+  'markdown_spec',
+  ...REVIEW_CONTRACT_TYPES,
+]);
 
 class Collector {
   readonly diagnostics: Diagnostic[] = [];
@@ -159,26 +165,6 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
     }
     if (isObj(step.retry)) {
       for (const key of RETRY_IGNORED) c.warnIgnored(step.retry, key, [...at, 'retry']);
-      if ('rework_step' in step.retry) {
-        c.unsupported([...at, 'retry', 'rework_step'], '"retry.rework_step" is not supported yet by Wave', {
-          key: true,
-          remove: step.retry,
-        });
-      }
-      if (step.retry.on_failure === 'rework') {
-        c.unsupported([...at, 'retry', 'on_failure'], '"on_failure: rework" is not supported yet by Wave', {
-          remove: step.retry,
-        });
-      }
-    }
-    if (isObj(step.gate) && typeof step.gate.type === 'string' && step.gate.type !== 'approval') {
-      c.unsupported(
-        [...at, 'gate', 'type'],
-        `gate type "${step.gate.type}" is not supported yet by Wave (only "approval")`,
-        {
-          remove: step.gate,
-        },
-      );
     }
     if (isObj(step.workspace))
       for (const key of WORKSPACE_IGNORED) c.warnIgnored(step.workspace, key, [...at, 'workspace']);
@@ -209,15 +195,6 @@ function checkContract(c: Collector, contract: unknown, path: PathSegment[]): vo
     );
     c.suppressed.push(path);
   }
-  if (contract.on_failure === 'rework' || contract.on_failure === 'rejected') {
-    c.unsupported(
-      [...path, 'on_failure'],
-      `"on_failure: ${contract.on_failure}" is not supported yet by Wave`,
-      {
-        remove: contract,
-      },
-    );
-  }
 }
 
 /**
@@ -247,8 +224,6 @@ function describeFeature(key: string): string {
       return 'matrix strategy';
     case 'concurrency':
       return 'matrix concurrency';
-    case 'rework_only':
-      return 'rework steps';
     default:
       return `${key} composition`;
   }

@@ -8,6 +8,7 @@ import type { Persona } from './personas.js';
 import { didYouMean } from './suggest.js';
 import { checkTemplateName, findTemplateRefs, renderTemplate, type TemplateScope } from './templates.js';
 import { readTextFile } from './text-file.js';
+import { validateRework } from './validate-rework.js';
 import type { YamlSource } from './yaml-source.js';
 
 export interface ValidationContext {
@@ -128,6 +129,7 @@ export function validatePipeline(
     const problem = ctx.checkJsonSchema(spec.input.schema);
     if (problem) report(['input', 'schema'], `not a valid JSON Schema: ${problem}`);
   }
+  out.push(...validateRework(spec, source, ctx));
   return out;
 
   function validateStep(step: StepSpec, i: number): void {

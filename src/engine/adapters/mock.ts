@@ -1,7 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { ArtifactSpec, ContractSpec } from '../../pipeline/model.js';
+import { formatKind } from '../contracts/format.js';
 import { OutputTail } from './common.js';
+import { formatSample } from './mock-format.js';
+import { mockVerdict } from './mock-verdict.js';
 import { sampleFromSchema } from './sample-json.js';
 import type { Adapter, AdapterRequest, AdapterResult } from './types.js';
 
@@ -35,6 +38,17 @@ async function runMock(req: AdapterRequest): Promise<AdapterResult> {
 
   if (req.signal.aborted) return cancelled();
   say('agent', `mock agent: received prompt (${req.prompt.length} chars)`);
+  if (req.purpose === 'agent_review' || req.purpose === 'llm_judge') {
+    const text = mockVerdict(req.purpose, req.prompt);
+    say('agent', text);
+    return {
+      ok: true,
+      error: null,
+      usage: { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
+      outputTail: tail.text(),
+      text,
+    };
+  }
   for (const file of planFiles(req.outputs, req.contracts, req.cwd)) {
     if (req.signal.aborted) return cancelled();
     say('agent', `mock agent: writing ${file.path}`);
@@ -62,6 +76,7 @@ function planFiles(outputs: ArtifactSpec[], contracts: ContractSpec[], cwd: stri
   const shaping = [
     ...contracts.filter((c) => c.type === 'json_schema'),
     ...contracts.filter((c) => c.type === 'markdown_spec'),
+    ...contracts.filter((c) => c.type === 'format'),
   ];
   const contractFor = (path: string) =>
     shaping.find((c) => {
@@ -78,7 +93,11 @@ function planFiles(outputs: ArtifactSpec[], contracts: ContractSpec[], cwd: stri
     const source = c.type === 'test_suite' ? undefined : sourceOf(c);
     if (source === undefined || planned.has(key(source))) continue;
     const type =
-      c.type === 'json_schema' ? 'json' : c.type === 'markdown_spec' ? 'markdown' : guessType(source);
+      c.type === 'json_schema' || c.type === 'format'
+        ? 'json'
+        : c.type === 'markdown_spec'
+          ? 'markdown'
+          : guessType(source);
     const title = basename(source, extname(source));
     planned.set(key(source), { path: source, type, title, contract: contractFor(source) });
   }
@@ -92,6 +111,8 @@ async function content(file: Planned, req: AdapterRequest): Promise<string> {
     return `${JSON.stringify(schema ? sampleFromSchema(schema) : { mock: true }, null, 2)}\n`;
   }
   if (contract?.type === 'markdown_spec') return markdown(file.title, contract.requiredSections);
+  if (contract?.type === 'format')
+    return `${JSON.stringify(formatSample(formatKind(contract.schemaPath)), null, 2)}\n`;
   switch (file.type) {
     case 'json':
       return `${JSON.stringify({ mock: true, artifact: file.title }, null, 2)}\n`;
