@@ -28,7 +28,6 @@ const RETRY_IGNORED = ['no_escalate'];
 /** Contract fields the Go Wave parses and never uses, and its JSON-recovery knobs. */
 const CONTRACT_IGNORED = [
   'validate',
-  'token_budget',
   'progressive_validation',
   'recovery_level',
   'allow_recovery',
@@ -187,6 +186,8 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
 function checkContract(c: Collector, contract: unknown, path: PathSegment[]): void {
   if (!isObj(contract)) return;
   for (const key of CONTRACT_IGNORED) c.warnIgnored(contract, key, path);
+  // Only agent_review acts on a token budget (it warns when the review spends more).
+  if (contract.type !== 'agent_review') c.warnIgnored(contract, 'token_budget', path);
   foldCommandArgs(contract);
   if (typeof contract.type === 'string' && !SUPPORTED_CONTRACTS.has(contract.type)) {
     c.unsupported(
