@@ -1,6 +1,15 @@
 /** The normalised pipeline the engine runs: kinds decided, defaults applied, durations in ms. */
 
-export const STEP_KINDS = ['command', 'prompt', 'gate'] as const;
+export const STEP_KINDS = [
+  'command',
+  'prompt',
+  'gate',
+  'pipeline',
+  'iterate',
+  'aggregate',
+  'loop',
+  'branch',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export type ContractOnFailure = 'fail' | 'skip' | 'continue' | 'warn';
