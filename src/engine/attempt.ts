@@ -2,6 +2,7 @@ import type { StepSpec } from '../pipeline/model.js';
 import type { Outcome, SideEffects } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { collectArtifacts, injectArtifacts, readJsonPath, workspaceFile } from './artifacts.js';
+import { materializeInherited } from './composition/inherited.js';
 import type { RunContext } from './context.js';
 import { checkContract } from './contracts/index.js';
 import { runCommandStep } from './executors/command.js';
@@ -52,6 +53,7 @@ export async function runAttempt(
       usage: null,
     };
   }
+  materializeInherited(ctx, workspace);
   const { missing } = injectArtifacts(step, workspace, artifacts);
   if (missing.length) {
     const message = `injected artifacts are missing: ${missing.join(', ')}`;

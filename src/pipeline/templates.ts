@@ -32,6 +32,8 @@ const FIXED = ['input', 'run.id', 'pipeline_name', 'step_id'];
 export function checkTemplateName(name: string, scope: TemplateScope): TemplateCheck {
   if (FIXED.includes(name)) return { ok: true };
   const [head, ...rest] = name.split('.');
+  // Composition: a sub-pipeline's `config.env`, and the index of an iterate item or loop pass.
+  if (name === 'iteration' || (head === 'env' && rest.length >= 1)) return { ok: true };
   if (head === 'project' && rest.length === 1) {
     const key = rest[0]!;
     if (scope.projectKeys.includes(key)) return { ok: true };

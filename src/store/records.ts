@@ -13,6 +13,14 @@ export interface RunOptions {
   gates?: Record<string, { choice: string; text: string | null }>;
   /** Started with `--detach`: gates wait for `wave gate` instead of a terminal. */
   detached?: boolean;
+  /** A child run: `{{ env.* }}` values and its place in the lineage (engine's ChildLineage). */
+  templateEnv?: Record<string, string>;
+  lineage?: {
+    depth: number;
+    inherited: { name: string; path: string }[];
+    iteration: number | null;
+    scopeOf: string | null;
+  };
 }
 
 export interface Outcome {
