@@ -112,3 +112,43 @@ describe('loop', () => {
     expect(cycle.artifacts.map((a) => a.name).sort()).toEqual(['collected-output', 'got']);
   });
 });
+
+describe('limits', () => {
+  it('nesting deeper than 10 levels fails the run (dynamic); a pipeline that runs itself is a validation error', async () => {
+    const h = await harness(
+      compositionFiles({
+        '.wave/pipelines/self.yaml': 'kind: WavePipeline\nsteps:\n  - id: me\n    pipeline: self\n',
+      }),
+    );
+    const f = await h.run('deep');
+    expect(f.result.status).toBe('failed');
+    expect(f.result.error?.message).toContain('nest at most 10 levels');
+    // Ten levels of children, each failing because the one below it did.
+    expect(f.detail.child_count).toBe(1);
+    const chain: string[] = [];
+    for (let id = f.run.id; ; ) {
+      const d = await h.ctx.runs.detail(id);
+      const next = stepOf(d, 'again').children[0];
+      if (!next) break;
+      chain.push(next);
+      id = next;
+    }
+    expect(chain).toHaveLength(10);
+    const invalid = await h.create('self').catch((e: unknown) => e);
+    expect(invalid).toMatchObject({
+      code: 'invalid_pipeline',
+      diagnostics: [{ path: 'steps[0].pipeline', message: expect.stringContaining('runs itself') }],
+    });
+  });
+
+  it('timeout_minutes stops the children; with optional: true the run goes on', async () => {
+    const h = await harness(compositionFiles());
+    const f = await h.run('late');
+    expectWellFormed(f);
+    expect(f.result.status).toBe('completed');
+    const late = stepOf(f.detail, 'late');
+    expect(late).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
+    expect((await h.ctx.runs.detail(late.children[0]!)).status).toBe('cancelled');
+    expect(h.read('next.log')).toBe('next\n');
+  });
+});
