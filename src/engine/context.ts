@@ -88,6 +88,8 @@ export interface ChildLineage {
   iteration: number | null;
   /** A loop pass: it reads its parent's step outputs as its own (`{{ triage.out.x }}`). */
   scopeOf: string | null;
+  /** A parent's `config.max_cycles`: the limit of this run's loops that set none. */
+  maxCycles?: number | null;
 }
 
 /** One child run a composition step wants: found by (step, index) if it exists, else created. */

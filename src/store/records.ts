@@ -20,6 +20,7 @@ export interface RunOptions {
     inherited: { name: string; path: string }[];
     iteration: number | null;
     scopeOf: string | null;
+    maxCycles?: number | null;
   };
 }
 

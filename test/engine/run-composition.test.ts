@@ -113,6 +113,25 @@ describe('loop', () => {
   });
 });
 
+describe('loop ends', () => {
+  it('a sub-pipeline whose config.stop_condition matches ends the loop ({{ sub_pipeline_stop }})', async () => {
+    const h = await harness(compositionFiles());
+    const f = await h.run('stopper');
+    expect(f.result.status).toBe('completed');
+    const passes = stepOf(f.detail, 'cycle').children;
+    expect(passes).toHaveLength(2);
+    const last = await h.ctx.runs.detail(passes[1]!);
+    expect(stepOf(last, 'run').artifacts.map((a) => a.name)).toContain('sub_pipeline_stop');
+  });
+
+  it("a parent's config.max_cycles limits a child loop that sets no max_iterations", async () => {
+    const h = await harness(compositionFiles());
+    const f = await h.run('cycles');
+    expect(f.result.status).toBe('completed');
+    expect(h.read('ticks.log')).toBe('tick 0\ntick 1\n');
+  });
+});
+
 describe('limits', () => {
   it('nesting deeper than 10 levels fails the run (dynamic); a pipeline that runs itself is a validation error', async () => {
     const h = await harness(

@@ -1,6 +1,7 @@
 import type { PipelineSpec, StepSpec } from '../../pipeline/model.js';
 import { resolvePlaceholders, resolveStepRefs } from './refs.js';
 import { type CompositionResult, type CompositionScope, childError } from './scope.js';
+import { STOP_ARTIFACT } from './sub-pipeline.js';
 
 const DONE = new Set(['true', 'done', 'yes']);
 
@@ -11,11 +12,13 @@ const DONE = new Set(['true', 'done', 'yes']);
  */
 export async function runLoop(s: CompositionScope): Promise<CompositionResult> {
   const loop = s.comp.loop!;
-  if (loop.maxIterations <= 0)
+  // A parent's config.max_cycles sets the limit of a loop that gives none (GOWAVE.md §1).
+  const maxIterations = loop.maxIterations || s.ctx.lineage?.maxCycles || 0;
+  if (maxIterations <= 0)
     return { ok: false, error: { code: 'invalid_loop', message: 'loop.max_iterations must be above 0' } };
   const spec = passSpec(s);
   let last: string | null = null;
-  for (let pass = 0; pass < loop.maxIterations; pass++) {
+  for (let pass = 0; pass < maxIterations; pass++) {
     if (s.signal.aborted) return { cancelled: true };
     const end = await s.runChild({
       index: pass,
@@ -32,7 +35,13 @@ export async function runLoop(s: CompositionScope): Promise<CompositionResult> {
     }
     last = end.run.id;
     if (loop.until !== null) {
-      const values = { ...s.values, iteration: String(pass) };
+      const passOutputs = await s.ctx.store.listArtifacts(end.run.id);
+      const values = {
+        ...s.values,
+        iteration: String(pass),
+        // Set when a sub-pipeline's config.stop_condition matched during the pass.
+        sub_pipeline_stop: passOutputs.some((a) => a.name === STOP_ARTIFACT) ? 'true' : 'false',
+      };
       const verdict = resolvePlaceholders(await resolveStepRefs(loop.until, s.artifacts), values).trim();
       if (DONE.has(verdict)) {
         s.ctx.recorder.activity({

@@ -1,3 +1,4 @@
+import { resolvePlaceholders } from './refs.js';
 import { type CompositionResult, type CompositionScope, childError } from './scope.js';
 
 /** A bare `pipeline:` step, or a branch's chosen case: one child; its outputs become the step's. */
@@ -18,7 +19,25 @@ export async function runSubPipeline(s: CompositionScope, pipeline: string): Pro
     s.ctx.store.listArtifacts(end.run.id),
   ]);
   if (spec) await s.outputs.addChild(spec, artifacts);
+  if (s.comp.stopCondition !== null && stopConditionMet(s, s.comp.stopCondition))
+    await s.outputs.addText(STOP_ARTIFACT, 'true', 'text');
   return { ok: true };
+}
+
+/** Recorded when `config.stop_condition` matched: a loop's `{{ sub_pipeline_stop }}` is then true. */
+export const STOP_ARTIFACT = 'sub_pipeline_stop';
+
+/**
+ * `config.stop_condition` after the child succeeded: resolved with the run's values and the
+ * child's `env.*`; `env.<key>=<value>` compares one of them, else the text must be true, done or yes.
+ */
+function stopConditionMet(s: CompositionScope, condition: string): boolean {
+  const values = { ...s.values };
+  for (const [k, v] of Object.entries({ ...s.ctx.templateEnv, ...s.comp.env })) values[`env.${k}`] = v;
+  const text = resolvePlaceholders(condition, values).trim();
+  const eq = /^(?:context\.)?([\w.-]+)=(.*)$/.exec(text);
+  if (eq) return (values[eq[1]!] ?? values[`env.${eq[1]}`]) === eq[2];
+  return ['true', 'done', 'yes'].includes(text);
 }
 
 /** `branch`: the case equal to `on` (not trimmed), else `default` or `_default`; `skip` runs nothing. */
