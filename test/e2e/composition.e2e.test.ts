@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningWave, startWave } from '../helpers/cli.js';
+import { type RunningWave, runWave, startWave } from '../helpers/cli.js';
 import { compositionFiles } from '../helpers/composition-fixtures.js';
 import { eventually } from '../helpers/eventually.js';
 import { killAll, processesWithEnv } from '../helpers/proc-env.js';
@@ -116,5 +116,22 @@ describe('wave serve killed mid-iterate', () => {
     expect(top.runs.map((r) => r.id)).toEqual([parent.id]);
     second.child.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
+  });
+});
+
+describe('wave run (local) with composition steps', () => {
+  it('runs children in the same process; wave list runs shows the top-level run only', async () => {
+    const cwd = tempProject(compositionFiles());
+    const run = await runWave(['run', 'fanout', '--json'], { cwd });
+    expect(run.code, run.stderr).toBe(0);
+    const events = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; child_run_id?: string });
+    expect(events.filter((e) => e.type === 'child_run_finished')).toHaveLength(5);
+    const list = await runWave(['list', 'runs', '--json'], { cwd });
+    expect(list.code, list.stderr).toBe(0);
+    const runs = (JSON.parse(list.stdout) as { runs: { pipeline: string; child_count: number }[] }).runs;
+    expect(runs).toEqual([expect.objectContaining({ pipeline: 'fanout', child_count: 5 })]);
   });
 });
