@@ -218,6 +218,13 @@ export class RunService {
         { status: existing.status },
       );
     }
+    if (existing.parent) {
+      throw new WaveError(
+        'invalid_usage',
+        `run ${existing.id} is a child run of ${existing.parent.runId} (step ${existing.parent.step}); resume that run and it resumes its children`,
+        { parent: existing.parent.runId },
+      );
+    }
     if (existing.mode === 'server' && existing.status === 'queued') {
       throw new WaveError(
         'invalid_usage',

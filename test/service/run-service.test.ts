@@ -108,6 +108,26 @@ describe('RunService', () => {
     expect((await ctx.runs.requireRun(done)).status).toBe('completed');
   });
 
+  it('resume refuses a child run: its parent resumes it', async () => {
+    const ctx = await context();
+    const parent = await runningRun(ctx, 'some-other-host:4242:dead', -60_000);
+    const { run } = await ctx.store.createRun({
+      id: `${parent}-child`,
+      pipeline: 'quick',
+      input: null,
+      labels: {},
+      trigger: { source: 'pipeline', actor: parent },
+      mode: 'local',
+      options: {},
+      spec: await ctx.runs.spec(parent),
+      parent: { runId: parent, step: 'only', index: 0 },
+    });
+    await expect(ctx.runs.resume(run.id)).rejects.toMatchObject({
+      code: 'invalid_usage',
+      message: expect.stringContaining(`child run of ${parent}`),
+    });
+  });
+
   it('cancelAndWait on a queued run cancels it at once; a second time is run_finished', async () => {
     const ctx = await context();
     const { run } = await ctx.runs.submit({ pipeline: 'quick', input: null, trigger, mode: 'local' });
