@@ -53,7 +53,6 @@ export async function runAttempt(
       usage: null,
     };
   }
-  materializeInherited(ctx, workspace);
   const { missing } = injectArtifacts(step, workspace, artifacts);
   if (missing.length) {
     const message = `injected artifacts are missing: ${missing.join(', ')}`;
@@ -66,6 +65,7 @@ export async function runAttempt(
     };
   }
 
+  materializeInherited(ctx, workspace);
   const env = stepEnv(ctx, step, workspace, attempt);
   const timeoutMs = step.timeoutMs ?? ctx.project.config.runtime.default_timeout_ms;
   const opts: ExecOptions = { workspace, values, env, timeoutMs, attempt, feedback };

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isCompositionKind, retryDelayMs, type StepSpec } from '../pipeline/model.js';
+import { retryDelayMs, type StepSpec } from '../pipeline/model.js';
 import type { GateRecord, StepRecord } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { runAttempt } from './attempt.js';
@@ -39,7 +39,7 @@ export async function runStep(
   onGateBlocked: () => void,
 ): Promise<StepResult> {
   const runId = ctx.run.id;
-  if (isCompositionKind(step.kind)) return runCompositionStep(ctx, step);
+  if (step.composition) return runCompositionStep(ctx, step);
   if (step.kind === 'gate') {
     const started = Date.now();
     const outcome = await runGateStep(ctx, step, gate, onGateBlocked);

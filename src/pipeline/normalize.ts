@@ -131,6 +131,13 @@ function normalizeStep(
   return {
     id: step.id,
     kind,
+    ...(isCompositionKind(kind)
+      ? {
+          composition: normalizeComposition(step, kind, at, error, (inner, path) =>
+            normalizeStep(inner, path, error, opts),
+          ),
+        }
+      : {}),
     description: step.description ?? '',
     dependencies: step.dependencies ?? [],
     persona: step.persona ?? null,
@@ -182,13 +189,6 @@ function normalizeStep(
     })),
     timeoutMs: step.timeout_minutes === undefined ? null : step.timeout_minutes * 60_000,
     optional: step.optional ?? false,
-    ...(isCompositionKind(kind)
-      ? {
-          composition: normalizeComposition(step, kind, at, error, (inner, path) =>
-            normalizeStep(inner, path, error, opts),
-          ),
-        }
-      : {}),
   };
 }
 

@@ -142,9 +142,6 @@ export const StepSchema = z.strictObject({
     .optional(),
   retry: RetrySchema.optional(),
   gate: GateSchema.optional(),
-  outcomes: z.array(OutcomeSchema).optional(),
-  timeout_minutes: z.number().positive().optional(),
-  optional: z.boolean().optional(),
   // Composition (GOWAVE.md §§1-5): a step whose work is child runs.
   pipeline: z.string().min(1).optional(),
   input: z.string().optional(),
@@ -184,6 +181,9 @@ export const StepSchema = z.strictObject({
       cases: z.record(z.string(), z.string()),
     })
     .optional(),
+  outcomes: z.array(OutcomeSchema).optional(),
+  timeout_minutes: z.number().positive().optional(),
+  optional: z.boolean().optional(),
 });
 
 /** `loop.steps` are steps themselves (run each pass, in dependency order). */

@@ -32,8 +32,6 @@ const FIXED = ['input', 'run.id', 'pipeline_name', 'step_id'];
 export function checkTemplateName(name: string, scope: TemplateScope): TemplateCheck {
   if (FIXED.includes(name)) return { ok: true };
   const [head, ...rest] = name.split('.');
-  // Composition: a sub-pipeline's `config.env`, and the index of an iterate item or loop pass.
-  if (name === 'iteration' || (head === 'env' && rest.length >= 1)) return { ok: true };
   if (head === 'project' && rest.length === 1) {
     const key = rest[0]!;
     if (scope.projectKeys.includes(key)) return { ok: true };
@@ -44,6 +42,8 @@ export function checkTemplateName(name: string, scope: TemplateScope): TemplateC
       word: name,
     };
   }
+  // Composition: a sub-pipeline's `config.env`, and the index of an iterate item or loop pass.
+  if (name === 'iteration' || (head === 'env' && rest.length >= 1)) return { ok: true };
   if (head === 'gate' && rest.length >= 2) {
     // Step ids may contain dots: the field is the last part.
     const field = rest[rest.length - 1]!;

@@ -115,11 +115,11 @@ export function validatePipeline(
     }
   }
 
-  out.push(...validateComposition(spec, source));
   if (spec.input?.schema) {
     const problem = ctx.checkJsonSchema(spec.input.schema);
     if (problem) report(['input', 'schema'], `not a valid JSON Schema: ${problem}`);
   }
+  out.push(...validateComposition(spec, source));
   return out;
 
   function validateStep(step: StepSpec, i: number): void {
