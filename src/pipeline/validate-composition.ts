@@ -1,5 +1,5 @@
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
-import type { PipelineSpec, StepSpec } from './model.js';
+import type { PipelineSpec } from './model.js';
 import { didYouMean } from './suggest.js';
 import type { YamlSource } from './yaml-source.js';
 
@@ -7,8 +7,8 @@ import type { YamlSource } from './yaml-source.js';
 export const MAX_NESTING = 10;
 
 /**
- * The checks of composition steps that a schema cannot make: loop sub-steps' ids and
- * dependencies, static nesting (loops in loops, a pipeline that runs itself), branch cases.
+ * The checks of composition steps that a schema cannot make: a pipeline that runs itself,
+ * branch cases, loop steps' dependencies.
  */
 export function validateComposition(spec: PipelineSpec, source: YamlSource): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -22,46 +22,81 @@ export function validateComposition(spec: PipelineSpec, source: YamlSource): Dia
       ...(hint ? { hint } : {}),
     });
 
-  const walk = (
-    steps: readonly StepSpec[],
-    at: (i: number) => PathSegment[],
-    outer: string[],
-    depth: number,
-  ) => {
-    const ids = steps.map((s) => s.id);
-    steps.forEach((step, i) => {
-      const comp = step.composition;
-      if (!comp) return;
-      const p = at(i);
-      if (comp.pipeline === spec.name) {
-        report(
-          [...p, 'pipeline'],
-          `pipeline "${spec.name}" runs itself: child runs nest at most ${MAX_NESTING} levels deep`,
-        );
-      }
-      if (comp.branch && Object.keys(comp.branch.cases).length === 0)
-        report([...p, 'branch', 'cases'], 'a branch needs at least one case');
-      if (!comp.loop) return;
-      if (depth + 1 >= MAX_NESTING) {
-        report([...p, 'loop'], `loops nest at most ${MAX_NESTING} levels deep`);
-        return;
-      }
-      const inner = comp.loop.steps;
-      const innerIds = inner.map((s) => s.id);
-      const known = new Set([...innerIds, ...outer, ...ids]);
-      const seen = new Set<string>();
-      inner.forEach((s, j) => {
-        const q: PathSegment[] = [...p, 'loop', 'steps', j];
-        if (seen.has(s.id)) report([...q, 'id'], `duplicate step id "${s.id}" in this loop`);
-        seen.add(s.id);
-        s.dependencies.forEach((dep, k) => {
-          if (!known.has(dep))
-            report([...q, 'dependencies', k], `unknown step "${dep}"`, didYouMean(dep, [...known]));
-        });
+  const ids = spec.steps.map((s) => s.id);
+  spec.steps.forEach((step, i) => {
+    const comp = step.composition;
+    if (!comp) return;
+    const p: PathSegment[] = ['steps', i];
+    if (comp.pipeline === spec.name) {
+      report(
+        [...p, 'pipeline'],
+        `pipeline "${spec.name}" runs itself: child runs nest at most ${MAX_NESTING} levels deep`,
+      );
+    }
+    if (comp.branch && Object.keys(comp.branch.cases).length === 0)
+      report([...p, 'branch', 'cases'], 'a branch needs at least one case');
+    // The rest of a loop's steps is checked as the pipeline of a pass (validateLoopSteps),
+    // which cannot tell an outer step from an unknown one.
+    const known = new Set([...(comp.loop?.steps ?? []).map((s) => s.id), ...ids]);
+    comp.loop?.steps.forEach((s, j) => {
+      s.dependencies.forEach((dep, k) => {
+        if (!known.has(dep))
+          report(
+            [...p, 'loop', 'steps', j, 'dependencies', k],
+            `unknown step "${dep}"`,
+            didYouMean(dep, [...known]),
+          );
       });
-      walk(inner, (j) => [...p, 'loop', 'steps', j], [...outer, ...ids], depth + 1);
     });
-  };
-  walk(spec.steps, (i) => ['steps', i], [], 0);
+  });
   return out;
+}
+
+/**
+ * A loop's steps checked as the pipeline each pass runs (personas, contracts, templates,
+ * artifacts…), through `validate`; dependencies and injected artifacts of outer steps are met
+ * before the loop starts, so they are left out. Positions point into the loop.
+ */
+export function validateLoopSteps(
+  spec: PipelineSpec,
+  source: YamlSource,
+  validate: (spec: PipelineSpec, source: YamlSource) => Diagnostic[],
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  spec.steps.forEach((step, i) => {
+    const loop = step.composition?.loop;
+    if (!loop || loop.steps.length === 0) return;
+    const ids = new Set(loop.steps.map((s) => s.id));
+    const pass: PipelineSpec = {
+      ...spec,
+      input: null,
+      requiresTools: [],
+      outputs: {},
+      steps: loop.steps.map((s) => ({
+        ...s,
+        dependencies: s.dependencies.filter((d) => ids.has(d)),
+        injects: s.injects.filter((x) => ids.has(x.step)),
+      })),
+    };
+    const prefix: PathSegment[] = ['steps', i, 'loop'];
+    for (const d of validate(pass, prefixedSource(source, prefix))) {
+      out.push({ ...d, path: d.path ? `${formatPath(prefix)}.${d.path}` : formatPath(prefix) });
+    }
+  });
+  return out;
+}
+
+/** `source` seen from `prefix`: paths given to it are relative to that node. */
+function prefixedSource(source: YamlSource, prefix: PathSegment[]): YamlSource {
+  return {
+    ...source,
+    value: () => {
+      let v: unknown = source.value();
+      for (const seg of prefix)
+        v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[seg] : undefined;
+      return v;
+    },
+    lineOf: (path) => source.lineOf([...prefix, ...path]),
+    keyLineOf: (path) => source.keyLineOf([...prefix, ...path]),
+  };
 }

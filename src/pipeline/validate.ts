@@ -8,7 +8,7 @@ import type { Persona } from './personas.js';
 import { didYouMean } from './suggest.js';
 import { checkTemplateName, findTemplateRefs, type TemplateScope } from './templates.js';
 import { readTextFile } from './text-file.js';
-import { validateComposition } from './validate-composition.js';
+import { validateComposition, validateLoopSteps } from './validate-composition.js';
 import type { YamlSource } from './yaml-source.js';
 
 export interface ValidationContext {
@@ -120,6 +120,7 @@ export function validatePipeline(
     if (problem) report(['input', 'schema'], `not a valid JSON Schema: ${problem}`);
   }
   out.push(...validateComposition(spec, source));
+  out.push(...validateLoopSteps(spec, source, (pass, at) => validatePipeline(pass, at, ctx)));
   return out;
 
   function validateStep(step: StepSpec, i: number): void {
