@@ -9,6 +9,7 @@ import { newRunId } from '../service/run-ids.js';
 import type { RunRecord } from '../store/store.js';
 import type { ExecutorDeps } from './executor.js';
 import { killRunProcesses } from './orphan-processes.js';
+import { passStore } from './pass-store.js';
 
 /**
  * Child runs of composition steps, executed in the parent's process and slot (never queued
@@ -101,7 +102,8 @@ export function createChildRuns(deps: ExecutorDeps): ChildRuns {
         run: child,
         spec,
         project: parent.project,
-        store: parent.store,
+        // A loop pass reads the artifacts of the run it belongs to as its own.
+        store: req.lineage.scopeOf ? passStore(parent.store, child.id, req.lineage.scopeOf) : parent.store,
         bus: parent.bus,
         changes: parent.changes,
         recorder: new EventRecorder(parent.store, child.id),

@@ -103,7 +103,8 @@ describe('loop', () => {
     const f = await h.run('again');
     expectWellFormed(f);
     expect(f.result.status).toBe('completed');
-    expect(h.read('passes.log')).toBe('pass 0\npass 1\npass 2\n');
+    // An inner step injects an outer step's artifact too.
+    expect(h.read('passes.log')).toBe('pass 0 ["x","y"]\npass 1 ["x","y"]\npass 2 ["x","y"]\n');
     const cycle = stepOf(f.detail, 'cycle');
     expect(cycle.children).toHaveLength(3);
     // Each pass is a child run; its iterate's children are the pass's.
