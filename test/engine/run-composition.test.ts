@@ -161,6 +161,17 @@ describe('limits', () => {
     });
   });
 
+  it('config.timeout limits each child: one over it is cancelled and fails the step with code timeout', async () => {
+    const h = await harness(compositionFiles());
+    const f = await h.run('limited');
+    expect(f.result.status).toBe('failed');
+    expect(f.result.error).toMatchObject({ code: 'timeout', step: 'each' });
+    const statuses = await Promise.all(
+      stepOf(f.detail, 'each').children.map(async (id) => (await h.ctx.runs.detail(id)).status),
+    );
+    expect(statuses).toEqual(['completed', 'cancelled']);
+  });
+
   it('timeout_minutes stops the children; with optional: true the run goes on', async () => {
     const h = await harness(compositionFiles());
     const f = await h.run('late');

@@ -119,6 +119,9 @@ export class CompositionScope {
       );
     const inherited = await this.inherited();
     if ('code' in inherited) return { status: 'failed', error: inherited, run: null };
+    // config.timeout: a limit on each child run.
+    const limit = this.comp.childTimeoutMs === null ? null : new AbortController();
+    const timer = limit ? setTimeout(() => limit.abort(), this.comp.childTimeoutMs!) : undefined;
     try {
       const o = await ctx.children.run(
         ctx,
@@ -136,14 +139,26 @@ export class CompositionScope {
             scopeOf: req.scopeOf ?? null,
             maxCycles: this.comp.maxCycles ?? this.ctx.lineage?.maxCycles ?? null,
           },
-          signal: req.signal ?? this.signal,
+          signal: limit
+            ? AbortSignal.any([req.signal ?? this.signal, limit.signal])
+            : (req.signal ?? this.signal),
         },
         this.existing.get(req.index),
       );
+      if (limit?.signal.aborted && o.status === 'cancelled') {
+        const after = `${Math.round(this.comp.childTimeoutMs! / 1000)} s`;
+        return {
+          status: 'failed',
+          error: { code: 'timeout', message: `timed out after ${after} (config.timeout)` },
+          run: o.run,
+        };
+      }
       return { status: o.status, error: o.error, run: o.run };
     } catch (err) {
       const e = err as { code?: string; message?: string };
       return fail(e.code ?? 'child_failed', e.message ?? String(err));
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
@@ -152,17 +167,19 @@ function fail(code: string, message: string): ItemEnd {
   return { status: 'failed', error: { code, message }, run: null };
 }
 
+/** Codes a composition step reports as its child's: a rejection, and config.timeout. */
+const CARRIED = new Set(['rejected', 'timeout']);
+
 /** The step's error for a child that did not complete; `rejected` is carried up as it is. */
 export function childError(end: ItemEnd, what: string): StepError {
   const id = end.run ? ` (run ${end.run.id})` : '';
   const why = end.error?.message ?? end.status;
   return {
-    code:
-      end.error?.code === 'rejected'
-        ? 'rejected'
-        : end.run
-          ? 'child_failed'
-          : (end.error?.code ?? 'child_failed'),
+    code: CARRIED.has(end.error?.code ?? '')
+      ? end.error!.code
+      : end.run
+        ? 'child_failed'
+        : (end.error?.code ?? 'child_failed'),
     message: `${what}${id} ${end.status === 'cancelled' ? 'was cancelled' : 'failed'}: ${why}`,
   };
 }
