@@ -100,4 +100,26 @@ describe('composition under wave serve', () => {
     const finished = (await storedEvents(server, parent.id)).filter((e) => e.type === 'child_run_finished');
     expect(finished.map((e) => (e as { status: string }).status)).toEqual(Array(5).fill('cancelled'));
   });
+
+  it('server.recovery: fail ends an interrupted parent and its unfinished children with code interrupted', async () => {
+    const first = await startTestServer(compositionFiles());
+    const parent = await createRun(first, 'hold-five');
+    const ids = await childrenOf(first, parent.id, 5);
+    await eventually(
+      () => started(first.root, ['slow-1', 'slow-2', 'slow-3', 'slow-4', 'slow-5']),
+      20_000,
+      'five children running',
+    );
+    const root = first.root;
+    await first.close();
+    writeFileSync(join(root, 'wave.yaml'), 'server:\n  recovery: fail\n');
+    const second = await startTestServer({}, { root });
+    const ended = await waitForStatus(second, parent.id, ['failed', 'completed', 'cancelled']);
+    expect(ended).toMatchObject({ status: 'failed', error: { code: 'interrupted' } });
+    for (const id of ids) {
+      const child = await getRun<DetailBody & { error: { code: string } | null }>(second, id);
+      expect(child).toMatchObject({ status: 'failed', error: { code: 'interrupted' } });
+    }
+    writeFileSync(join(root, 'release'), '');
+  });
 });
