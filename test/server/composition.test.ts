@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { compositionFiles } from '../helpers/composition-fixtures.js';
 import { eventually } from '../helpers/eventually.js';
 import { killAll, processesWithEnv } from '../helpers/proc-env.js';
-import { api, startTestServer, type TestServer } from '../helpers/server.js';
+import { api, openSse, startTestServer, type TestServer } from '../helpers/server.js';
 import { createRun, getRun, type RunBody, storedEvents, waitForStatus } from './support.js';
 
 // Child runs under the server: inside the parent's slot, listed by lineage, cancelled with it.
@@ -68,9 +68,18 @@ describe('composition under wave serve', () => {
     expect(top.find((r) => r.id === parent.id)).toMatchObject({ child_count: 5, parent: null });
     const child = await getRun<DetailBody>(server, ids[0]!);
     expect(child.parent).toEqual({ run_id: parent.id, step: 'each' });
-    const events = await storedEvents(server, parent.id);
-    expect(events.filter((e) => e.type === 'child_run_started')).toHaveLength(5);
-    expect(events.filter((e) => e.type === 'child_run_finished')).toHaveLength(5);
+    // The parent's SSE stream carries its children's starts and ends (run_id: the parent).
+    const sse = await openSse(server, `/api/runs/${parent.id}/events`);
+    await sse.ended;
+    const begun = sse.events.filter((e) => e.event === 'child_run_started').map((e) => JSON.parse(e.data));
+    const finished = sse.events
+      .filter((e) => e.event === 'child_run_finished')
+      .map((e) => JSON.parse(e.data));
+    expect(begun.map((e) => e.child_run_id).sort()).toEqual([...ids].sort());
+    expect(
+      begun.every((e) => e.run_id === parent.id && e.step === 'each' && e.pipeline === 'hold-child'),
+    ).toBe(true);
+    expect(finished.map((e) => e.status)).toEqual(Array(5).fill('completed'));
   });
 
   it('cancelling a parent cancels its running children; no process of theirs is left', async () => {
