@@ -1,3 +1,4 @@
+import { childPipelinesOf } from '../pipeline/child-pipelines.js';
 import { checkJsonSchema } from '../pipeline/json-schema.js';
 import type { Persona } from '../pipeline/personas.js';
 import type { ValidationContext } from '../pipeline/validate.js';
@@ -21,5 +22,6 @@ export function validationContextOf(settings: PipelineSettings): ValidationConte
     projectKeys: settings.projectKeys,
     resolvePath: (p) => resolveDefinitionPath(settings.paths, p),
     checkJsonSchema,
+    childPipelines: (name) => childPipelinesOf(settings.paths.defsDir, name),
   };
 }

@@ -10,7 +10,11 @@ export const MAX_NESTING = 10;
  * The checks of composition steps that a schema cannot make: a pipeline that runs itself,
  * branch cases, loop steps' dependencies.
  */
-export function validateComposition(spec: PipelineSpec, source: YamlSource): Diagnostic[] {
+export function validateComposition(
+  spec: PipelineSpec,
+  source: YamlSource,
+  childPipelines?: (name: string) => string[] | null,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const report = (path: PathSegment[], message: string, hint?: string) =>
     out.push({
@@ -32,6 +36,13 @@ export function validateComposition(spec: PipelineSpec, source: YamlSource): Dia
         [...p, 'pipeline'],
         `pipeline "${spec.name}" runs itself: child runs nest at most ${MAX_NESTING} levels deep`,
       );
+    } else if (comp.pipeline !== null && childPipelines && !comp.pipeline.includes('{{')) {
+      const chain = tooDeep(spec.name, comp.pipeline, childPipelines);
+      if (chain)
+        report(
+          [...p, 'pipeline'],
+          `child runs nest at most ${MAX_NESTING} levels deep: ${[spec.name, ...chain].join(' → ')}`,
+        );
     }
     if (comp.branch && Object.keys(comp.branch.cases).length === 0)
       report([...p, 'branch', 'cases'], 'a branch needs at least one case');
@@ -50,6 +61,41 @@ export function validateComposition(spec: PipelineSpec, source: YamlSource): Dia
     });
   });
   return out;
+}
+
+/**
+ * A chain of fixed child names from `first` that comes back to `root` or goes deeper than the
+ * limit, or null. Cycles that do not pass through `root` are reported for their own pipelines.
+ */
+function tooDeep(
+  root: string,
+  first: string,
+  childPipelines: (name: string) => string[] | null,
+): string[] | null {
+  const known = new Map<string, string[]>();
+  const childrenOf = (name: string) => {
+    let list = known.get(name);
+    if (!list) {
+      list = childPipelines(name) ?? [];
+      known.set(name, list);
+    }
+    return list;
+  };
+  // A name explored in vain at some depth needs no second look at that depth or deeper.
+  const cleared = new Map<string, number>();
+  const walk = (chain: string[]): string[] | null => {
+    const last = chain[chain.length - 1]!;
+    if (last === root || chain.length > MAX_NESTING) return chain;
+    if ((cleared.get(last) ?? Number.POSITIVE_INFINITY) <= chain.length) return null;
+    for (const next of childrenOf(last)) {
+      if (next !== root && chain.includes(next)) continue;
+      const found = walk([...chain, next]);
+      if (found) return found;
+    }
+    cleared.set(last, chain.length);
+    return null;
+  };
+  return walk([first]);
 }
 
 /**

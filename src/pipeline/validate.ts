@@ -17,6 +17,8 @@ export interface ValidationContext {
   projectKeys: readonly string[];
   resolvePath: (p: string) => string;
   checkJsonSchema: (schema: Record<string, unknown>) => string | null;
+  /** The pipelines a pipeline runs by a fixed name (null: no such pipeline), for nesting checks. */
+  childPipelines?: (name: string) => string[] | null;
 }
 
 /**
@@ -119,7 +121,7 @@ export function validatePipeline(
     const problem = ctx.checkJsonSchema(spec.input.schema);
     if (problem) report(['input', 'schema'], `not a valid JSON Schema: ${problem}`);
   }
-  out.push(...validateComposition(spec, source));
+  out.push(...validateComposition(spec, source, ctx.childPipelines));
   out.push(...validateLoopSteps(spec, source, (pass, at) => validatePipeline(pass, at, ctx)));
   return out;
 

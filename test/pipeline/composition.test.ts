@@ -89,4 +89,29 @@ describe('composition steps load and validate', () => {
       [16, 'steps[1].loop.steps[1].dependencies[1]', 'unknown step "ghost"'],
     ]);
   });
+
+  it('child runs that would nest past 10 levels through fixed names are a validation error', () => {
+    const sub = (name: string, child: string) =>
+      `kind: WavePipeline\nsteps:\n  - id: go\n    pipeline: ${child}\n    input: ${name}\n`;
+    const chain: Record<string, string> = {};
+    for (let i = 0; i < 11; i++) chain[`.wave/pipelines/c${i}.yaml`] = sub(`c${i}`, `c${i + 1}`);
+    chain['.wave/pipelines/c11.yaml'] = 'kind: WavePipeline\nsteps:\n  - id: end\n    script: "true"\n';
+    const project = loadProject({
+      cwd: tempProject({
+        ...chain,
+        '.wave/pipelines/ping.yaml': sub('ping', 'pong'),
+        '.wave/pipelines/pong.yaml': sub('pong', 'ping'),
+      }),
+      env: {},
+      lenient: true,
+    });
+    expect(errors(project.pipeline('ping')!.diagnostics)).toEqual([
+      [4, 'steps[0].pipeline', expect.stringContaining('ping → pong → ping')],
+    ]);
+    expect(errors(project.pipeline('c0')!.diagnostics)).toEqual([
+      [4, 'steps[0].pipeline', expect.stringContaining('c0 → c1 → c2')],
+    ]);
+    // Ten levels below c1 are fine.
+    expect(project.pipeline('c1')!.diagnostics).toEqual([]);
+  });
 });
