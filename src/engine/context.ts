@@ -90,6 +90,8 @@ export interface ChildLineage {
   scopeOf: string | null;
   /** A parent's `config.max_cycles`: the limit of this run's loops that set none. */
   maxCycles?: number | null;
+  /** `adapter:` of a composition step above: every prompt step of the child runs uses it. */
+  adapter?: string | null;
 }
 
 /** One child run a composition step wants: found by (step, index) if it exists, else created. */

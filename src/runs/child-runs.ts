@@ -10,6 +10,7 @@ import type { RunRecord } from '../store/store.js';
 import type { ExecutorDeps } from './executor.js';
 import { killRunProcesses } from './orphan-processes.js';
 import { passStore } from './pass-store.js';
+import { withAdapter } from './with-adapter.js';
 
 /**
  * Child runs of composition steps, executed in the parent's process and slot (never queued
@@ -55,7 +56,8 @@ export function createChildRuns(deps: ExecutorDeps): ChildRuns {
         // Its previous owner died: processes it left must not run beside the steps started again.
         if (child.startedAt !== null) await killRunProcesses(child.id);
       } else {
-        const spec = req.spec ?? (await deps.project.loadRunnablePipeline(req.pipeline)).spec;
+        const loaded = req.spec ?? (await deps.project.loadRunnablePipeline(req.pipeline)).spec;
+        const spec = req.lineage.adapter ? withAdapter(loaded, req.lineage.adapter) : loaded;
         if (spec.disabled)
           throw new WaveError('pipeline_disabled', `pipeline "${spec.name}" is disabled (metadata.disabled)`);
         const { mock, autoApprove, gates, detached } = parent.run.options;

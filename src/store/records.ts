@@ -21,6 +21,7 @@ export interface RunOptions {
     iteration: number | null;
     scopeOf: string | null;
     maxCycles?: number | null;
+    adapter?: string | null;
   };
 }
 

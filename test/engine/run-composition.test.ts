@@ -35,6 +35,20 @@ describe('sub-pipeline steps', () => {
     expect(finished).toMatchObject([{ step: 'sub', child_run_id: childId, status: 'completed' }]);
   });
 
+  it("the composition step's adapter runs every prompt step of the child", async () => {
+    const h = await harness(compositionFiles({ '.wave/personas/asker.md': 'You answer.\n' }));
+    // On its persona's adapter (claude, not on PATH here) the child's prompt step cannot run.
+    const direct = await h.run('asks', { input: 'q', env: { PATH: '/usr/bin:/bin' } });
+    expect(direct.result).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringContaining('claude') },
+    });
+    const f = await h.run('adapted', { input: 'q', env: { PATH: '/usr/bin:/bin' } });
+    expect(f.result.status).toBe('completed');
+    const child = await h.ctx.runs.detail(stepOf(f.detail, 'run').children[0]!);
+    expect(stepOf(child, 'ask')).toMatchObject({ status: 'completed', persona: 'asker' });
+  });
+
   it('a branch runs the matching case, skips on `skip`, and falls back to `_default`', async () => {
     const h = await harness(compositionFiles());
     const echo = await h.run('pick', { input: 'echo' });

@@ -138,6 +138,7 @@ export class CompositionScope {
             iteration: req.iteration,
             scopeOf: req.scopeOf ?? null,
             maxCycles: this.comp.maxCycles ?? this.ctx.lineage?.maxCycles ?? null,
+            adapter: this.step.adapter ?? this.ctx.lineage?.adapter ?? null,
           },
           signal: limit
             ? AbortSignal.any([req.signal ?? this.signal, limit.signal])
