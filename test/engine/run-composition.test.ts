@@ -23,7 +23,8 @@ describe('sub-pipeline steps', () => {
     });
     expect(f.detail.child_count).toBe(1);
     // Its artifact under its own name and under the pipeline_outputs alias.
-    expect(sub.artifacts.map((a) => a.name).sort()).toEqual(['answer', 'result']);
+    // …and, extracted, as <child pipeline>.<name>.
+    expect(sub.artifacts.map((a) => a.name).sort()).toEqual(['answer', 'echo-child.result', 'result']);
     const seen = JSON.parse(
       readFileSync((await h.ctx.runs.artifact(f.run.id, 'after', 'seen')).path, 'utf8'),
     );

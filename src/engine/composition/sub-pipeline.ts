@@ -19,6 +19,16 @@ export async function runSubPipeline(s: CompositionScope, pipeline: string): Pro
     s.ctx.store.listArtifacts(end.run.id),
   ]);
   if (spec) await s.outputs.addChild(spec, artifacts);
+  // config.extract: also as `<child pipeline>.<name>`, the name the Go Wave gives them.
+  for (const name of s.comp.extract) {
+    const a = artifacts.findLast((x) => x.name === name);
+    if (!a)
+      return {
+        ok: false,
+        error: { code: 'artifact_missing', message: `config.extract: the child wrote no artifact "${name}"` },
+      };
+    await s.outputs.addFile(`${end.run.pipeline}.${name}`, a.path, a.type);
+  }
   if (s.comp.stopCondition !== null && stopConditionMet(s, s.comp.stopCondition))
     await s.outputs.addText(STOP_ARTIFACT, 'true', 'text');
   return { ok: true };
