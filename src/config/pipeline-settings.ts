@@ -1,3 +1,4 @@
+import { childPipelinesOf } from '../pipeline/child-pipelines.js';
 import { checkJsonSchema } from '../pipeline/json-schema.js';
 import type { Persona } from '../pipeline/personas.js';
 import type { ValidationContext } from '../pipeline/validate.js';
@@ -24,5 +25,6 @@ export function validationContextOf(settings: PipelineSettings): ValidationConte
     forge: settings.forge ?? {},
     resolvePath: (p) => resolveDefinitionPath(settings.paths, p),
     checkJsonSchema,
+    childPipelines: (name) => childPipelinesOf(settings.paths.defsDir, name),
   };
 }

@@ -3,6 +3,7 @@ import type { StepSpec } from '../pipeline/model.js';
 import type { Outcome, SideEffects } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { collectArtifacts, injectArtifacts, readJsonPath, workspaceFile } from './artifacts.js';
+import { materializeInherited } from './composition/inherited.js';
 import type { RunContext } from './context.js';
 import { checkContracts, type ReworkRunner } from './contract-phase.js';
 import type { ContractContext } from './contracts/index.js';
@@ -103,6 +104,7 @@ export async function runAttempt(
     };
   }
 
+  materializeInherited(ctx, workspace);
   const env = { ...stepEnv(ctx, step, workspace, attempt), ...deps.env };
   const timeoutMs = step.timeoutMs ?? ctx.project.config.runtime.default_timeout_ms;
   const contractContext: ContractContext = {

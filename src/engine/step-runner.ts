@@ -5,6 +5,7 @@ import { renderTemplate } from '../pipeline/templates.js';
 import type { GateRecord, StepRecord } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { type AttemptResult, runAttempt } from './attempt.js';
+import { runCompositionStep } from './composition/run-composition.js';
 import type { RunContext } from './context.js';
 import { reworkFailureCode } from './contract-phase.js';
 import { runGateStep } from './gate.js';
@@ -43,6 +44,7 @@ export async function runStep(
   onGateBlocked: () => void,
 ): Promise<StepResult> {
   const runId = ctx.run.id;
+  if (step.composition) return runCompositionStep(ctx, step);
   if (step.kind === 'gate') {
     const started = Date.now();
     const outcome = await runGateStep(ctx, step, gate, onGateBlocked);

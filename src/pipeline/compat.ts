@@ -35,16 +35,7 @@ const CONTRACT_IGNORED = [
   'disable_wrapper_detection',
   'debug_mode',
 ];
-const STEP_UNSUPPORTED = [
-  'iterate',
-  'aggregate',
-  'loop',
-  'branch',
-  'pipeline',
-  'edges',
-  'strategy',
-  'concurrency',
-];
+const STEP_UNSUPPORTED = ['edges', 'strategy', 'concurrency'];
 const SUPPORTED_CONTRACTS = new Set([
   'json_schema',
   'test_suite',
@@ -122,9 +113,14 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
   if (isObj(value.requires)) c.warnIgnored(value.requires, 'skills', ['requires']);
   if (isObj(value.input)) for (const key of INPUT_IGNORED) c.warnIgnored(value.input, key, ['input']);
   const steps = Array.isArray(value.steps) ? value.steps : [];
-  steps.forEach((step, i) => {
-    if (!isObj(step)) return;
-    const at: PathSegment[] = ['steps', i];
+  const work = steps.map((step, i) => ({ step: step as unknown, at: ['steps', i] as PathSegment[] }));
+  // for...of also visits the loop.steps pushed during the walk (they are steps too).
+  for (const { step, at } of work) {
+    if (!isObj(step)) continue;
+    if (isObj(step.loop) && Array.isArray(step.loop.steps)) {
+      for (const [j, inner] of step.loop.steps.entries())
+        work.push({ step: inner, at: [...at, 'loop', 'steps', j] });
+    }
     // As in the Go Wave's loader: fidelity says how a thread is shown, so it needs one.
     if ('fidelity' in step && !('thread' in step)) {
       c.unsupported(
@@ -179,7 +175,7 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
       }
       for (const [contract, path] of contracts) checkContract(c, contract, path);
     }
-  });
+  }
   return c;
 }
 

@@ -1,5 +1,5 @@
 import type { GatePolicy, SlotControl } from '../engine/context.js';
-import { isTerminalEvent } from '../events/catalogue.js';
+import { isTerminalEvent, TERMINAL_RUN_STATUSES } from '../events/catalogue.js';
 import type { Logger } from '../logger.js';
 import { type ExecutorDeps, executeClaimedRun } from '../runs/executor.js';
 import type { ChangeNotice } from '../store/change-feed.js';
@@ -189,20 +189,7 @@ export class RunScheduler implements SlotControl {
       const run = await claimRun(this.deps.store, orphan.id, this.deps.supervisor.owner);
       if (!run) continue;
       if (this.opts.recovery === 'fail') {
-        const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();
-        await this.deps.store.append(run.id, [
-          {
-            type: 'run_failed',
-            run_id: run.id,
-            status: 'failed',
-            duration_ms: Date.now() - started,
-            error: {
-              code: 'interrupted',
-              message: 'the server stopped while the run was running (server.recovery: fail)',
-              step: null,
-            },
-          },
-        ]);
+        await this.failInterrupted(run);
         continue;
       }
       this.opts.logger.info({ run: run.id, status: run.status }, 'recovering run');
@@ -216,6 +203,29 @@ export class RunScheduler implements SlotControl {
         void this.acquire(run.id, new AbortController().signal).then(() => this.execute(run));
       }
     }
+  }
+
+  /** server.recovery: fail: the run ends `interrupted`, and its unfinished child runs with it. */
+  private async failInterrupted(run: RunRecord): Promise<void> {
+    for (const child of await this.deps.store.listChildren(run.id)) {
+      if (TERMINAL_RUN_STATUSES.has(child.status)) continue;
+      const claimed = await claimRun(this.deps.store, child.id, this.deps.supervisor.owner);
+      if (claimed) await this.failInterrupted(claimed);
+    }
+    const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();
+    await this.deps.store.append(run.id, [
+      {
+        type: 'run_failed',
+        run_id: run.id,
+        status: 'failed',
+        duration_ms: Date.now() - started,
+        error: {
+          code: 'interrupted',
+          message: 'the server stopped while the run was running (server.recovery: fail)',
+          step: null,
+        },
+      },
+    ]);
   }
 
   /** Stops taking runs; running ones are halted by the caller (they resume at next start). */
