@@ -2,7 +2,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CliIO } from '../../../src/cli/io.js';
 import { ChildRuns, MAX_CHILD_LINES } from '../../../src/cli/render/child-lines.js';
-import { describeEvent } from '../../../src/cli/render/format.js';
+import { describeEvent, PLAIN } from '../../../src/cli/render/format.js';
+import { summaryText } from '../../../src/cli/render/plain-view.js';
 import { TtyView } from '../../../src/cli/render/tty-view.js';
 import { eventFactory } from '../../web/fixtures.js';
 
@@ -95,5 +96,27 @@ describe('child run lines of the live view', () => {
       '[each] ↳ child run child-a started (pipeline review)',
     );
     expect(describeEvent(finished('each', 'child-a', 'failed'))).toBe('[each] ↳ child run child-a failed');
+  });
+
+  it('counts a composition step’s children in the end-of-run summary', () => {
+    const text = summaryText(
+      {
+        runId: 'parent-1',
+        status: 'completed',
+        durationMs: 2000,
+        steps: [
+          { id: 'prep', status: 'completed', durationMs: 10, attempts: 1, children: 0 },
+          { id: 'each', status: 'completed', durationMs: 1500, attempts: 1, children: 3 },
+          { id: 'one', status: 'completed', durationMs: 5, attempts: 1, children: 1 },
+        ],
+        artifacts: [],
+        usage: null,
+        error: null,
+      },
+      PLAIN,
+    );
+    expect(text).toContain('  prep: completed 10ms\n');
+    expect(text).toContain('  each: completed 1.5s, 3 child runs\n');
+    expect(text).toContain('  one: completed 5ms, 1 child run\n');
   });
 });
