@@ -41,6 +41,7 @@ export const Step = z
     error: StepError.nullable(),
     artifacts: z.array(z.object({ name: z.string(), size: z.number(), sha256: z.string() })),
     usage: Usage.nullable(),
+    children: z.array(z.string()).describe("A composition step's child run ids, in item order."),
   })
   .meta({ id: 'Step' });
 
@@ -75,6 +76,11 @@ export const Run = z
     queue_position: z.number().int().nullable(),
     cancel_requested: z.boolean(),
     error: RunError.nullable(),
+    parent: z
+      .object({ run_id: z.string(), step: z.string() })
+      .nullable()
+      .describe('Set on a child run of a composition step.'),
+    child_count: z.number().int().describe("How many child runs this run's composition steps started."),
   })
   .meta({ id: 'Run' });
 
@@ -169,6 +175,12 @@ export const ListRunsQuery = z.object({
     .transform((v) => (Array.isArray(v) ? v : [v]))
     .pipe(z.array(z.string().regex(/^[^:]+:.*$/, 'a label filter is key:value')))
     .optional(),
+  parent: z.string().min(1).max(200).optional().describe("Only this run's child runs."),
+  include_children: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('Child runs too (by default only top-level runs are listed).'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   // Cursors are base64url; Node's lenient decoder would otherwise accept e.g. `cjE=x` as `r1`.
   cursor: z

@@ -2,6 +2,7 @@ import type { StepSpec } from '../pipeline/model.js';
 import type { Outcome, SideEffects } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { collectArtifacts, injectArtifacts, readJsonPath, workspaceFile } from './artifacts.js';
+import { materializeInherited } from './composition/inherited.js';
 import type { RunContext } from './context.js';
 import { checkContract } from './contracts/index.js';
 import { runCommandStep } from './executors/command.js';
@@ -64,6 +65,7 @@ export async function runAttempt(
     };
   }
 
+  materializeInherited(ctx, workspace);
   const env = stepEnv(ctx, step, workspace, attempt);
   const timeoutMs = step.timeoutMs ?? ctx.project.config.runtime.default_timeout_ms;
   const opts: ExecOptions = { workspace, values, env, timeoutMs, attempt, feedback };

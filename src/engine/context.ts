@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { EventBus } from '../events/bus.js';
+import type { RunError } from '../events/catalogue.js';
 import type { Logger } from '../logger.js';
 import type { PipelineSpec } from '../pipeline/model.js';
 import type { PersonaSet } from '../pipeline/personas.js';
@@ -69,4 +70,55 @@ export interface RunContext {
   /** This run is being continued after a crash, kill or restart. */
   resumed: boolean;
   logger: Logger;
+  /** `{{ env.<key> }}`: a sub-pipeline's `config.env`, inherited down the chain. */
+  templateEnv?: Record<string, string>;
+  /** Runs the child runs of composition steps (absent: composition steps fail, naming why). */
+  children?: ChildRuns;
+  /** Set on a child run: where it sits in its lineage. */
+  lineage?: ChildLineage;
+}
+
+/** What a child run carries from its parent (kept in its RunOptions, so a resume has it too). */
+export interface ChildLineage {
+  /** 1 for a child of a top-level run. */
+  depth: number;
+  /** Parent artifacts given to the child: copied into each of its step workspaces. */
+  inherited: { name: string; path: string }[];
+  /** `{{ iteration }}`: the item's index in an iterate, the pass's in a loop. */
+  iteration: number | null;
+  /** A loop pass: it reads its parent's step outputs as its own (`{{ triage.out.x }}`). */
+  scopeOf: string | null;
+  /** A parent's `config.max_cycles`: the limit of this run's loops that set none. */
+  maxCycles?: number | null;
+}
+
+/** One child run a composition step wants: found by (step, index) if it exists, else created. */
+export interface ChildRequest {
+  step: string;
+  index: number;
+  /** The pipeline to load; ignored when `spec` is given (a loop pass). */
+  pipeline: string;
+  spec?: PipelineSpec;
+  input: string | null;
+  templateEnv: Record<string, string>;
+  lineage: ChildLineage;
+  /** Aborted when the step stops waiting for the child (timeout, a sibling failed). */
+  signal: AbortSignal;
+}
+
+export interface ChildOutcome {
+  run: RunRecord;
+  status: 'completed' | 'failed' | 'cancelled' | 'interrupted';
+  error: RunError | null;
+  /** Ended before this step looked (a resumed parent): nothing ran now. */
+  reused: boolean;
+}
+
+export interface ChildRuns {
+  /** The children that exist already for `parent`'s step (a resumed parent), by index. */
+  existing(parent: RunContext, step: string): Promise<Map<number, RunRecord>>;
+  /** Creates (or resumes) the child and runs it in this process, inside the parent's slot. */
+  run(parent: RunContext, req: ChildRequest, existing: RunRecord | undefined): Promise<ChildOutcome>;
+  /** Where composition outputs (iterate's collected JSON) are also written, as the Go Wave does. */
+  outputDir: string;
 }

@@ -3,6 +3,7 @@ import { retryDelayMs, type StepSpec } from '../pipeline/model.js';
 import type { GateRecord, StepRecord } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { runAttempt } from './attempt.js';
+import { runCompositionStep } from './composition/run-composition.js';
 import type { RunContext } from './context.js';
 import { runGateStep } from './gate.js';
 import { addUsage } from './usage.js';
@@ -38,6 +39,7 @@ export async function runStep(
   onGateBlocked: () => void,
 ): Promise<StepResult> {
   const runId = ctx.run.id;
+  if (step.composition) return runCompositionStep(ctx, step);
   if (step.kind === 'gate') {
     const started = Date.now();
     const outcome = await runGateStep(ctx, step, gate, onGateBlocked);

@@ -26,6 +26,10 @@ export function templateValues(
     values[`gate.${g.step}.text`] = g.answer?.text ?? '';
   }
   for (const inj of step.injects) values[`artifacts.${inj.as}`] = `${INJECT_DIR}/${inj.as}`;
+  // A child run: what its parent gave it, and `{{ env.* }}` / `{{ iteration }}` of its lineage.
+  for (const a of ctx.lineage?.inherited ?? []) values[`artifacts.${a.name}`] = `.agents/artifacts/${a.name}`;
+  for (const [k, v] of Object.entries(ctx.templateEnv ?? {})) values[`env.${k}`] = v;
+  if (ctx.lineage && ctx.lineage.iteration !== null) values.iteration = String(ctx.lineage.iteration);
   return values;
 }
 

@@ -17,8 +17,19 @@ export const StepStatus = z.enum([
   'cancelled',
 ]);
 export type StepStatus = z.infer<typeof StepStatus>;
-export const StepKindSchema = z.enum(['command', 'prompt', 'gate']);
-export const TriggerSource = z.enum(['api', 'cli', 'ui', 'webhook']);
+export const StepKindSchema = z.enum([
+  'command',
+  'prompt',
+  'gate',
+  // Composition (a step whose work is child runs; GOWAVE.md §§1-5).
+  'pipeline',
+  'iterate',
+  'aggregate',
+  'loop',
+  'branch',
+]);
+/** `pipeline`: a child run of a composition step; its actor is the parent run's id. */
+export const TriggerSource = z.enum(['api', 'cli', 'ui', 'webhook', 'pipeline']);
 export const Trigger = z.object({ source: TriggerSource, actor: z.string().nullable() });
 export type Trigger = z.infer<typeof Trigger>;
 
@@ -131,6 +142,19 @@ export const EventSchema = z.discriminatedUnion('type', [
     text: z.string().nullable(),
     by: z.string().nullable(),
     timed_out: z.boolean(),
+  }),
+  // On the parent's stream (run_id is the parent's): a composition step started or ended a child.
+  z.object({
+    ...stepScoped,
+    type: z.literal('child_run_started'),
+    child_run_id: z.string(),
+    pipeline: z.string(),
+  }),
+  z.object({
+    ...stepScoped,
+    type: z.literal('child_run_finished'),
+    child_run_id: z.string(),
+    status: RunStatus,
   }),
 ]);
 

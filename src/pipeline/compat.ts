@@ -17,16 +17,7 @@ export interface CompatResult {
 }
 
 const STEP_IGNORED = ['thread', 'fidelity', 'max_concurrent_agents', 'skills'];
-const STEP_UNSUPPORTED = [
-  'iterate',
-  'aggregate',
-  'loop',
-  'branch',
-  'pipeline',
-  'edges',
-  'strategy',
-  'rework_only',
-];
+const STEP_UNSUPPORTED = ['edges', 'strategy', 'rework_only'];
 const SUPPORTED_CONTRACTS = new Set(['json_schema', 'test_suite', 'non_empty_file', 'markdown_spec']);
 
 class Collector {
@@ -67,9 +58,14 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
   c.warnIgnored(value, 'skills', []);
   if (isObj(value.requires)) c.warnIgnored(value.requires, 'skills', ['requires']);
   const steps = Array.isArray(value.steps) ? value.steps : [];
-  steps.forEach((step, i) => {
-    if (!isObj(step)) return;
-    const at: PathSegment[] = ['steps', i];
+  const work = steps.map((step, i) => ({ step: step as unknown, at: ['steps', i] as PathSegment[] }));
+  // for...of also visits the loop.steps pushed during the walk (they are steps too).
+  for (const { step, at } of work) {
+    if (!isObj(step)) continue;
+    if (isObj(step.loop) && Array.isArray(step.loop.steps)) {
+      for (const [j, inner] of step.loop.steps.entries())
+        work.push({ step: inner, at: [...at, 'loop', 'steps', j] });
+    }
     for (const key of STEP_IGNORED) c.warnIgnored(step, key, at);
     for (const key of STEP_UNSUPPORTED) {
       if (key in step) {
@@ -128,7 +124,7 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
       }
       for (const [contract, path] of contracts) checkContract(c, contract, path);
     }
-  });
+  }
   return c;
 }
 

@@ -1,6 +1,15 @@
 /** The normalised pipeline the engine runs: kinds decided, defaults applied, durations in ms. */
 
-export const STEP_KINDS = ['command', 'prompt', 'gate'] as const;
+export const STEP_KINDS = [
+  'command',
+  'prompt',
+  'gate',
+  'pipeline',
+  'iterate',
+  'aggregate',
+  'loop',
+  'branch',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 export type ContractOnFailure = 'fail' | 'skip' | 'continue' | 'warn';
@@ -89,6 +98,8 @@ export interface StepSpec {
   contracts: ContractSpec[];
   retry: RetrySpec;
   gate: GateSpec | null;
+  /** Composition steps only (kind pipeline, iterate, aggregate, loop, branch). */
+  composition?: CompositionSpec;
   outcomes: OutcomeSpec[];
   /** null: the runtime default applies. */
   timeoutMs: number | null;
@@ -142,4 +153,49 @@ export function retryDelayMs(retry: RetrySpec, attempt: number): number {
         ? base * attempt
         : base * 2 ** (attempt - 1);
   return retry.maxDelayMs > 0 ? Math.min(raw, retry.maxDelayMs) : raw;
+}
+
+/** A step whose work is child runs (or, for aggregate, merging their outputs). */
+export const COMPOSITION_KINDS: ReadonlySet<StepKind> = new Set([
+  'pipeline',
+  'iterate',
+  'aggregate',
+  'loop',
+  'branch',
+]);
+
+export function isCompositionKind(kind: StepKind): boolean {
+  return COMPOSITION_KINDS.has(kind);
+}
+
+/** GOWAVE.md §§1-5, with the differences PIPELINES.md "Where Wave differs" names. */
+export interface CompositionSpec {
+  /** The child pipeline's name (templated per item in an iterate). */
+  pipeline: string | null;
+  /** The child's input (a template); null: the parent's input. */
+  input: string | null;
+  inputRef: { from: string | null; literal: string | null } | null;
+  inject: string[];
+  extract: string[];
+  /** config.timeout: a limit on each child run. */
+  childTimeoutMs: number | null;
+  /** config.env: `{{ env.<key> }}` in the child (inherited down the chain). */
+  env: Record<string, string>;
+  maxCycles: number | null;
+  stopCondition: string | null;
+  iterate: {
+    over: string;
+    parallel: boolean;
+    /** 0: every item at once. */
+    maxConcurrent: number;
+    onFailure: 'fail' | 'continue';
+  } | null;
+  aggregate: {
+    from: string;
+    into: string;
+    strategy: 'merge_arrays' | 'concat' | 'reduce';
+    key: string | null;
+  } | null;
+  loop: { maxIterations: number; until: string | null; steps: StepSpec[] } | null;
+  branch: { on: string; cases: Record<string, string> } | null;
 }

@@ -4,12 +4,14 @@ import { parseDuration } from './duration.js';
 import {
   type ContractSpec,
   DEFAULT_GATE_CHOICES,
+  isCompositionKind,
   type PipelineSpec,
   RETRY_POLICIES,
   type RetrySpec,
   type StepKind,
   type StepSpec,
 } from './model.js';
+import { compositionKindOf, normalizeComposition } from './normalize-composition.js';
 import type { RawContract, RawPipeline, RawStep } from './schema.js';
 import type { YamlSource } from './yaml-source.js';
 
@@ -77,7 +79,10 @@ function normalizeStep(
   let kind: StepKind;
   let command: string | null = null;
   let prompt: StepSpec['prompt'] = null;
-  if (step.gate) {
+  const composition = step.gate ? null : compositionKindOf(step);
+  if (composition) {
+    kind = composition;
+  } else if (step.gate) {
     kind = 'gate';
     if (step.exec || step.script)
       error([...at, 'gate'], 'a gate step cannot also have `exec` or `script`', true);
@@ -126,6 +131,13 @@ function normalizeStep(
   return {
     id: step.id,
     kind,
+    ...(isCompositionKind(kind)
+      ? {
+          composition: normalizeComposition(step, kind, at, error, (inner, path) =>
+            normalizeStep(inner, path, error, opts),
+          ),
+        }
+      : {}),
     description: step.description ?? '',
     dependencies: step.dependencies ?? [],
     persona: step.persona ?? null,

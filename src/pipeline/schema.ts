@@ -142,9 +142,57 @@ export const StepSchema = z.strictObject({
     .optional(),
   retry: RetrySchema.optional(),
   gate: GateSchema.optional(),
+  // Composition (GOWAVE.md §§1-5): a step whose work is child runs.
+  pipeline: z.string().min(1).optional(),
+  input: z.string().optional(),
+  input_ref: z.strictObject({ from: z.string().optional(), literal: z.string().optional() }).optional(),
+  config: z
+    .strictObject({
+      inject: z.array(z.string()).optional(),
+      extract: z.array(z.string()).optional(),
+      timeout: duration.optional(),
+      env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+      max_cycles: z.number().int().min(0).optional(),
+      stop_condition: z.string().optional(),
+    })
+    .optional(),
+  iterate: z
+    .strictObject({
+      over: z.string().min(1),
+      mode: z.string().optional(),
+      max_concurrent: z.number().int().optional(),
+      on_failure: z.enum(['fail', 'continue']).optional(),
+    })
+    .optional(),
+  aggregate: z
+    .strictObject({
+      from: z.string().min(1),
+      into: z.string().min(1),
+      strategy: z.enum(['merge_arrays', 'concat', 'reduce']),
+      key: z.string().optional(),
+    })
+    .optional(),
+  get loop() {
+    return LoopSchema.optional();
+  },
+  branch: z
+    .strictObject({
+      on: z.string(),
+      cases: z.record(z.string(), z.string()),
+    })
+    .optional(),
   outcomes: z.array(OutcomeSchema).optional(),
   timeout_minutes: z.number().positive().optional(),
   optional: z.boolean().optional(),
+});
+
+/** `loop.steps` are steps themselves (run each pass, in dependency order). */
+const LoopSchema = z.strictObject({
+  max_iterations: z.number().int().min(0).optional(),
+  until: z.string().optional(),
+  get steps(): z.ZodOptional<z.ZodArray<typeof StepSchema>> {
+    return z.array(StepSchema).optional();
+  },
 });
 
 export const PipelineSchema = z.strictObject({

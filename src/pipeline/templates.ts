@@ -42,6 +42,8 @@ export function checkTemplateName(name: string, scope: TemplateScope): TemplateC
       word: name,
     };
   }
+  // Composition: a sub-pipeline's `config.env`, and the index of an iterate item or loop pass.
+  if (name === 'iteration' || (head === 'env' && rest.length >= 1)) return { ok: true };
   if (head === 'gate' && rest.length >= 2) {
     // Step ids may contain dots: the field is the last part.
     const field = rest[rest.length - 1]!;

@@ -3,11 +3,12 @@ import { isAbsolute, normalize, sep } from 'node:path';
 import { arithmeticMessage, arithmeticTemplates } from '../engine/shell-template.js';
 import { Ancestry, findCycle } from './dag.js';
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
-import type { PipelineSpec, StepSpec } from './model.js';
+import { isCompositionKind, type PipelineSpec, type StepSpec } from './model.js';
 import type { Persona } from './personas.js';
 import { didYouMean } from './suggest.js';
 import { checkTemplateName, findTemplateRefs, type TemplateScope } from './templates.js';
 import { readTextFile } from './text-file.js';
+import { validateComposition, validateLoopSteps } from './validate-composition.js';
 import type { YamlSource } from './yaml-source.js';
 
 export interface ValidationContext {
@@ -100,7 +101,11 @@ export function validatePipeline(
     const i = stepIndex.get(o.step);
     if (i === undefined) {
       report(['pipeline_outputs', alias, 'step'], `unknown step "${o.step}"`, didYouMean(o.step, ids));
-    } else if (!spec.steps[i]!.outputs.some((a) => a.name === o.artifact)) {
+    } else if (
+      // A composition step's artifacts are its children's, known only when they ran.
+      !isCompositionKind(spec.steps[i]!.kind) &&
+      !spec.steps[i]!.outputs.some((a) => a.name === o.artifact)
+    ) {
       const names = spec.steps[i]!.outputs.map((a) => a.name);
       report(
         ['pipeline_outputs', alias, 'artifact'],
@@ -114,6 +119,8 @@ export function validatePipeline(
     const problem = ctx.checkJsonSchema(spec.input.schema);
     if (problem) report(['input', 'schema'], `not a valid JSON Schema: ${problem}`);
   }
+  out.push(...validateComposition(spec, source));
+  out.push(...validateLoopSteps(spec, source, (pass, at) => validatePipeline(pass, at, ctx)));
   return out;
 
   function validateStep(step: StepSpec, i: number): void {
@@ -154,7 +161,7 @@ export function validatePipeline(
         );
       }
       const names = spec.steps[from]!.outputs.map((a) => a.name);
-      if (!names.includes(inj.artifact)) {
+      if (!isCompositionKind(spec.steps[from]!.kind) && !names.includes(inj.artifact)) {
         report(
           [...p, 'artifact'],
           `step "${inj.step}" has no output artifact "${inj.artifact}"`,

@@ -7,6 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { ChangeSource } from '../store/change-feed.js';
 import type { RunRecord, Store } from '../store/store.js';
+import { createChildRuns } from './child-runs.js';
 import { killRunProcesses } from './orphan-processes.js';
 import type { RunSupervisor } from './supervisor.js';
 
@@ -62,6 +63,7 @@ export async function executeClaimedRun(
       ...(opts.slots ? { slots: opts.slots } : {}),
       resumed: run.startedAt !== null,
       logger: deps.logger.child({ run: run.id }),
+      children: createChildRuns(deps),
     });
   } finally {
     deps.supervisor.untrack(run.id);

@@ -88,6 +88,10 @@ export async function cancelAndWait(
 async function cancelOrphan(deps: ServiceDeps, runId: string, by: string | null): Promise<void> {
   const run = await claimRun(deps.store, runId, deps.owner);
   if (!run) return;
+  // Its children died with it (they ran in its process): they end cancelled too, first.
+  for (const child of await deps.store.listChildren(runId)) {
+    if (!TERMINAL_RUN_STATUSES.has(child.status)) await cancelOrphan(deps, child.id, by);
+  }
   await killRunProcesses(runId);
   const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();
   await deps.store.append(runId, [

@@ -181,8 +181,16 @@ export class RunService {
     labels?: Record<string, string>;
     limit: number;
     cursor?: string;
+    /** Only this run's children. */
+    parent?: string;
+    /** Child runs too; by default only top-level runs are listed (API.md "Lineage"). */
+    includeChildren?: boolean;
   }) {
-    const page = await this.store.listRuns(query);
+    const { parent, includeChildren, ...rest } = query;
+    const page = await this.store.listRuns({
+      ...rest,
+      ...(parent !== undefined ? { parent } : includeChildren ? {} : { parent: null }),
+    });
     const runs = await Promise.all(page.runs.map((r) => this.view(r)));
     return { runs, next_cursor: page.nextCursor };
   }
@@ -208,6 +216,13 @@ export class RunService {
         'run_finished',
         `run ${existing.id} already ended (${existing.status}); start a new one with wave run ${existing.pipeline}`,
         { status: existing.status },
+      );
+    }
+    if (existing.parent) {
+      throw new WaveError(
+        'invalid_usage',
+        `run ${existing.id} is a child run of ${existing.parent.runId} (step ${existing.parent.step}); resume that run and it resumes its children`,
+        { parent: existing.parent.runId },
       );
     }
     if (existing.mode === 'server' && existing.status === 'queued') {

@@ -19,6 +19,7 @@ export interface StepView {
   error: StepError | null;
   artifacts: { name: string; size: number; sha256: string }[];
   usage: Usage | null;
+  children: string[];
 }
 
 export interface GateView {
@@ -46,6 +47,8 @@ export interface RunView {
   queue_position: number | null;
   cancel_requested: boolean;
   error: RunError | null;
+  parent: { run_id: string; step: string } | null;
+  child_count: number;
   steps?: StepView[];
   gates?: GateView[];
   /** Go Wave compatibility: `outcomes` values and named `pipeline_outputs` (detail only). */
@@ -72,6 +75,8 @@ export function toRunView(run: RunRecord, queuePosition: number | null): RunView
     queue_position: queuePosition,
     cancel_requested: run.cancelRequested,
     error: run.error,
+    parent: run.parent ? { run_id: run.parent.runId, step: run.parent.step } : null,
+    child_count: run.childCount,
   };
 }
 
@@ -91,6 +96,7 @@ export function toStepView(step: StepRecord, artifacts: readonly ArtifactRecord[
       .filter((a) => a.step === step.id)
       .map((a) => ({ name: a.name, size: a.size, sha256: a.sha256 })),
     usage: step.usage,
+    children: step.children,
   };
 }
 

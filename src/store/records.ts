@@ -13,6 +13,15 @@ export interface RunOptions {
   gates?: Record<string, { choice: string; text: string | null }>;
   /** Started with `--detach`: gates wait for `wave gate` instead of a terminal. */
   detached?: boolean;
+  /** A child run: `{{ env.* }}` values and its place in the lineage (engine's ChildLineage). */
+  templateEnv?: Record<string, string>;
+  lineage?: {
+    depth: number;
+    inherited: { name: string; path: string }[];
+    iteration: number | null;
+    scopeOf: string | null;
+    maxCycles?: number | null;
+  };
 }
 
 export interface Outcome {
@@ -44,6 +53,21 @@ export interface RunRecord {
   /** A waiting server run whose gate was answered and that needs a slot again. */
   wantsSlot: boolean;
   outcomes: Outcome[];
+  /** Set on a child run of a composition step (API.md "Lineage"). */
+  parent: RunParent | null;
+  /** How many child runs this run's composition steps started. */
+  childCount: number;
+}
+
+/**
+ * Where a child run belongs: its parent run, the composition step, and its place there (the
+ * item of an iterate, the pass of a loop; 0 otherwise). (runId, step, index) names one child, so
+ * a resumed parent finds the children it already started instead of starting them again.
+ */
+export interface RunParent {
+  runId: string;
+  step: string;
+  index: number;
 }
 
 export interface StepRecord {
@@ -60,6 +84,8 @@ export interface StepRecord {
   durationMs: number | null;
   error: StepError | null;
   usage: Usage | null;
+  /** Child run ids of a composition step, in item order; [] for other kinds. */
+  children: string[];
 }
 
 export interface GateAnswer {
@@ -110,6 +136,8 @@ export interface NewRun {
   idempotency?: { key: string; actor: string | null; fingerprint: string };
   /** Claim the run for this owner in the same transaction (a local `wave run`). */
   claim?: { owner: string; leaseMs: number };
+  /** A child run of a composition step: driven by its parent, never by a scheduler. */
+  parent?: RunParent;
 }
 
 export interface RunQuery {
@@ -117,6 +145,8 @@ export interface RunQuery {
   pipeline?: string;
   labels?: Record<string, string>;
   mode?: RunMode;
+  /** Lineage: a run id lists that run's children; null lists top-level runs only; absent, both. */
+  parent?: string | null;
   limit: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;

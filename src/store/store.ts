@@ -77,6 +77,8 @@ export interface Store {
   /** Queued, running and waiting runs (an index lookup: cheap enough for every health check). */
   countActive(): Promise<{ queued: number; running: number; waiting: number }>;
   listSteps(runId: string): Promise<StepRecord[]>;
+  /** A run's child runs (lineage), by composition step, then item order. */
+  listChildren(runId: string): Promise<RunRecord[]>;
   listGates(runId: string): Promise<GateRecord[]>;
   listArtifacts(runId: string): Promise<ArtifactRecord[]>;
 

@@ -288,7 +288,7 @@ export interface components {
         Step: {
             id: string;
             /** @enum {string} */
-            kind: "command" | "prompt" | "gate";
+            kind: "command" | "prompt" | "gate" | "pipeline" | "iterate" | "aggregate" | "loop" | "branch";
             persona: string | null;
             /** @enum {string} */
             status: "pending" | "running" | "waiting" | "completed" | "failed" | "skipped" | "cancelled";
@@ -311,6 +311,8 @@ export interface components {
                 tokens_out: number;
                 cost_usd: number;
             } | null;
+            /** @description A composition step's child run ids, in item order. */
+            children: string[];
         };
         Gate: {
             step: string;
@@ -343,7 +345,7 @@ export interface components {
             };
             trigger: {
                 /** @enum {string} */
-                source: "api" | "cli" | "ui" | "webhook";
+                source: "api" | "cli" | "ui" | "webhook" | "pipeline";
                 actor: string | null;
             };
             created_at: string;
@@ -357,6 +359,13 @@ export interface components {
                 message: string;
                 step: string | null;
             } | null;
+            /** @description Set on a child run of a composition step. */
+            parent: {
+                run_id: string;
+                step: string;
+            } | null;
+            /** @description How many child runs this run's composition steps started. */
+            child_count: number;
         };
         RunDetail: {
             id: string;
@@ -369,7 +378,7 @@ export interface components {
             };
             trigger: {
                 /** @enum {string} */
-                source: "api" | "cli" | "ui" | "webhook";
+                source: "api" | "cli" | "ui" | "webhook" | "pipeline";
                 actor: string | null;
             };
             created_at: string;
@@ -383,6 +392,13 @@ export interface components {
                 message: string;
                 step: string | null;
             } | null;
+            /** @description Set on a child run of a composition step. */
+            parent: {
+                run_id: string;
+                step: string;
+            } | null;
+            /** @description How many child runs this run's composition steps started. */
+            child_count: number;
             steps: components["schemas"]["Step"][];
             gates: components["schemas"]["Gate"][];
             outcomes: {
@@ -412,7 +428,7 @@ export interface components {
             steps: {
                 id: string;
                 /** @enum {string} */
-                kind: "command" | "prompt" | "gate";
+                kind: "command" | "prompt" | "gate" | "pipeline" | "iterate" | "aggregate" | "loop" | "branch";
                 persona: string | null;
                 dependencies: string[];
             }[];
@@ -576,7 +592,7 @@ export interface operations {
                         steps: {
                             id: string;
                             /** @enum {string} */
-                            kind: "command" | "prompt" | "gate";
+                            kind: "command" | "prompt" | "gate" | "pipeline" | "iterate" | "aggregate" | "loop" | "branch";
                             persona: string | null;
                             dependencies: string[];
                         }[];
@@ -715,6 +731,10 @@ export interface operations {
                 status?: string;
                 pipeline?: string;
                 label?: string | string[];
+                /** @description Only this run's child runs. */
+                parent?: string;
+                /** @description Child runs too (by default only top-level runs are listed). */
+                include_children?: "true" | "false";
                 limit?: number;
                 cursor?: string;
             };

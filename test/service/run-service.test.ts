@@ -73,6 +73,61 @@ describe('RunService', () => {
     expect(cancelled?.by).toBe('alice');
   });
 
+  it('cancelAndWait on a parent whose owner is gone cancels its unfinished children too', async () => {
+    const ctx = await context();
+    const owner = 'some-other-host:4242:dead';
+    const parent = await runningRun(ctx, owner, -60_000);
+    const spec = await ctx.runs.spec(parent);
+    const child = async (index: number) => {
+      const { run } = await ctx.store.createRun({
+        id: `${parent}-child-${index}`,
+        pipeline: 'quick',
+        input: null,
+        labels: {},
+        trigger: { source: 'pipeline', actor: parent },
+        mode: 'local',
+        options: {},
+        spec,
+        claim: { owner, leaseMs: -60_000 },
+        parent: { runId: parent, step: 'only', index },
+      });
+      return run.id;
+    };
+    const done = await child(0);
+    await ctx.store.append(done, [
+      { type: 'run_started', run_id: done, pipeline: 'quick', resumed: false },
+      { type: 'run_completed', run_id: done, status: 'completed', duration_ms: 1 },
+    ]);
+    const running = await child(1);
+    await ctx.store.append(running, [
+      { type: 'run_started', run_id: running, pipeline: 'quick', resumed: false },
+    ]);
+    expect(await ctx.runs.cancelAndWait(parent, 'alice', 5000)).toEqual({ kind: 'orphan' });
+    expect((await ctx.runs.requireRun(parent)).status).toBe('cancelled');
+    expect((await ctx.runs.requireRun(running)).status).toBe('cancelled');
+    expect((await ctx.runs.requireRun(done)).status).toBe('completed');
+  });
+
+  it('resume refuses a child run: its parent resumes it', async () => {
+    const ctx = await context();
+    const parent = await runningRun(ctx, 'some-other-host:4242:dead', -60_000);
+    const { run } = await ctx.store.createRun({
+      id: `${parent}-child`,
+      pipeline: 'quick',
+      input: null,
+      labels: {},
+      trigger: { source: 'pipeline', actor: parent },
+      mode: 'local',
+      options: {},
+      spec: await ctx.runs.spec(parent),
+      parent: { runId: parent, step: 'only', index: 0 },
+    });
+    await expect(ctx.runs.resume(run.id)).rejects.toMatchObject({
+      code: 'invalid_usage',
+      message: expect.stringContaining(`child run of ${parent}`),
+    });
+  });
+
   it('cancelAndWait on a queued run cancels it at once; a second time is run_finished', async () => {
     const ctx = await context();
     const { run } = await ctx.runs.submit({ pipeline: 'quick', input: null, trigger, mode: 'local' });

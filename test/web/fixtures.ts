@@ -42,6 +42,7 @@ export function step(id: string, extra: Partial<Step> = {}): Step {
     error: null,
     artifacts: [],
     usage: null,
+    children: [],
     ...extra,
   };
 }
@@ -61,6 +62,8 @@ export function runDetail(extra: Partial<RunDetail> = {}): RunDetail {
     queue_position: 1,
     cancel_requested: false,
     error: null,
+    parent: null,
+    child_count: 0,
     steps: [
       step('build'),
       step('ask', { kind: 'gate', dependencies: ['build'] }),

@@ -110,6 +110,8 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
           ...(q.pipeline ? { pipeline: q.pipeline } : {}),
           ...(q.label ? { labels } : {}),
           ...(q.cursor ? { cursor: q.cursor } : {}),
+          ...(q.parent ? { parent: q.parent } : {}),
+          ...(q.include_children ? { includeChildren: true } : {}),
         });
         body = JSON.stringify(RunList.parse(page));
         listCache.set(request.url, body);

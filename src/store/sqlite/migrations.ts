@@ -216,4 +216,17 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
               WHERE owner IS NOT NULL AND status IN ('queued', 'running', 'waiting') AND owner LIKE '%:%:%');
     `,
   },
+  {
+    version: 5,
+    name: 'lineage: child runs of composition steps',
+    // A child run names its parent run, the composition step and its index there (item of an
+    // iterate, pass of a loop). Schedulers and recovery leave child runs alone: the parent
+    // drives them.
+    sql: `
+      ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+      ALTER TABLE runs ADD COLUMN parent_step TEXT;
+      ALTER TABLE runs ADD COLUMN parent_index INTEGER;
+      CREATE INDEX runs_parent ON runs (parent_run_id, parent_step, parent_index);
+    `,
+  },
 ];

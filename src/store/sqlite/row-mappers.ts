@@ -23,11 +23,15 @@ export interface RunRow {
   lease_expires_at: number | null;
   wants_slot: number;
   outcomes: string;
+  parent_run_id: string | null;
+  parent_step: string | null;
+  parent_index: number | null;
+  child_count: number;
 }
 
 /** Columns of `runs` read for a RunRecord (never the large `spec`). */
 export const RUN_COLUMNS =
-  'num, id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, started_at, finished_at, cancel_requested, cancel_by, error, mode, options, owner, lease_expires_at, wants_slot, outcomes';
+  'num, id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, started_at, finished_at, cancel_requested, cancel_by, error, mode, options, owner, lease_expires_at, wants_slot, outcomes, parent_run_id, parent_step, parent_index, (SELECT COUNT(*) FROM runs AS c WHERE c.parent_run_id = runs.id) AS child_count';
 
 /** Most rows hold `{}` or `[]`: no parse needed for those (listing runs maps many rows). */
 function parseJson(text: string, empty: object): unknown {
@@ -56,6 +60,11 @@ export function toRun(r: RunRow): RunRecord {
     leaseExpiresAt: r.lease_expires_at,
     wantsSlot: r.wants_slot === 1,
     outcomes: parseJson(r.outcomes, []) as RunRecord['outcomes'],
+    parent:
+      r.parent_run_id !== null && r.parent_step !== null
+        ? { runId: r.parent_run_id, step: r.parent_step, index: r.parent_index ?? 0 }
+        : null,
+    childCount: r.child_count,
   };
 }
 
@@ -75,7 +84,7 @@ export interface StepRow {
   usage: string | null;
 }
 
-export function toStep(r: StepRow): StepRecord {
+export function toStep(r: StepRow, children: string[] = []): StepRecord {
   return {
     runId: r.run_id,
     id: r.id,
@@ -90,6 +99,7 @@ export function toStep(r: StepRow): StepRecord {
     durationMs: r.duration_ms,
     error: r.error ? (JSON.parse(r.error) as StepRecord['error']) : null,
     usage: r.usage ? (JSON.parse(r.usage) as StepRecord['usage']) : null,
+    children,
   };
 }
 

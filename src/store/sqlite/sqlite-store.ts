@@ -86,8 +86,8 @@ export class SqliteStore implements Store {
         'INSERT INTO events (seq, run, type, origin, step, json, ts, stream, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertRun: db.prepare(
-        `INSERT INTO runs (id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, mode, options, spec, owner, lease_expires_at)
-         VALUES (@id, @pipeline, 'queued', @input, @labels, @trigger_source, @trigger_actor, @created_at, @mode, @options, @spec, @owner, @lease)`,
+        `INSERT INTO runs (id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, mode, options, spec, owner, lease_expires_at, parent_run_id, parent_step, parent_index)
+         VALUES (@id, @pipeline, 'queued', @input, @labels, @trigger_source, @trigger_actor, @created_at, @mode, @options, @spec, @owner, @lease, @parent_run_id, @parent_step, @parent_index)`,
       ),
       insertLabel: db.prepare('INSERT INTO run_labels (run_num, key, value) VALUES (?, ?, ?)'),
       insertStep: db.prepare(
@@ -104,6 +104,12 @@ export class SqliteStore implements Store {
       ),
       countByStatusMode: db.prepare('SELECT status, COUNT(*) AS n FROM runs WHERE mode = ? GROUP BY status'),
       steps: db.prepare('SELECT * FROM steps WHERE run_id = ? ORDER BY idx'),
+      children: db.prepare(
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE parent_run_id = ? ORDER BY parent_step, parent_index, num`,
+      ),
+      childIds: db.prepare(
+        'SELECT id, parent_step FROM runs WHERE parent_run_id = ? ORDER BY parent_index, num',
+      ),
       gates: db.prepare('SELECT * FROM gates WHERE run_id = ? ORDER BY rowid'),
       artifacts: db.prepare('SELECT * FROM artifacts WHERE run_id = ? ORDER BY created_at, step, name'),
       upsertArtifact: db.prepare(
@@ -129,11 +135,11 @@ export class SqliteStore implements Store {
       claim: db.prepare('UPDATE runs SET owner = ?, lease_expires_at = ? WHERE id = ?'),
       activeServerRuns: db
         .prepare(
-          `SELECT COUNT(*) FROM runs WHERE mode = 'server' AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`,
+          `SELECT COUNT(*) FROM runs WHERE mode = 'server' AND parent_run_id IS NULL AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`,
         )
         .pluck(),
       oldestQueued: db.prepare(
-        `SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'queued' AND mode = 'server' AND owner IS NULL ORDER BY num LIMIT 1`,
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE status = 'queued' AND mode = 'server' AND owner IS NULL AND parent_run_id IS NULL ORDER BY num LIMIT 1`,
       ),
       renew: db.prepare('UPDATE runs SET lease_expires_at = ? WHERE owner = ?'),
       instanceBeat: db.prepare('UPDATE instances SET heartbeat_at = ? WHERE id = ?'),
@@ -156,7 +162,7 @@ export class SqliteStore implements Store {
       dataVersion: db.prepare('PRAGMA data_version').pluck(),
       release: db.prepare('UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE id = ? AND owner = ?'),
       orphans: db.prepare(
-        `SELECT ${RUN_COLUMNS} FROM runs WHERE mode = ? AND (status IN ('running', 'waiting') OR (status = 'queued' AND owner IS NOT NULL))
+        `SELECT ${RUN_COLUMNS} FROM runs WHERE mode = ? AND parent_run_id IS NULL AND (status IN ('running', 'waiting') OR (status = 'queued' AND owner IS NOT NULL))
            AND (owner IS NULL OR (lease_expires_at IS NOT NULL AND lease_expires_at < ?)
                 OR owner IN (SELECT id FROM instances WHERE dead = 1))
          ORDER BY num`,
@@ -285,6 +291,9 @@ export class SqliteStore implements Store {
         spec: JSON.stringify(run.spec),
         owner: run.claim?.owner ?? null,
         lease: run.claim ? nowMs + run.claim.leaseMs : null,
+        parent_run_id: run.parent?.runId ?? null,
+        parent_step: run.parent?.step ?? null,
+        parent_index: run.parent?.index ?? null,
       });
       const num = Number(info.lastInsertRowid);
       for (const [k, v] of Object.entries(run.labels)) this.s.insertLabel.run(num, k, v);
@@ -345,6 +354,11 @@ export class SqliteStore implements Store {
         where.push('mode = ?');
         params.push(q.mode);
       }
+      if (q.parent === null) where.push('parent_run_id IS NULL');
+      else if (q.parent !== undefined) {
+        where.push('parent_run_id = ?');
+        params.push(q.parent);
+      }
       for (const [k, v] of Object.entries(q.labels ?? {})) {
         where.push('num IN (SELECT run_num FROM run_labels WHERE key = ? AND value = ?)');
         params.push(k, v);
@@ -397,7 +411,19 @@ export class SqliteStore implements Store {
   }
 
   listSteps(runId: string): Promise<StepRecord[]> {
-    return this.read(() => (this.s.steps.all(runId) as StepRow[]).map(toStep));
+    return this.read(() => {
+      const children = new Map<string, string[]>();
+      for (const c of this.s.childIds.all(runId) as { id: string; parent_step: string }[]) {
+        const list = children.get(c.parent_step);
+        if (list) list.push(c.id);
+        else children.set(c.parent_step, [c.id]);
+      }
+      return (this.s.steps.all(runId) as StepRow[]).map((r) => toStep(r, children.get(r.id) ?? []));
+    });
+  }
+
+  listChildren(runId: string): Promise<RunRecord[]> {
+    return this.read(() => (this.s.children.all(runId) as RunRow[]).map(toRun));
   }
 
   listGates(runId: string): Promise<GateRecord[]> {

@@ -23,6 +23,8 @@ export const EVENT_TYPE_NAMES = [
   'artifact_written',
   'gate_waiting',
   'gate_answered',
+  'child_run_started',
+  'child_run_finished',
 ] as const satisfies readonly EventType[];
 
 const TERMINAL: ReadonlySet<string> = new Set(['run_completed', 'run_failed', 'run_cancelled']);

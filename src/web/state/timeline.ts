@@ -77,5 +77,12 @@ export function describeEvent(e: WaveEvent): { text: string; tone: TimelineEntry
     }
     case 'stream_activity':
       return { text: e.content, tone: 'info' };
+    case 'child_run_started':
+      return { text: `started child run ${e.child_run_id} (${e.pipeline})`, tone: 'info' };
+    case 'child_run_finished':
+      return {
+        text: `child run ${e.child_run_id} ${e.status}`,
+        tone: e.status === 'completed' ? 'ok' : 'bad',
+      };
   }
 }

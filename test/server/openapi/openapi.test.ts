@@ -76,6 +76,7 @@ describe('GET /api/openapi.json', () => {
     expect(Object.keys(run.properties ?? {}).sort()).toEqual(
       [
         'cancel_requested',
+        'child_count',
         'created_at',
         'duration_ms',
         'error',
@@ -83,6 +84,7 @@ describe('GET /api/openapi.json', () => {
         'id',
         'input',
         'labels',
+        'parent',
         'pipeline',
         'queue_position',
         'started_at',
@@ -132,7 +134,7 @@ describe('GET /api/openapi.json', () => {
         .filter((p) => p.in === 'query')
         .map((p) => p.name)
         .sort(),
-    ).toEqual(['cursor', 'label', 'limit', 'pipeline', 'status'].sort());
+    ).toEqual(['cursor', 'include_children', 'label', 'limit', 'parent', 'pipeline', 'status'].sort());
   });
 
   it('documents exactly the routes Fastify serves under /api, and every documented one is served', async () => {

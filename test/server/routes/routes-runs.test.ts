@@ -12,6 +12,7 @@ import {
 
 const RUN_FIELDS = [
   'cancel_requested',
+  'child_count',
   'created_at',
   'duration_ms',
   'error',
@@ -19,6 +20,7 @@ const RUN_FIELDS = [
   'id',
   'input',
   'labels',
+  'parent',
   'pipeline',
   'queue_position',
   'started_at',
@@ -332,6 +334,7 @@ describe('GET /api/runs/:id', () => {
     const STEP_FIELDS = [
       'artifacts',
       'attempts',
+      'children',
       'dependencies',
       'duration_ms',
       'error',
@@ -357,6 +360,7 @@ describe('GET /api/runs/:id', () => {
       error: null,
       artifacts: [],
       usage: null,
+      children: [],
     });
     expect(detail.steps[0]).toMatchObject({
       kind: 'command',

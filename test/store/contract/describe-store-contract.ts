@@ -2,6 +2,7 @@ import { describe } from 'vitest';
 import { appendContract } from './append.js';
 import { claimsContract } from './claims.js';
 import { gatesContract } from './gates.js';
+import { lineageContract } from './lineage.js';
 import { runsContract } from './runs.js';
 import type { StoreFactory } from './store-factory.js';
 
@@ -15,5 +16,6 @@ export function describeStoreContract(name: string, openStore: StoreFactory): vo
     appendContract(openStore);
     gatesContract(openStore);
     claimsContract(openStore);
+    lineageContract(openStore);
   });
 }
