@@ -31,6 +31,8 @@ export class RemoteRuns implements RunsApi {
       limit: q.limit,
       ...(q.pipeline ? { pipeline: q.pipeline } : {}),
       ...(q.statuses ? { status: q.statuses } : {}),
+      ...(q.parent ? { parent: q.parent } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
     });
   }
 

@@ -31,6 +31,9 @@ export interface RunListQuery {
   limit: number;
   statuses?: RunStatus[];
   pipeline?: string;
+  /** Only this run's child runs (by default only top-level runs are listed). */
+  parent?: string;
+  cursor?: string;
 }
 
 export interface LogQuery {

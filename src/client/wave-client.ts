@@ -81,6 +81,8 @@ export class WaveClient {
       labels?: Record<string, string>;
       limit?: number;
       cursor?: string;
+      /** Only this run's child runs. */
+      parent?: string;
     } = {},
   ) {
     const q = new URLSearchParams();
@@ -89,6 +91,7 @@ export class WaveClient {
     for (const [k, v] of Object.entries(query.labels ?? {})) q.append('label', `${k}:${v}`);
     if (query.limit) q.set('limit', String(query.limit));
     if (query.cursor) q.set('cursor', query.cursor);
+    if (query.parent) q.set('parent', query.parent);
     const qs = q.toString();
     return (await this.json(RunList, 'GET', `/api/runs${qs ? `?${qs}` : ''}`, 'listing runs')).body;
   }

@@ -5,7 +5,8 @@ import { type CliIO, out, table, writeChunk } from '../io.js';
 import { intFlag, ProjectFlags, parseFlags } from '../options.js';
 import { RemoteFlags } from '../remote.js';
 import { formatDuration } from '../render/format.js';
-import { type RunView, withRunsApi } from '../runs-api.js';
+import { type RunDetailView, type RunView, withRunsApi } from '../runs-api.js';
+import { type ChildRunSummary, childRunsByStep } from './status-children.js';
 
 const Statuses = z
   .string()
@@ -63,21 +64,35 @@ const StatusFlags = ProjectFlags.extend(RemoteFlags.shape).extend({
   json: z.boolean().optional(),
 });
 
-/** `wave status <run-id>`: one run with its steps, gates and times. */
+/**
+ * `wave status <run-id>`: one run with its steps, gates and times; a composition step's child
+ * runs under it (with --json: the run as the API gives it, each step with its `child_runs`).
+ */
 export async function runStatus(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(StatusFlags, raw);
-  const run = await withRunsApi(io, opts, (runs) => runs.get(opts.runId));
-  out(io, opts.json ? JSON.stringify(run, null, 2) : statusText(run));
+  const { run, children } = await withRunsApi(io, opts, async (runs) => {
+    const detail = await runs.get(opts.runId);
+    return { run: detail, children: await childRunsByStep(runs, detail) };
+  });
+  out(io, opts.json ? JSON.stringify(statusJson(run, children), null, 2) : statusText(run, children));
   return EXIT.ok;
 }
 
-export function statusText(run: RunView): string {
+function statusJson(run: RunDetailView, children: ReadonlyMap<string, ChildRunSummary[]>) {
+  return { ...run, steps: run.steps.map((s) => ({ ...s, child_runs: children.get(s.id) ?? [] })) };
+}
+
+export function statusText(
+  run: RunView,
+  children: ReadonlyMap<string, readonly ChildRunSummary[]> = new Map(),
+): string {
   const lines = [
     `run       ${run.id}`,
     `pipeline  ${run.pipeline}`,
     `status    ${run.status}${run.queue_position ? ` (queue position ${run.queue_position})` : ''}${run.cancel_requested && !run.finished_at ? ' (cancel requested)' : ''}`,
     `input     ${run.input ?? '-'}`,
     `trigger   ${run.trigger.source}${run.trigger.actor ? ` by ${run.trigger.actor}` : ''}`,
+    ...(run.parent ? [`parent    ${run.parent.run_id} (step ${run.parent.step})`] : []),
     `created   ${run.created_at}`,
     `started   ${run.started_at ?? '-'}`,
     `finished  ${run.finished_at ?? '-'}${run.duration_ms === null ? '' : ` (${formatDuration(run.duration_ms)})`}`,
@@ -94,13 +109,16 @@ export function statusText(run: RunView): string {
   lines.push(
     table(
       ['STEP', 'KIND', 'STATUS', 'ATTEMPTS', 'DURATION', 'DETAIL'],
-      (run.steps ?? []).map((s) => [
-        s.id,
-        s.kind,
-        s.status,
-        String(s.attempts),
-        s.duration_ms === null ? '-' : formatDuration(s.duration_ms),
-        s.error?.message ?? s.artifacts.map((a) => a.name).join(', '),
+      (run.steps ?? []).flatMap((s) => [
+        [
+          s.id,
+          s.kind,
+          s.status,
+          String(s.attempts),
+          s.duration_ms === null ? '-' : formatDuration(s.duration_ms),
+          s.error?.message ?? s.artifacts.map((a) => a.name).join(', '),
+        ],
+        ...(children.get(s.id) ?? []).map(childRow),
       ]),
     ),
   );
@@ -121,6 +139,18 @@ export function statusText(run: RunView): string {
   for (const [alias, o] of Object.entries(run.outputs ?? {}))
     lines.push(`output ${alias}: ${JSON.stringify(o.value)}`);
   return lines.join('\n');
+}
+
+/** A child run's row, indented under its step: item index, id, pipeline, status. */
+function childRow(c: ChildRunSummary): string[] {
+  return [
+    `  ↳ [${c.index}] ${c.id}`,
+    'run',
+    c.status,
+    '-',
+    c.duration_ms === null ? '-' : formatDuration(c.duration_ms),
+    `pipeline ${c.pipeline ?? '?'}${c.error ? `: ${c.error}` : ''}`,
+  ];
 }
 
 const LogsFlags = ProjectFlags.extend(RemoteFlags.shape).extend({

@@ -77,6 +77,12 @@ export function describeEvent(e: WaveEvent, s: Styles = PLAIN): string | null {
       );
     case 'gate_answered':
       return `${tag}${e.timed_out ? 'timed out, took' : 'answered'} "${e.choice}"${e.by ? ` by ${e.by}` : ''}${e.text ? `: ${e.text}` : ''}`;
+    case 'child_run_started':
+      return `${tag}↳ child run ${e.child_run_id} started (pipeline ${e.pipeline})`;
+    case 'child_run_finished': {
+      const text = `${tag}↳ child run ${e.child_run_id} ${e.status}`;
+      return e.status === 'completed' ? s.green(text) : e.status === 'failed' ? s.red(text) : s.yellow(text);
+    }
     default:
       return null;
   }

@@ -44,7 +44,9 @@ export function summaryText(s: RunSummary, styles: Styles): string {
   for (const step of s.steps) {
     const attempts = step.attempts > 1 ? `, ${step.attempts} attempts` : '';
     const took2 = step.durationMs === null ? '' : ` ${formatDuration(step.durationMs)}`;
-    lines.push(`  ${step.id}: ${step.status}${took2}${attempts}`);
+    const children =
+      step.children > 0 ? `, ${step.children} child ${step.children === 1 ? 'run' : 'runs'}` : '';
+    lines.push(`  ${step.id}: ${step.status}${took2}${attempts}${children}`);
   }
   if (s.artifacts.length) {
     // The same lines for a local and a remote run: `wave status` and the API say where they are.

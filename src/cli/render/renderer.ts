@@ -16,7 +16,14 @@ export interface RunSummary {
   runId: string;
   status: string;
   durationMs: number | null;
-  steps: { id: string; status: string; durationMs: number | null; attempts: number }[];
+  steps: {
+    id: string;
+    status: string;
+    durationMs: number | null;
+    attempts: number;
+    /** How many child runs a composition step started. */
+    children: number;
+  }[];
   artifacts: { step: string; name: string; size: number; sha256: string }[];
   usage: { tokens_in: number; tokens_out: number; cost_usd: number } | null;
   error: string | null;
@@ -31,6 +38,7 @@ interface SummarizedRun {
     status: string;
     duration_ms: number | null;
     attempts: number;
+    children: readonly string[];
     artifacts: readonly { name: string; size: number; sha256: string }[];
     usage: Usage | null;
   }[];
@@ -47,6 +55,7 @@ export function runSummary(runId: string, run: SummarizedRun, error: string | nu
       status: s.status,
       durationMs: s.duration_ms,
       attempts: s.attempts,
+      children: s.children.length,
     })),
     artifacts: run.steps.flatMap((s) =>
       s.artifacts.map((a) => ({ step: s.id, name: a.name, size: a.size, sha256: a.sha256 })),

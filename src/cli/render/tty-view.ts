@@ -1,5 +1,6 @@
 import type { WaveEvent } from '../../events/catalogue.js';
 import type { CliIO } from '../io.js';
+import { ChildRuns } from './child-lines.js';
 import { COLOR, formatDuration, PLAIN, type Styles } from './format.js';
 import { summaryText } from './plain-view.js';
 import type { RunRenderer, RunSummary } from './renderer.js';
@@ -20,10 +21,12 @@ const REDRAW_MS = 100;
 
 /**
  * On a terminal: one line per step with its state (as a word and a colour), elapsed time and
- * latest activity, redrawn in place; gates pause it to ask; a summary at the end.
+ * latest activity, redrawn in place, a composition step's child runs indented under it; gates
+ * pause it to ask; a summary at the end.
  */
 export class TtyView implements RunRenderer {
   private readonly steps: StepLine[];
+  private readonly children = new ChildRuns();
   private drawn = 0;
   private timer: NodeJS.Timeout | undefined;
   private frame = 0;
@@ -53,7 +56,7 @@ export class TtyView implements RunRenderer {
 
   onEvents(events: readonly WaveEvent[]): void {
     for (const e of events) {
-      if (!('step' in e)) continue;
+      if (this.children.apply(e) || !('step' in e)) continue;
       const line = this.steps.find((l) => l.id === e.step);
       if (!line) continue;
       switch (e.type) {
@@ -108,6 +111,7 @@ export class TtyView implements RunRenderer {
       for (const l of this.steps)
         if (l.status === 'running' || l.status === 'waiting' || l.status === 'pending')
           l.status = 'cancelled';
+      this.children.cancelActive(Date.now());
     }
   }
 
@@ -136,13 +140,29 @@ export class TtyView implements RunRenderer {
     const idWidth = Math.max(...this.steps.map((l) => l.id.length));
     const now = Date.now();
     let out = this.drawn ? `\u001b[${this.drawn}A` : '';
+    let lines = 0;
+    const put = (status: string, text: string) => {
+      out += `\u001b[2K${this.paint(status, truncate(text, width - 1))}\n`;
+      lines++;
+    };
     for (const l of this.steps) {
       const elapsed = l.startedAt === null ? '' : formatDuration((l.endedAt ?? now) - l.startedAt);
       const attempt = l.attempt > 1 ? ` #${l.attempt}` : '';
-      const text = `${this.symbol(l.status)} ${l.id.padEnd(idWidth)}  ${l.status.padEnd(9)} ${elapsed.padStart(6)}${attempt}  ${l.activity.replace(/\s+/g, ' ')}`;
-      out += `\u001b[2K${this.paint(l.status, truncate(text, width - 1))}\n`;
+      put(
+        l.status,
+        `${this.symbol(l.status)} ${l.id.padEnd(idWidth)}  ${l.status.padEnd(9)} ${elapsed.padStart(6)}${attempt}  ${l.activity.replace(/\s+/g, ' ')}`,
+      );
+      const { lines: children, rest } = this.children.shown(l.id);
+      for (const c of children) {
+        const took = formatDuration((c.endedAt ?? now) - c.startedAt);
+        put(
+          c.status,
+          `    ↳ ${this.symbol(c.status)} ${c.pipeline}  ${c.status.padEnd(9)} ${took.padStart(6)}  ${c.id}`,
+        );
+      }
+      if (rest) put('pending', `    ↳ ${rest}`);
     }
-    this.drawn = this.steps.length;
+    this.drawn = lines;
     this.io.stdout.write(out);
   }
 

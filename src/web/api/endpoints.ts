@@ -17,6 +17,8 @@ export interface RunQuery {
   pipeline?: string | null;
   limit?: number;
   cursor?: string | null;
+  /** Only this run's child runs (the API lists top-level runs otherwise). */
+  parent?: string;
 }
 
 export function listRuns(q: RunQuery = {}, signal?: AbortSignal): Promise<RunPage> {
@@ -25,6 +27,7 @@ export function listRuns(q: RunQuery = {}, signal?: AbortSignal): Promise<RunPag
   if (q.pipeline) query.set('pipeline', q.pipeline);
   if (q.limit) query.set('limit', String(q.limit));
   if (q.cursor) query.set('cursor', q.cursor);
+  if (q.parent) query.set('parent', q.parent);
   const text = query.toString();
   return requestJson(`/api/runs${text ? `?${text}` : ''}`, signal ? { signal } : {});
 }

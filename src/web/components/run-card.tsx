@@ -4,7 +4,7 @@ import { runHref } from '../state/route.js';
 import { Link } from './link.js';
 import { StatusBadge } from './status-badge.js';
 
-/** One run on the board: its id (the link), pipeline, status in words, and when. */
+/** One run on the board: its id (the link), pipeline, status in words, when, child runs. */
 export function RunCard({ run }: { run: Run }) {
   const labels = Object.entries(run.labels);
   return (
@@ -21,6 +21,11 @@ export function RunCard({ run }: { run: Run }) {
         {run.duration_ms !== null && <span>{formatDuration(run.duration_ms)}</span>}
         {run.queue_position !== null && <span>#{run.queue_position} in queue</span>}
         {run.cancel_requested && run.finished_at === null && <span>cancelling…</span>}
+        {run.child_count > 0 && (
+          <span class="run-card-children" data-testid="child-count">
+            {run.child_count} child {run.child_count === 1 ? 'run' : 'runs'}
+          </span>
+        )}
       </div>
       {labels.length > 0 && (
         <ul class="labels" aria-label="labels">

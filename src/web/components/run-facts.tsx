@@ -1,9 +1,9 @@
 import type { RunDetail } from '../api/types.js';
 import { elapsedMs, formatDateTime, formatDuration } from '../state/format.js';
-import { pipelineHref } from '../state/route.js';
+import { pipelineHref, runHref } from '../state/route.js';
 import { Link } from './link.js';
 
-/** The run's facts: pipeline, trigger, times, input, labels, error. */
+/** The run's facts: pipeline, parent run (of a child run), trigger, times, input, labels, error. */
 export function RunFacts({ run, now }: { run: RunDetail; now: number }) {
   const labels = Object.entries(run.labels);
   const duration = run.duration_ms ?? elapsedMs(run.started_at, run.finished_at, now);
@@ -15,6 +15,17 @@ export function RunFacts({ run, now }: { run: RunDetail; now: number }) {
           <Link href={pipelineHref(run.pipeline)}>{run.pipeline}</Link>
         </dd>
       </div>
+      {run.parent && (
+        <div data-testid="run-parent">
+          <dt>Parent run</dt>
+          <dd>
+            <Link href={runHref(run.parent.run_id)} class="run-id">
+              {run.parent.run_id}
+            </Link>{' '}
+            <span class="muted">step</span> <code>{run.parent.step}</code>
+          </dd>
+        </div>
+      )}
       <div>
         <dt>Triggered by</dt>
         <dd>

@@ -1,9 +1,24 @@
 import type { Step } from '../api/types.js';
+import type { ChildRow } from '../state/child-runs.js';
 import { elapsedMs, formatDuration, formatUsage } from '../state/format.js';
+import { ChildRunList } from './child-run-list.js';
 import { StatusBadge } from './status-badge.js';
 
-/** The steps as a table: status, attempts, duration, persona, usage, error. */
-export function StepTable({ steps, now }: { steps: readonly Step[]; now: number }) {
+const COLUMNS = 6;
+
+/**
+ * The steps as a table: status, attempts, duration, persona, usage, error; a composition step's
+ * child runs in a row under it.
+ */
+export function StepTable({
+  steps,
+  now,
+  childRuns = new Map(),
+}: {
+  steps: readonly Step[];
+  now: number;
+  childRuns?: ReadonlyMap<string, readonly ChildRow[]>;
+}) {
   return (
     <div class="table-scroll">
       <table class="steps">
@@ -19,7 +34,7 @@ export function StepTable({ steps, now }: { steps: readonly Step[]; now: number 
           </tr>
         </thead>
         <tbody>
-          {steps.map((s) => (
+          {steps.flatMap((s) => [
             <tr key={s.id} data-step={s.id}>
               <th scope="row">
                 <code>{s.id}</code> <span class="muted">{s.kind}</span>
@@ -32,8 +47,17 @@ export function StepTable({ steps, now }: { steps: readonly Step[]; now: number 
               <td>{formatDuration(s.duration_ms ?? elapsedMs(s.started_at, s.finished_at, now))}</td>
               <td>{s.persona ?? '—'}</td>
               <td>{formatUsage(s.usage)}</td>
-            </tr>
-          ))}
+            </tr>,
+            ...(childRuns.get(s.id)?.length
+              ? [
+                  <tr key={`${s.id}/children`} class="child-runs-row">
+                    <td colSpan={COLUMNS}>
+                      <ChildRunList step={s.id} rows={childRuns.get(s.id)!} now={now} />
+                    </td>
+                  </tr>,
+                ]
+              : []),
+          ])}
         </tbody>
       </table>
     </div>

@@ -8,9 +8,11 @@ import {
   applyBoardEvents,
   type Board,
   type BoardFilter,
+  childRunIds,
   emptyBoard,
   FINISHED_PAGE,
   FINISHED_STATUSES,
+  parentsWithNewChildren,
   statusesToLoad,
   unknownRunIds,
   upsertRuns,
@@ -79,6 +81,8 @@ export function useBoard(filter: BoardFilter): BoardState {
   useEffect(() => {
     let alive = true;
     const fetching = new Set<string>();
+    // Child runs are not shown: their events must not make the board fetch them.
+    const children = new Set<string>();
     setBoard(emptyBoard);
     setLoading(true);
     setError(null);
@@ -122,12 +126,23 @@ export function useBoard(filter: BoardFilter): BoardState {
         fetching.add(id);
         getRun(id)
           .then((run) => {
-            if (alive) setBoard((b) => upsertRuns(b, [stripDetail(run)]));
+            if (run.parent) children.add(run.id);
+            else if (alive) setBoard((b) => upsertRuns(b, [stripDetail(run)]));
           })
           .catch(() => {})
           .finally(() => fetching.delete(id));
       }
     };
+
+    // A fan-out starts many children at once: their parents' counts are fetched in one go.
+    const staleParents = new Set<string>();
+    const refetchParents = throttle(() => {
+      // A parent still being fetched waits for the next round: its answer may predate the event.
+      const ready = [...staleParents].filter((id) => !fetching.has(id));
+      for (const id of ready) staleParents.delete(id);
+      fetchRuns(ready);
+      if (staleParents.size > 0) refetchParents();
+    }, 500);
 
     void initial();
     const subscription = openEventStream('/api/events', {
@@ -136,8 +151,14 @@ export function useBoard(filter: BoardFilter): BoardState {
       onStatus: (status) => setStream(status),
       onReconnect: reconcileSoon,
       onEvents: (events) => {
+        for (const id of childRunIds(events)) children.add(id);
         setBoard((b) => applyBoardEvents(b, events));
-        fetchRuns(unknownRunIds(boardRef.current, events, filter));
+        fetchRuns(unknownRunIds(boardRef.current, events, filter, children));
+        const parents = parentsWithNewChildren(boardRef.current, events);
+        if (parents.length > 0) {
+          for (const id of parents) staleParents.add(id);
+          refetchParents();
+        }
         // A run starting or a queued run cancelled moves the queue: positions come from the API.
         if (events.some((e) => e.type === 'run_started' || e.type === 'run_cancelled')) reconcileSoon();
       },
@@ -146,6 +167,7 @@ export function useBoard(filter: BoardFilter): BoardState {
       alive = false;
       subscription.close();
       reconcileSoon.cancel();
+      refetchParents.cancel();
     };
   }, [filterKey, attempt]);
 

@@ -21,8 +21,9 @@ export interface RunLive {
 
 const NO_EVENTS: readonly WaveEvent[] = [];
 
-/** Events whose full effect only a refetch shows (usage, sizes, attempts, answers). */
+/** Events whose full effect only a refetch shows (usage, sizes, attempts, answers, children). */
 const REFRESHING: ReadonlySet<string> = new Set([
+  'child_run_started',
   'step_completed',
   'step_failed',
   'artifact_written',

@@ -12,9 +12,11 @@ import { StatusBadge } from '../components/status-badge.js';
 import { StepTable } from '../components/step-table.js';
 import { StreamIndicator } from '../components/stream-indicator.js';
 import { TimelineView } from '../components/timeline-view.js';
+import { useChildRuns } from '../hooks/use-child-runs.js';
 import { useNow } from '../hooks/use-now.js';
 import { useRunLive } from '../hooks/use-run-live.js';
 import { saveBlob } from '../save-blob.js';
+import { childEventCount, childRowsByStep } from '../state/child-runs.js';
 import { isTerminalStatus } from '../state/run-projection.js';
 
 /** One run, live: facts, gates, steps (graph and table), log, timeline, artifacts, cancel. */
@@ -24,6 +26,16 @@ export function RunPage({ id }: { id: string }) {
   const finished = run ? isTerminalStatus(run.status) : false;
   const now = useNow(run !== null && !finished);
   const stepIds = useMemo(() => run?.steps.map((s) => s.id) ?? [], [run?.steps]);
+  // Children listed by the steps plus child events seen: any change fetches them again.
+  const childChanges = useMemo(
+    () => (run?.steps.reduce((n, s) => n + s.children.length, 0) ?? 0) + childEventCount(live.events),
+    [run?.steps, live.version],
+  );
+  const childList = useChildRuns(id, childChanges);
+  const childRuns = useMemo(
+    () => (run ? childRowsByStep(run, childList, live.events) : new Map()),
+    [run?.steps, childList, live.version],
+  );
 
   if (!run) {
     return (
@@ -81,7 +93,7 @@ export function RunPage({ id }: { id: string }) {
       <section aria-labelledby="steps-title" class="panel">
         <h2 id="steps-title">Steps</h2>
         <DagGraph steps={run.steps} label={`Step graph of run ${run.id}`} />
-        <StepTable steps={run.steps} now={now} />
+        <StepTable steps={run.steps} now={now} childRuns={childRuns} />
       </section>
 
       <section aria-labelledby="log-title" class="panel">

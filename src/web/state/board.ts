@@ -41,12 +41,14 @@ export function statusesToLoad(group: readonly RunStatus[], filter: BoardFilter)
 
 /**
  * Adds or replaces runs. A fetched run never takes a finished run back to an active status:
- * the fetch may have started before the run's last event arrived.
+ * the fetch may have started before the run's last event arrived. Child runs of composition
+ * steps are not board runs (their parent's card counts them).
  */
 export function upsertRuns(board: Board, runs: readonly Run[]): Board {
   if (runs.length === 0) return board;
   const next = new Map(board);
   for (const run of runs) {
+    if (run.parent !== null) continue;
     const known = next.get(run.id);
     if (known && isTerminalStatus(known.status) && !isTerminalStatus(run.status)) continue;
     next.set(run.id, run);
@@ -77,15 +79,37 @@ export function applyBoardEvents(board: Board, events: readonly WaveEvent[]): Bo
 /**
  * Runs a run-level event names that the board does not hold (to fetch): new runs, and runs
  * outside the loaded pages that just changed status. The board keeps them whatever their
- * status, so a later event moves them without another fetch.
+ * status, so a later event moves them without another fetch. Known child runs are skipped.
  */
-export function unknownRunIds(board: Board, events: readonly WaveEvent[], filter: BoardFilter): string[] {
+export function unknownRunIds(
+  board: Board,
+  events: readonly WaveEvent[],
+  filter: BoardFilter,
+  children: ReadonlySet<string> = new Set(),
+): string[] {
   const ids = new Set<string>();
   for (const e of events) {
-    if (board.has(e.run_id) || !e.type.startsWith('run_')) continue;
+    if (board.has(e.run_id) || children.has(e.run_id) || !e.type.startsWith('run_')) continue;
     if (e.type === 'run_queued' && filter.pipeline !== null && e.pipeline !== filter.pipeline) continue;
     ids.add(e.run_id);
   }
+  return [...ids];
+}
+
+/** Child runs the events reveal: queued by a pipeline, or started by a composition step. */
+export function childRunIds(events: readonly WaveEvent[]): string[] {
+  const ids: string[] = [];
+  for (const e of events) {
+    if (e.type === 'run_queued' && e.trigger.source === 'pipeline') ids.push(e.run_id);
+    else if (e.type === 'child_run_started') ids.push(e.child_run_id);
+  }
+  return ids;
+}
+
+/** Board runs whose child count an event changed (to fetch: the API's count is the truth). */
+export function parentsWithNewChildren(board: Board, events: readonly WaveEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const e of events) if (e.type === 'child_run_started' && board.has(e.run_id)) ids.add(e.run_id);
   return [...ids];
 }
 

@@ -34,7 +34,10 @@ export function isTerminalEvent(e: Pick<WaveEvent, 'type'>): boolean {
   return TERMINAL.has(e.type);
 }
 
-/** The events that change a run's place on the board (a non-gate step moves waiting to running). */
+/**
+ * The events that change a run's place on the board (a non-gate step moves waiting to running),
+ * and its child count.
+ */
 export const BOARD_EVENT_TYPES = [
   'run_queued',
   'run_started',
@@ -43,4 +46,5 @@ export const BOARD_EVENT_TYPES = [
   'run_failed',
   'run_cancelled',
   'step_started',
+  'child_run_started',
 ] as const satisfies readonly EventType[];

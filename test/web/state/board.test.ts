@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Run } from '../../../src/web/api/types.js';
 import {
   applyBoardEvents,
+  childRunIds,
   columnsOf,
   emptyBoard,
   FINISHED_STATUSES,
   matchesFilter,
+  parentsWithNewChildren,
   statusesToLoad,
   unknownRunIds,
   upsertRuns,
@@ -105,5 +107,43 @@ describe('board', () => {
     ];
     expect(unknownRunIds(board, events, all)).toEqual(['new1', 'new2', 'old']);
     expect(unknownRunIds(board, events, { pipeline: 'quick', status: null })).toEqual(['new1', 'old']);
+  });
+
+  it('holds top-level runs only: child runs are neither added nor fetched, their parent is', () => {
+    const parent = run('p1', { status: 'running', child_count: 1 });
+    const board = upsertRuns(emptyBoard, [
+      parent,
+      run('c0', { status: 'running', parent: { run_id: 'p1', step: 'each' } }),
+    ]);
+    expect([...board.keys()]).toEqual(['p1']);
+    expect(columnsOf(board, all).running.map((r) => [r.id, r.child_count])).toEqual([['p1', 1]]);
+
+    const ofParent = eventFactory('p1');
+    const events = [
+      eventFactory('c1')({
+        type: 'run_queued',
+        pipeline: 'review',
+        queue_position: null,
+        trigger: { source: 'pipeline', actor: 'p1' },
+      }),
+      ofParent({ type: 'child_run_started', step: 'each', child_run_id: 'c1', pipeline: 'review' }),
+      eventFactory('c1')({ type: 'run_started', pipeline: 'review', resumed: false }),
+      // Started before the board saw it queued (another filter): only the start event names it.
+      eventFactory('c2')({ type: 'run_started', pipeline: 'review', resumed: false }),
+      ofParent({ type: 'child_run_started', step: 'each', child_run_id: 'c2', pipeline: 'review' }),
+      eventFactory('top')({
+        type: 'run_queued',
+        pipeline: 'quick',
+        queue_position: 1,
+        trigger: { source: 'api', actor: null },
+      }),
+    ];
+    const children = new Set(childRunIds(events));
+    expect([...children]).toEqual(['c1', 'c2']);
+    expect(unknownRunIds(board, events, all, children)).toEqual(['top']);
+    // Without knowing them, the board would fetch the children too.
+    expect(unknownRunIds(board, events, all)).toEqual(['c1', 'c2', 'top']);
+    expect(parentsWithNewChildren(board, events)).toEqual(['p1']);
+    expect(parentsWithNewChildren(emptyBoard, events)).toEqual([]);
   });
 });
