@@ -102,6 +102,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .description('check the manifest and pipelines; every error with file:line and path')
     .argument('[pipeline...]', 'pipelines to check (default: all)')
     .option('--json', 'print the result as JSON')
+    .option('--verbose', 'list each Go Wave field that is accepted and not acted on')
     .action(async (pipelines: string[], opts: Record<string, unknown>) => {
       const { runValidate } = await import('./commands/validate.js');
       await run(() => runValidate(io, { ...opts, pipelines }))();

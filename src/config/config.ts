@@ -10,6 +10,8 @@ import type {
 export interface Config {
   name: string;
   description: string;
+  /** wave.yaml `metadata.forge`: the forge type of `{{ forge.* }}`; null = from the origin remote. */
+  forge: string | null;
   project: Record<string, unknown>;
   adapters: Record<string, AdapterConfig>;
   /** Personas as wave.yaml writes them (persona files are merged in pipeline/personas.ts). */

@@ -6,6 +6,7 @@ import { BUILTIN_ADAPTER_NAMES, loadPersonas, type PersonaSet } from '../pipelin
 import { didYouMean } from '../pipeline/suggest.js';
 import type { ValidationContext } from '../pipeline/validate.js';
 import type { Config } from './config.js';
+import { detectForge, type ForgeInfo, forgeValues } from './forge.js';
 import type { Env } from './interpolate.js';
 import { type LoadedManifest, loadManifest } from './load-manifest.js';
 import { type ConfigFlags, parseConfig } from './parse-config.js';
@@ -30,12 +31,26 @@ export interface ProjectOptions {
   lenient?: boolean;
 }
 
+/**
+ * The `{{ project.<key> }}` names: wave.yaml's scalar `project` values, and (as in the Go Wave)
+ * `contract_test_command`, which falls back to `test_command`.
+ */
+export function projectTemplateKeys(project: Record<string, unknown>): string[] {
+  const keys = Object.entries(project)
+    .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
+    .map(([k]) => k);
+  if (keys.includes('test_command') && !keys.includes('contract_test_command'))
+    keys.push('contract_test_command');
+  return keys;
+}
+
 export type RunnablePipeline = PipelineEntry & { spec: NonNullable<PipelineEntry['spec']> };
 
 /** Everything a command needs to know about a project, loaded once. Pipelines load on demand. */
 export class Project {
   private files: { name: string; file: string }[] | undefined;
   private readonly catalog: PipelineCatalog;
+  private forgeInfo: ForgeInfo | undefined;
 
   constructor(
     readonly paths: ProjectPaths,
@@ -67,15 +82,20 @@ export class Project {
     return validationContextOf(this.pipelineSettings);
   }
 
+  /** `{{ forge.* }}` of this project (read once). */
+  get forge(): ForgeInfo {
+    this.forgeInfo ??= detectForge(this.paths.root, this.config.forge, process.env);
+    return this.forgeInfo;
+  }
+
   /** What checking a pipeline needs of this project, as plain data. */
   get pipelineSettings(): PipelineSettings {
     return {
       paths: this.paths,
       personas: this.personas.personas,
       adapters: [...Object.keys(this.config.adapters), ...BUILTIN_ADAPTER_NAMES],
-      projectKeys: Object.entries(this.config.project)
-        .filter(([, v]) => v === null || ['string', 'number', 'boolean'].includes(typeof v))
-        .map(([k]) => k),
+      projectKeys: projectTemplateKeys(this.config.project),
+      forge: forgeValues(this.forge),
     };
   }
 

@@ -114,7 +114,14 @@ export const ServerConfigSchema = z.strictObject({
 export const ManifestSchema = z.strictObject({
   apiVersion: z.string().optional(),
   kind: z.literal('WaveManifest').optional(),
-  metadata: z.strictObject({ name: z.string().optional(), description: z.string().optional() }).optional(),
+  metadata: z
+    .strictObject({
+      name: z.string().optional(),
+      description: z.string().optional(),
+      /** The forge of `{{ forge.* }}` (github, gitlab, …); else read from the origin remote. */
+      forge: z.string().optional(),
+    })
+    .optional(),
   project: z.record(z.string(), z.unknown()).optional(),
   adapters: z.record(z.string(), AdapterConfigSchema).optional(),
   personas: z.record(z.string(), PersonaConfigSchema).optional(),

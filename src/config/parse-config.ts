@@ -152,6 +152,7 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
   const config: Config = {
     name: file.metadata?.name ?? 'wave-project',
     description: file.metadata?.description ?? '',
+    forge: file.metadata?.forge ?? null,
     project: file.project ?? {},
     adapters: { ...BUILTIN_ADAPTERS, ...(file.adapters ?? {}) },
     personas: file.personas ?? {},

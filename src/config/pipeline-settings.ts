@@ -12,6 +12,8 @@ export interface PipelineSettings {
   personas: ReadonlyMap<string, Persona>;
   adapters: readonly string[];
   projectKeys: readonly string[];
+  /** `forge.<field>` values, for persona names like "{{ forge.type }}-commenter". */
+  forge?: Readonly<Record<string, string>>;
 }
 
 export function validationContextOf(settings: PipelineSettings): ValidationContext {
@@ -19,6 +21,7 @@ export function validationContextOf(settings: PipelineSettings): ValidationConte
     personas: settings.personas,
     adapters: settings.adapters,
     projectKeys: settings.projectKeys,
+    forge: settings.forge ?? {},
     resolvePath: (p) => resolveDefinitionPath(settings.paths, p),
     checkJsonSchema,
   };

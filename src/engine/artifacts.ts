@@ -40,6 +40,8 @@ export interface CollectedArtifacts {
   missing: ArtifactSpec[];
   /** Artifacts whose path, symlinks followed, leaves the workspace: refused, never kept. */
   outside: ArtifactSpec[];
+  /** `type: json` artifacts that do not parse, with why (other types are opaque files). */
+  invalid: { spec: ArtifactSpec; problem: string }[];
 }
 
 /**
@@ -68,7 +70,7 @@ export async function collectArtifacts(
   step: StepSpec,
   workspace: string,
 ): Promise<CollectedArtifacts> {
-  const out: CollectedArtifacts = { events: [], records: [], missing: [], outside: [] };
+  const out: CollectedArtifacts = { events: [], records: [], missing: [], outside: [], invalid: [] };
   for (const spec of step.outputs) {
     const kept = artifactPath(ctx, step.id, spec.name);
     if (spec.source === 'file') {
@@ -88,6 +90,10 @@ export async function collectArtifacts(
       if (spec.required) out.missing.push(spec);
       continue;
     }
+    if (spec.type === 'json') {
+      const problem = jsonProblem(kept);
+      if (problem) out.invalid.push({ spec, problem });
+    }
     const { sha256, size } = await hashFile(kept);
     out.events.push({
       type: 'artifact_written',
@@ -100,6 +106,15 @@ export async function collectArtifacts(
     out.records.push({ step: step.id, name: spec.name, path: kept, type: spec.type });
   }
   return out;
+}
+
+function jsonProblem(file: string): string | null {
+  try {
+    JSON.parse(readFileSync(file, 'utf8'));
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** Where a `source: stdout` artifact is captured while the step runs (the first one wins). */

@@ -4,12 +4,15 @@ import type { Usage } from './adapters/types.js';
 import { collectArtifacts, injectArtifacts, readJsonPath, workspaceFile } from './artifacts.js';
 import { materializeInherited } from './composition/inherited.js';
 import type { RunContext } from './context.js';
-import { checkContract } from './contracts/index.js';
+import { type ContractContext, checkContract } from './contracts/index.js';
+import { injectDependencies } from './dep-inject.js';
 import { runCommandStep } from './executors/command.js';
 import { runPromptStep } from './executors/prompt.js';
 import type { ExecOptions } from './executors/types.js';
 import { renderShellTemplate, templateEnv } from './shell-template.js';
+import { checkInjectedSchemas, dependenciesMayHaveArtifacts, renderStepFields } from './step-inputs.js';
 import { stepEnv, templateValues } from './template-values.js';
+import { appendThread, threadContext } from './thread.js';
 import { prepareWorkspace } from './workspace.js';
 
 export type AttemptResult =
@@ -29,20 +32,26 @@ const TAIL_FOR_FEEDBACK = 2000;
 /** One attempt of a command or prompt step: workspace, run, artifacts, contracts, outcomes. */
 export async function runAttempt(
   ctx: RunContext,
-  step: StepSpec,
+  written: StepSpec,
   attempt: number,
   feedback: string | null,
 ): Promise<AttemptResult> {
   // Read only what this step can use: gate answers exist only in pipelines with gates, and
-  // artifacts matter only to a step that injects some (a store round trip each otherwise).
+  // artifacts matter only to a step that injects some, depends on some (they are copied in,
+  // GOWAVE §12) or mounts a subset (a store round trip each otherwise).
+  const needsArtifacts =
+    written.injects.length > 0 ||
+    dependenciesMayHaveArtifacts(ctx, written) ||
+    written.workspace.mount.some((m) => m.subsetFrom !== null);
   const [gates, artifacts] = await Promise.all([
     ctx.spec.steps.some((s) => s.kind === 'gate') ? ctx.store.listGates(ctx.run.id) : [],
-    step.injects.length ? ctx.store.listArtifacts(ctx.run.id) : [],
+    needsArtifacts ? ctx.store.listArtifacts(ctx.run.id) : [],
   ]);
-  const values = templateValues(ctx, step, gates);
+  const values = templateValues(ctx, written, gates);
+  const step = renderStepFields(written, values);
   let workspace: string;
   try {
-    workspace = await prepareWorkspace(ctx, step, attempt, values);
+    workspace = await prepareWorkspace(ctx, step, attempt, values, artifacts);
   } catch (err) {
     const e = err as { code?: string; message: string };
     return {
@@ -52,6 +61,29 @@ export async function runAttempt(
       feedback: '',
       usage: null,
     };
+  }
+  // Before inject_artifacts, which may overwrite these copies (GOWAVE §12).
+  let deps: ReturnType<typeof injectDependencies>;
+  try {
+    deps = injectDependencies(ctx.spec, step, workspace, artifacts);
+  } catch (err) {
+    // A readonly mount over the workspace itself, say: the step cannot get its inputs.
+    const message = `could not copy the dependencies' outputs into the workspace (.agents/): ${(err as Error).message}`;
+    return {
+      kind: 'failure',
+      error: { code: 'workspace_error', message },
+      retryable: false,
+      feedback: '',
+      usage: null,
+    };
+  }
+  Object.assign(values, deps.values);
+  for (const clash of deps.clashes) {
+    ctx.recorder.activity({
+      step: step.id,
+      stream: 'stderr',
+      content: `.agents/output/${clash}: two dependencies have a file of this name; the last one is kept`,
+    });
   }
   const { missing } = injectArtifacts(step, workspace, artifacts);
   if (missing.length) {
@@ -66,11 +98,45 @@ export async function runAttempt(
   }
 
   materializeInherited(ctx, workspace);
-  const env = stepEnv(ctx, step, workspace, attempt);
+  const env = { ...stepEnv(ctx, step, workspace, attempt), ...deps.env };
   const timeoutMs = step.timeoutMs ?? ctx.project.config.runtime.default_timeout_ms;
-  const opts: ExecOptions = { workspace, values, env, timeoutMs, attempt, feedback };
+  const contractContext: ContractContext = {
+    step,
+    workspace,
+    projectRoot: ctx.project.root,
+    resolvePath: (p) => ctx.project.resolvePath(p),
+    // project.* values are commands by nature ({{ project.test_command }}) and go in as written.
+    renderCommand: (cmd) => renderShellTemplate(cmd, values, { raw: (name) => name.startsWith('project.') }),
+    env: { ...env, ...templateEnv(values) },
+    timeoutMs,
+    graceMs: ctx.project.config.runtime.process_grace_ms,
+    signal: ctx.signal,
+    onLine: (stream, line) => ctx.recorder.activity({ step: step.id, stream, content: line }),
+  };
+  const invalidInput = await checkInjectedSchemas(step, contractContext);
+  if (invalidInput) {
+    return {
+      kind: 'failure',
+      error: invalidInput,
+      retryable: true,
+      feedback: invalidInput.message,
+      usage: null,
+    };
+  }
+
+  const thread = step.kind === 'prompt' ? (step.thread ?? null) : null;
+  const opts: ExecOptions = {
+    workspace,
+    values,
+    env,
+    timeoutMs,
+    attempt,
+    feedback,
+    ...(thread ? { preamble: threadContext(ctx, thread) } : {}),
+  };
   const exec =
     step.kind === 'prompt' ? await runPromptStep(ctx, step, opts) : await runCommandStep(ctx, step, opts);
+  if (thread && !(!exec.ok && exec.cancelled)) appendThread(ctx, thread, step.id, exec.tail);
   if (!exec.ok) {
     if (exec.cancelled) return { kind: 'cancelled' };
     return {
@@ -105,22 +171,20 @@ export async function runAttempt(
     };
   }
 
+  if (collected.invalid.length) {
+    const message = `json artifacts are not valid JSON: ${collected.invalid.map((a) => `${a.spec.name} (${a.spec.path}: ${a.problem})`).join(', ')}`;
+    return {
+      kind: 'failure',
+      error: { code: 'artifact_invalid', message },
+      retryable: true,
+      feedback: feedbackText(attempt, [message], exec.tail),
+      usage: exec.usage,
+    };
+  }
+
   for (const contract of step.contracts) {
     if (ctx.signal.aborted) return { kind: 'cancelled' };
-    const result = await checkContract(contract, {
-      step,
-      workspace,
-      projectRoot: ctx.project.root,
-      resolvePath: (p) => ctx.project.resolvePath(p),
-      // project.* values are commands by nature ({{ project.test_command }}) and go in as written.
-      renderCommand: (cmd) =>
-        renderShellTemplate(cmd, values, { raw: (name) => name.startsWith('project.') }),
-      env: { ...env, ...templateEnv(values) },
-      timeoutMs,
-      graceMs: ctx.project.config.runtime.process_grace_ms,
-      signal: ctx.signal,
-      onLine: (stream, line) => ctx.recorder.activity({ step: step.id, stream, content: line }),
-    });
+    const result = await checkContract(contract, contractContext);
     if (ctx.signal.aborted) return { kind: 'cancelled' };
     if (result.ok) {
       await ctx.recorder.emit({

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import type { ForgeInfo } from '../config/forge.js';
 import type { EventBus } from '../events/bus.js';
 import type { RunError } from '../events/catalogue.js';
 import type { Logger } from '../logger.js';
@@ -17,6 +18,8 @@ export interface EngineProject {
   resolvePath(p: string): string;
   /** Runtime paths (workspaces, artifacts) under the project root. */
   runtimePath(p: string): string;
+  /** `{{ forge.* }}`; when absent it is detected from `config.forge` and the origin remote. */
+  forge?: ForgeInfo;
 }
 
 /** Answers a gate: first answer wins; false when someone else answered first. */

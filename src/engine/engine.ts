@@ -1,7 +1,10 @@
+import { forgeValues } from '../config/forge.js';
 import type { RunError } from '../events/catalogue.js';
 import type { StepSpec } from '../pipeline/model.js';
+import { renderTemplate } from '../pipeline/templates.js';
 import type { RunContext } from './context.js';
 import { runStep, type StepResult } from './step-runner.js';
+import { forgeOf } from './template-values.js';
 import { which } from './which.js';
 import { removeWorktree } from './workspace.js';
 
@@ -58,7 +61,11 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
   const duration = () => Math.max(0, Date.now() - startedAt);
 
   try {
-    const missing = spec.requiresTools.filter((t) => which(t, process.env.PATH) === null);
+    // Go Wave: `{{ forge.cli_tool }}` names the project's forge CLI.
+    const forge = forgeValues(forgeOf(ctx));
+    const missing = spec.requiresTools
+      .map((t) => renderTemplate(t, forge))
+      .filter((t) => t !== '' && which(t, process.env.PATH) === null);
     if (missing.length) {
       const error: RunError = {
         code: 'missing_tool',

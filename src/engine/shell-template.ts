@@ -10,10 +10,8 @@
  * its quoting: a template there is refused (shell-lexer.ts finds those places).
  */
 
+import { TEMPLATE } from '../pipeline/templates.js';
 import { type Context, MARK, scanTemplateContexts } from './shell-lexer.js';
-
-/** The same `{{ name }}` syntax as pipeline/templates.ts. */
-const TEMPLATE = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
 /** The environment variable that carries template value `name` (unique, deterministic). */
 export function templateVar(name: string): string {

@@ -1,11 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { forgeValues } from '../config/forge.js';
 import { retryDelayMs, type StepSpec } from '../pipeline/model.js';
+import { renderTemplate } from '../pipeline/templates.js';
 import type { GateRecord, StepRecord } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { runAttempt } from './attempt.js';
 import { runCompositionStep } from './composition/run-composition.js';
 import type { RunContext } from './context.js';
 import { runGateStep } from './gate.js';
+import { forgeOf } from './template-values.js';
 import { addUsage } from './usage.js';
 
 export type StepResult =
@@ -76,7 +79,10 @@ export async function runStep(
       run_id: runId,
       step: step.id,
       kind: step.kind,
-      persona: step.persona,
+      // "{{ forge.type }}-commenter" is reported by the name it resolves to.
+      persona: step.persona?.includes('{{')
+        ? renderTemplate(step.persona, forgeValues(forgeOf(ctx)), { keep: true })
+        : step.persona,
       attempt,
     });
     const result = await runAttempt(ctx, step, attempt, feedback);

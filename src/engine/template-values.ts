@@ -1,3 +1,4 @@
+import { currentBranch, detectForge, type ForgeInfo, forgeValues } from '../config/forge.js';
 import type { StepSpec } from '../pipeline/model.js';
 import type { GateRecord } from '../store/store.js';
 import type { RunContext } from './context.js';
@@ -21,6 +22,7 @@ export function templateValues(
     if (v === null || ['string', 'number', 'boolean'].includes(typeof v))
       values[`project.${k}`] = v === null ? '' : String(v);
   }
+  Object.assign(values, goWaveValues(ctx, step, values));
   for (const g of gates) {
     values[`gate.${g.step}.choice`] = g.answer?.choice ?? '';
     values[`gate.${g.step}.text`] = g.answer?.text ?? '';
@@ -31,6 +33,57 @@ export function templateValues(
   for (const [k, v] of Object.entries(ctx.templateEnv ?? {})) values[`env.${k}`] = v;
   if (ctx.lineage && ctx.lineage.iteration !== null) values.iteration = String(ctx.lineage.iteration);
   return values;
+}
+
+const detected = new WeakMap<object, ForgeInfo>();
+/** The project's forge: given by the caller, else detected once per project. */
+export function forgeOf(ctx: RunContext): ForgeInfo {
+  if (ctx.project.forge) return ctx.project.forge;
+  let info = detected.get(ctx.project);
+  if (!info) {
+    info = detectForge(ctx.project.root, ctx.project.config.forge, process.env);
+    detected.set(ctx.project, info);
+  }
+  return info;
+}
+
+const branches = new WeakMap<object, Record<string, string>>();
+/** The project's branch when the run's first step asked (Go: at start), and its numeric prefix. */
+function branchValues(ctx: RunContext): Record<string, string> {
+  let values = branches.get(ctx.run);
+  if (!values) {
+    const branch = currentBranch(ctx.project.root);
+    const feature = /^(\d+)-/.exec(branch)?.[1] ?? '';
+    values = {
+      branch_name: branch,
+      feature_num: feature,
+      'pipeline_context.branch_name': branch,
+      'pipeline_context.feature_num': feature,
+    };
+    branches.set(ctx.run, values);
+  }
+  return values;
+}
+
+/** The Go Wave's template names (GOWAVE §10) besides Wave's own. */
+function goWaveValues(
+  ctx: RunContext,
+  step: StepSpec,
+  values: Record<string, string>,
+): Record<string, string> {
+  const out: Record<string, string> = {
+    pipeline_id: ctx.run.id,
+    'run.name': ctx.spec.name,
+    'pipeline_context.pipeline_id': ctx.run.id,
+    'pipeline_context.pipeline_name': ctx.spec.name,
+    'pipeline_context.step_id': step.id,
+    ...forgeValues(forgeOf(ctx)),
+    ...branchValues(ctx),
+  };
+  for (const [k, v] of Object.entries(ctx.templateEnv ?? {})) out[`env.${k}`] = v;
+  if (values['project.contract_test_command'] === undefined && values['project.test_command'] !== undefined)
+    out['project.contract_test_command'] = values['project.test_command'];
+  return out;
 }
 
 /** The environment of a step's processes: the parent's, minus secrets, plus WAVE_*. */

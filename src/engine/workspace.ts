@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { WaveError } from '../errors.js';
 import type { StepSpec } from '../pipeline/model.js';
 import { renderTemplate } from '../pipeline/templates.js';
+import type { ArtifactRecord } from '../store/store.js';
 import type { RunContext } from './context.js';
-import { makeReadOnly, removeTree } from './fs-utils.js';
+import { removeTree } from './fs-utils.js';
+import { applyMounts } from './mounts.js';
 
 const exec = promisify(execFile);
 
@@ -25,6 +27,8 @@ export async function prepareWorkspace(
   step: StepSpec,
   attempt: number,
   values: Record<string, string>,
+  /** The run's artifacts so far (mounts with `subset_from` read one). */
+  artifacts: readonly ArtifactRecord[] = [],
 ): Promise<string> {
   let dir: string;
   switch (step.workspace.type) {
@@ -41,20 +45,7 @@ export async function prepareWorkspace(
       mkdirSync(dir, { recursive: true });
     }
   }
-  for (const mount of step.workspace.mount) {
-    const source = resolve(ctx.project.root, mount.source);
-    const target = resolve(dir, mount.target);
-    if (!existsSync(source)) {
-      throw new WaveError('workspace_error', `mount source ${mount.source} does not exist in the project`);
-    }
-    if (relative(dir, target).startsWith('..') || isAbsolute(relative(dir, target))) {
-      throw new WaveError('workspace_error', `mount target ${mount.target} is outside the workspace`);
-    }
-    if (existsSync(target)) removeTree(target);
-    mkdirSync(dirname(target), { recursive: true });
-    cpSync(source, target, { recursive: true, dereference: false, preserveTimestamps: true });
-    if (mount.mode === 'readonly') makeReadOnly(target);
-  }
+  applyMounts(ctx, step, dir, artifacts);
   return dir;
 }
 
@@ -75,7 +66,7 @@ async function ensureWorktree(
     );
   }
   const branch = step.workspace.branch ? renderTemplate(step.workspace.branch, values) : `wave/${ctx.run.id}`;
-  const base = step.workspace.base ?? 'HEAD';
+  const base = step.workspace.base ? renderTemplate(step.workspace.base, values) : 'HEAD';
   mkdirSync(dirname(dir), { recursive: true });
   try {
     await exec('git', ['-C', root, 'worktree', 'add', '-B', branch, dir, base]);

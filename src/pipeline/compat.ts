@@ -2,9 +2,10 @@ import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js'
 import type { YamlSource } from './yaml-source.js';
 
 /**
- * Go Wave compatibility (PIPELINES.md): fields that are accepted but not acted on become
- * warnings, fields of features Wave does not support yet become errors that say so. Both are
- * taken out of the value before the strict schema runs, so neither is reported twice.
+ * Go Wave compatibility (PIPELINES.md): fields that are accepted but not acted on are recorded
+ * as `ignored` (wave validate sums them up in one line per file), fields of features Wave does
+ * not support yet become errors that say so. Both are taken out of the value before the strict
+ * schema runs, so neither is reported twice.
  */
 
 type Obj = Record<string, unknown>;
@@ -16,7 +17,24 @@ export interface CompatResult {
   suppressed: PathSegment[][];
 }
 
-const STEP_IGNORED = ['thread', 'fidelity', 'max_concurrent_agents', 'skills'];
+const STEP_IGNORED = ['fidelity', 'max_concurrent_agents', 'skills', 'max_visits'];
+/** Go Wave accepted-and-ignored fields elsewhere in a pipeline (GOWAVE.md §§7, 9, 11, 12). */
+const TOP_IGNORED = ['chat_context', 'skills', 'hooks', 'max_step_visits'];
+const WORKSPACE_IGNORED = ['ref', 'root'];
+const HANDOVER_IGNORED = ['compaction', 'on_review_fail', 'target_step'];
+const INPUT_IGNORED = ['label_filter', 'batch_size'];
+const RETRY_IGNORED = ['no_escalate'];
+/** Contract fields the Go Wave parses and never uses, and its JSON-recovery knobs. */
+const CONTRACT_IGNORED = [
+  'validate',
+  'token_budget',
+  'progressive_validation',
+  'recovery_level',
+  'allow_recovery',
+  'warn_on_recovery',
+  'disable_wrapper_detection',
+  'debug_mode',
+];
 const STEP_UNSUPPORTED = ['edges', 'strategy', 'rework_only'];
 const SUPPORTED_CONTRACTS = new Set(['json_schema', 'test_suite', 'non_empty_file', 'markdown_spec']);
 
@@ -25,15 +43,16 @@ class Collector {
   readonly suppressed: PathSegment[][] = [];
   constructor(private readonly source: YamlSource) {}
 
+  /** Records a field that is accepted and not acted on (severity `ignored`) and drops it. */
   warnIgnored(obj: Obj, key: string, path: PathSegment[]): void {
     if (!(key in obj)) return;
     const full = [...path, key];
     this.diagnostics.push({
-      severity: 'warning',
+      severity: 'ignored',
       file: this.source.file,
       line: this.source.keyLineOf(full),
       path: formatPath(full),
-      message: `"${key}" is a Go Wave field that Wave accepts but does not act on; it is ignored`,
+      message: `"${key}" is a Go Wave field that Wave accepts and does not act on`,
     });
     delete obj[key];
   }
@@ -52,11 +71,41 @@ class Collector {
   }
 }
 
+/**
+ * The Go Wave field names accepted (and not acted on) at `path` of a pipeline, so that a
+ * misspelt one (`chat_contxt`) still gets a did-you-mean.
+ */
+export function pipelineAcceptedKeys(path: readonly PathSegment[]): readonly string[] {
+  const p = path.map((s) => (typeof s === 'number' ? '#' : s)).join('.');
+  switch (p) {
+    case '':
+      return TOP_IGNORED;
+    case 'input':
+      return INPUT_IGNORED;
+    case 'requires':
+      return ['skills'];
+    case 'steps.#':
+      return STEP_IGNORED;
+    case 'steps.#.retry':
+      return RETRY_IGNORED;
+    case 'steps.#.handover':
+      return HANDOVER_IGNORED;
+    case 'steps.#.workspace':
+      return WORKSPACE_IGNORED;
+    case 'steps.#.handover.contract':
+    case 'steps.#.handover.contracts.#':
+      return CONTRACT_IGNORED;
+    default:
+      return [];
+  }
+}
+
 export function applyPipelineCompat(value: unknown, source: YamlSource): CompatResult {
   const c = new Collector(source);
   if (!isObj(value)) return c;
-  c.warnIgnored(value, 'skills', []);
+  for (const key of TOP_IGNORED) c.warnIgnored(value, key, []);
   if (isObj(value.requires)) c.warnIgnored(value.requires, 'skills', ['requires']);
+  if (isObj(value.input)) for (const key of INPUT_IGNORED) c.warnIgnored(value.input, key, ['input']);
   const steps = Array.isArray(value.steps) ? value.steps : [];
   const work = steps.map((step, i) => ({ step: step as unknown, at: ['steps', i] as PathSegment[] }));
   // for...of also visits the loop.steps pushed during the walk (they are steps too).
@@ -89,8 +138,11 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
         remove: step.exec,
       });
       step.exec.type = 'prompt';
+      // The command's arguments go with it (covered by the error above).
+      delete step.exec.args;
     }
     if (isObj(step.retry)) {
+      for (const key of RETRY_IGNORED) c.warnIgnored(step.retry, key, [...at, 'retry']);
       if ('rework_step' in step.retry) {
         c.unsupported([...at, 'retry', 'rework_step'], '"retry.rework_step" is not supported yet by Wave', {
           key: true,
@@ -112,8 +164,10 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
         },
       );
     }
+    if (isObj(step.workspace))
+      for (const key of WORKSPACE_IGNORED) c.warnIgnored(step.workspace, key, [...at, 'workspace']);
     if (isObj(step.handover)) {
-      c.warnIgnored(step.handover, 'compaction', [...at, 'handover']);
+      for (const key of HANDOVER_IGNORED) c.warnIgnored(step.handover, key, [...at, 'handover']);
       const contracts: [unknown, PathSegment[]][] = [];
       if (step.handover.contract !== undefined)
         contracts.push([step.handover.contract, [...at, 'handover', 'contract']]);
@@ -130,6 +184,7 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
 
 function checkContract(c: Collector, contract: unknown, path: PathSegment[]): void {
   if (!isObj(contract)) return;
+  for (const key of CONTRACT_IGNORED) c.warnIgnored(contract, key, path);
   if (typeof contract.type === 'string' && !SUPPORTED_CONTRACTS.has(contract.type)) {
     c.unsupported(
       [...path, 'type'],
@@ -163,10 +218,10 @@ function describeFeature(key: string): string {
   }
 }
 
-/** Keys the Go Wave defines in wave.yaml and Wave does not use: accepted with a warning. */
+/** Keys the Go Wave defines in wave.yaml and Wave does not use: accepted, reported as ignored. */
 const MANIFEST_IGNORED: Record<string, string[]> = {
   '': ['hooks', 'skills', 'evolution', 'ontology'],
-  metadata: ['repo', 'forge'],
+  metadata: ['repo'],
   runtime: [
     'audit',
     'relay',

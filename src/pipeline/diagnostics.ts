@@ -1,6 +1,7 @@
 import { WaveError } from '../errors.js';
 
-export type Severity = 'error' | 'warning';
+/** `ignored`: a Go Wave field that Wave accepts and does not act on (one summary line per file). */
+export type Severity = 'error' | 'warning' | 'ignored';
 
 /** One problem found in a manifest, pipeline or persona file, with its position. */
 export interface Diagnostic {
@@ -30,7 +31,7 @@ export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line === null ? d.file : `${d.file}:${d.line}`;
   const path = d.path ? ` ${d.path}` : '';
   const hint = d.hint ? ` (${d.hint})` : '';
-  const prefix = d.severity === 'warning' ? 'warning: ' : '';
+  const prefix = d.severity === 'error' ? '' : `${d.severity}: `;
   return `${prefix}${where}${path}: ${d.message}${hint}`;
 }
 

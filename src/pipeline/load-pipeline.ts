@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { applyPipelineCompat } from './compat.js';
+import { applyPipelineCompat, pipelineAcceptedKeys } from './compat.js';
 import { type Diagnostic, hasErrors } from './diagnostics.js';
 import type { PipelineSpec } from './model.js';
 import { normalizePipeline } from './normalize.js';
@@ -56,7 +56,7 @@ export function parsePipeline(
   const value = source.value();
   const compat = applyPipelineCompat(value, source);
   diagnostics.push(...compat.diagnostics);
-  const checked = checkWithSchema(PipelineSchema, value, source, compat.suppressed);
+  const checked = checkWithSchema(PipelineSchema, value, source, compat.suppressed, pipelineAcceptedKeys);
   if (!checked.ok) {
     diagnostics.push(...checked.diagnostics);
     return { name, file, text, spec: null, diagnostics: sortDiagnostics(diagnostics) };

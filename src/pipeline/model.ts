@@ -36,7 +36,8 @@ export interface ContractSpec {
 export interface ArtifactSpec {
   name: string;
   path: string;
-  type: 'json' | 'text' | 'markdown' | 'binary';
+  /** json (checked to parse), text, markdown, yaml, binary, or any other name: an opaque file. */
+  type: string;
   source: 'file' | 'stdout';
   required: boolean;
 }
@@ -46,12 +47,18 @@ export interface InjectSpec {
   artifact: string;
   as: string;
   optional: boolean;
+  // Go Wave loading:
+  /** A JSON Schema the injected copy must satisfy (a definition path). */
+  schemaPath: string | null;
 }
 
 export interface MountSpec {
   source: string;
   target: string;
   mode: 'readonly' | 'readwrite';
+  // Go Wave loading:
+  /** `<step>.<artifact>.<json.path>`: mount only the files that array lists. */
+  subsetFrom: string | null;
 }
 
 export interface GateChoice {
@@ -104,6 +111,9 @@ export interface StepSpec {
   /** null: the runtime default applies. */
   timeoutMs: number | null;
   optional: boolean;
+  // Go Wave loading:
+  /** Steps of one thread get the earlier ones' outputs before their prompt. */
+  thread?: string | null;
 }
 
 export interface PipelineInputSpec {

@@ -151,6 +151,7 @@ function normalizeStep(
         source: m.source,
         target: m.target ?? m.source,
         mode: m.mode ?? 'readonly',
+        subsetFrom: m.subset_from ?? null,
       })),
       branch: step.workspace?.branch ?? null,
       base: step.workspace?.base ?? null,
@@ -167,6 +168,7 @@ function normalizeStep(
       artifact: r.artifact,
       as: r.as ?? r.artifact,
       optional: r.optional ?? false,
+      schemaPath: r.schema_path ?? null,
     })),
     contracts,
     retry: normalizeRetry(step.retry, contractRetries),
@@ -189,6 +191,7 @@ function normalizeStep(
     })),
     timeoutMs: step.timeout_minutes === undefined ? null : step.timeout_minutes * 60_000,
     optional: step.optional ?? false,
+    thread: step.thread ?? null,
   };
 }
 

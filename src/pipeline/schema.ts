@@ -46,7 +46,8 @@ const artifactName = z
 const ArtifactSchema = z.strictObject({
   name: artifactName,
   path: z.string().min(1),
-  type: z.enum(['json', 'text', 'markdown', 'binary']).optional(),
+  /** Any string (GOWAVE §11): json is checked to parse, the rest are opaque files. */
+  type: z.string().min(1).optional(),
   source: z.enum(['file', 'stdout']).optional(),
   required: z.boolean().optional(),
 });
@@ -60,12 +61,16 @@ const InjectSchema = z.strictObject({
     .optional(),
   type: z.string().optional(),
   optional: z.boolean().optional(),
+  // Go Wave loading: the injected copy is validated against this JSON Schema (GOWAVE §11).
+  schema_path: z.string().min(1).optional(),
 });
 
 const MountSchema = z.strictObject({
   source: z.string().min(1),
   target: z.string().min(1).optional(),
   mode: z.enum(['readonly', 'readwrite']).optional(),
+  // Go Wave loading: "<step>.<artifact>.<json.path>", a list of files to mount (GOWAVE §11).
+  subset_from: z.string().min(1).optional(),
 });
 
 const RetrySchema = z.strictObject({
@@ -184,6 +189,8 @@ export const StepSchema = z.strictObject({
   outcomes: z.array(OutcomeSchema).optional(),
   timeout_minutes: z.number().positive().optional(),
   optional: z.boolean().optional(),
+  // Go Wave loading: steps of one thread see the earlier ones' outputs (GOWAVE §9).
+  thread: z.string().min(1).optional(),
 });
 
 /** `loop.steps` are steps themselves (run each pass, in dependency order). */

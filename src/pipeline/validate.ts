@@ -6,7 +6,7 @@ import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js'
 import { isCompositionKind, type PipelineSpec, type StepSpec } from './model.js';
 import type { Persona } from './personas.js';
 import { didYouMean } from './suggest.js';
-import { checkTemplateName, findTemplateRefs, type TemplateScope } from './templates.js';
+import { checkTemplateName, findTemplateRefs, renderTemplate, type TemplateScope } from './templates.js';
 import { readTextFile } from './text-file.js';
 import { validateComposition, validateLoopSteps } from './validate-composition.js';
 import type { YamlSource } from './yaml-source.js';
@@ -15,6 +15,8 @@ export interface ValidationContext {
   personas: ReadonlyMap<string, Persona>;
   adapters: readonly string[];
   projectKeys: readonly string[];
+  /** `forge.<field>` values of the project (templated persona names resolve with them). */
+  forge?: Readonly<Record<string, string>>;
   resolvePath: (p: string) => string;
   checkJsonSchema: (schema: Record<string, unknown>) => string | null;
 }
@@ -115,6 +117,18 @@ export function validatePipeline(
     }
   }
 
+  if (!cycle) checkThreads();
+
+  // Go Wave: requires.tools may name `{{ forge.cli_tool }}`.
+  spec.requiresTools.forEach((tool, j) => {
+    checkTemplates(tool, ['requires', 'tools', j], {
+      projectKeys: ctx.projectKeys,
+      isGate: () => false,
+      gateSteps: () => [],
+      artifactNames: [],
+    });
+  });
+
   if (spec.input?.schema) {
     const problem = ctx.checkJsonSchema(spec.input.schema);
     if (problem) report(['input', 'schema'], `not a valid JSON Schema: ${problem}`);
@@ -126,12 +140,14 @@ export function validatePipeline(
   function validateStep(step: StepSpec, i: number): void {
     const at: PathSegment[] = ['steps', i];
     const personaNames = [...ctx.personas.keys()];
-    const persona = step.persona ? ctx.personas.get(step.persona) : undefined;
-    if (step.persona && !persona) {
+    // Go Wave: "{{ forge.type }}-commenter" names this project's forge's persona.
+    const personaName = step.persona ? renderTemplate(step.persona, ctx.forge ?? {}, { keep: true }) : null;
+    const persona = personaName ? ctx.personas.get(personaName) : undefined;
+    if (personaName && !persona && findTemplateRefs(personaName).length === 0) {
       report(
         [...at, 'persona'],
-        `unknown persona "${step.persona}"`,
-        didYouMean(step.persona, personaNames) ?? hintList('personas', personaNames),
+        `unknown persona "${personaName}"${personaName === step.persona ? '' : ` (from "${step.persona}")`}`,
+        didYouMean(personaName, personaNames) ?? hintList('personas', personaNames),
       );
     }
     if (step.adapter && !ctx.adapters.includes(step.adapter)) {
@@ -166,6 +182,25 @@ export function validatePipeline(
           [...p, 'artifact'],
           `step "${inj.step}" has no output artifact "${inj.artifact}"`,
           didYouMean(inj.artifact, names) ?? hintList('artifacts', names),
+        );
+      }
+      if (inj.schemaPath) checkSchemaFile(inj.schemaPath, [...p, 'schema_path']);
+      // Go Wave: an expected `type` must be the type the producing step declares.
+      const want = rawAt(raw, [...p, 'type']);
+      const k = names.indexOf(inj.artifact);
+      const declared = k < 0 ? undefined : rawAt(raw, ['steps', from, 'output_artifacts', k, 'type']);
+      if (typeof want === 'string' && typeof declared === 'string' && want !== declared) {
+        report(
+          [...p, 'type'],
+          `type "${want}" does not match the type "${declared}" that step "${inj.step}" declares for "${inj.artifact}"`,
+        );
+      }
+    });
+    step.workspace.mount.forEach((m, j) => {
+      if (m.subsetFrom !== null && m.subsetFrom.split('.').length < 3) {
+        report(
+          [...at, 'workspace', 'mount', j, 'subset_from'],
+          `subset_from "${m.subsetFrom}" is not "<step>.<artifact>.<json.path>"`,
         );
       }
     });
@@ -247,6 +282,15 @@ export function validatePipeline(
       isGate: (id) => isGate(id) && ancestry.has(step.id, id),
       gateSteps: () => ancestry.ancestorsOf(step.id, isGate),
       artifactNames: step.injects.map((x) => x.as),
+      deps: new Map(
+        step.dependencies.flatMap((d) => {
+          const dep = spec.steps[stepIndex.get(d) ?? -1];
+          if (!dep) return [];
+          // Other kinds (sub-pipelines, iterate…) have artifacts known only once they ran.
+          const known = dep.kind === 'command' || dep.kind === 'prompt' || dep.kind === 'gate';
+          return [[d, known ? dep.outputs.map((a) => a.name) : null] as const];
+        }),
+      ),
     };
     const scripts: [PathSegment[], string | null | undefined][] = [
       [
@@ -265,6 +309,16 @@ export function validatePipeline(
       [[...at, 'exec', 'source'], step.prompt && 'source' in step.prompt ? step.prompt.source : null],
       [[...at, 'gate', 'prompt'], step.gate?.prompt],
       [[...at, 'workspace', 'branch'], step.workspace.branch],
+      [[...at, 'workspace', 'base'], step.workspace.base],
+      [[...at, 'persona'], step.persona],
+      ...step.outputs.map((a, j): [PathSegment[], string] => [
+        [...at, 'output_artifacts', j, 'path'],
+        a.path,
+      ]),
+      ...step.contracts.map((c, j): [PathSegment[], string | undefined] => [
+        [...contractPath(j), 'source'],
+        c.source,
+      ]),
     ];
     for (const [path, text] of texts) if (text) checkTemplates(text, path, scope);
     // In bash, arithmetic evaluates a value as code however it is quoted: no template there.
@@ -277,6 +331,43 @@ export function validatePipeline(
       const read = readTextFile(file);
       if ('problem' in read) report([...at, 'exec', 'source_path'], `${file}: ${read.problem}`);
       else checkTemplates(read.text, [...at, 'exec', 'source_path'], scope, file);
+    }
+  }
+
+  /**
+   * GOWAVE §9: the steps of one thread (rework-only steps aside) form a dependency chain, so
+   * each one's transcript is complete when the next starts.
+   */
+  function checkThreads(): void {
+    const threads = new Map<string, number[]>();
+    spec.steps.forEach((s, i) => {
+      if (!s.thread || rawAt(raw, ['steps', i, 'rework_only']) === true) return;
+      const list = threads.get(s.thread);
+      if (list) list.push(i);
+      else threads.set(s.thread, [i]);
+    });
+    const members = [...threads.values()].filter((list) => list.length > 1);
+    if (members.length === 0) return;
+    const chain = new Ancestry(
+      spec.steps,
+      stepIndex,
+      members.flat().map((i) => spec.steps[i]!.id),
+    );
+    for (const list of members) {
+      for (let x = 1; x < list.length; x++) {
+        const b = spec.steps[list[x]!]!;
+        const a = list
+          .slice(0, x)
+          .map((i) => spec.steps[i]!)
+          .find((s) => !chain.has(b.id, s.id) && !chain.has(s.id, b.id));
+        if (a) {
+          report(
+            ['steps', list[x]!, 'thread'],
+            `steps of thread "${b.thread}" must form a dependency chain: "${b.id}" and "${a.id}" do not depend on each other`,
+            `add "${a.id}" to the dependencies of "${b.id}"`,
+          );
+        }
+      }
     }
   }
 
@@ -330,10 +421,15 @@ function hintList(what: string, names: readonly string[]): string | undefined {
 }
 
 function hasKey(value: unknown, path: PathSegment[]): boolean {
+  return rawAt(value, path) !== undefined;
+}
+
+/** The value at `path` in the file as written (undefined where there is none). */
+function rawAt(value: unknown, path: PathSegment[]): unknown {
   let v: unknown = value;
   for (const seg of path) {
-    if (v === null || typeof v !== 'object') return false;
+    if (v === null || typeof v !== 'object') return undefined;
     v = (v as Record<string | number, unknown>)[seg];
   }
-  return v !== undefined;
+  return v;
 }

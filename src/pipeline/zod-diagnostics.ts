@@ -95,14 +95,21 @@ function describe(value: unknown): string {
  */
 export function zodIssuesToDiagnostics(
   issues: readonly z.core.$ZodIssue[],
-  opts: { source: YamlSource; schema: unknown; input: unknown; basePath?: readonly PathSegment[] },
+  opts: {
+    source: YamlSource;
+    schema: unknown;
+    input: unknown;
+    basePath?: readonly PathSegment[];
+    /** Names accepted besides the schema's at a path (Go Wave fields), for did-you-mean. */
+    acceptedKeys?: (path: readonly PathSegment[]) => readonly string[];
+  },
 ): Diagnostic[] {
   const base = opts.basePath ?? [];
   const out: Diagnostic[] = [];
   for (const issue of issues) {
     const rel = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      const known = knownKeysAt(opts.schema, rel);
+      const known = [...knownKeysAt(opts.schema, rel), ...(opts.acceptedKeys?.(rel) ?? [])];
       for (const key of issue.keys) {
         const full = [...base, ...rel, key];
         out.push({
@@ -153,6 +160,7 @@ export function checkWithSchema<S extends z.ZodType>(
   value: unknown,
   source: YamlSource,
   suppressed: readonly PathSegment[][],
+  acceptedKeys?: (path: readonly PathSegment[]) => readonly string[],
 ): { ok: true; data: z.infer<S> } | { ok: false; diagnostics: Diagnostic[] } {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, data: parsed.data };
@@ -164,5 +172,13 @@ export function checkWithSchema<S extends z.ZodType>(
     for (let n = 0; n <= path.length; n++) if (covered.has(formatPath(path.slice(0, n)))) return false;
     return true;
   });
-  return { ok: false, diagnostics: zodIssuesToDiagnostics(issues, { source, schema, input: value }) };
+  return {
+    ok: false,
+    diagnostics: zodIssuesToDiagnostics(issues, {
+      source,
+      schema,
+      input: value,
+      ...(acceptedKeys ? { acceptedKeys } : {}),
+    }),
+  };
 }

@@ -49,6 +49,7 @@ export async function executeClaimedRun(
         personas: deps.project.personas,
         resolvePath: (p) => deps.project.resolvePath(p),
         runtimePath: (p) => deps.project.runtimePath(p),
+        forge: deps.project.forge,
       },
       store: deps.store,
       bus: deps.bus,

@@ -79,7 +79,7 @@ describe('manifest validation', () => {
     ]);
   });
 
-  it('accepts the Go Wave keys it does not use, with a warning each', () => {
+  it('accepts the Go Wave keys it does not use, reporting each as ignored', () => {
     const { diagnostics, manifest } = parseManifest(
       '/w.yaml',
       yaml`
@@ -115,7 +115,7 @@ describe('manifest validation', () => {
       'adapters.claude.mode',
       'adapters.claude.project_files',
     ]);
-    expect(diagnostics.every((d) => d.severity === 'warning' && d.line !== null)).toBe(true);
+    expect(diagnostics.every((d) => d.severity === 'ignored' && d.line !== null)).toBe(true);
     const { config } = parseConfig({ file: manifest, env: {}, flags: {} });
     expect(config.runtime.default_timeout_ms).toBe(12 * 60_000);
     expect(config.adapters.claude!.output_format).toBe('json');

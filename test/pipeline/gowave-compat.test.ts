@@ -91,8 +91,10 @@ describe('Go Wave compatibility', () => {
     const project = loadProject({ cwd: root, env: {} });
     expect(project.paths.defsKind).toBe('agents');
     expect(project.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    // metadata.forge is used ({{ forge.* }}); the rest is accepted and not acted on.
+    expect(project.forge.type).toBe('github');
+    expect(project.diagnostics.every((d) => d.severity === 'ignored')).toBe(true);
     expect(project.diagnostics.map((d) => d.path)).toEqual([
-      'metadata.forge',
       'runtime.relay',
       'adapters.claude.mode',
       'adapters.claude.project_files',
@@ -102,12 +104,11 @@ describe('Go Wave compatibility', () => {
     const entry = project.pipeline('impl')!;
     expect(entry.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(entry.diagnostics.map((d) => [d.path, d.severity])).toEqual([
-      ['requires.skills', 'warning'],
-      ['skills', 'warning'],
-      ['steps[0].thread', 'warning'],
-      ['steps[0].fidelity', 'warning'],
-      ['steps[1].max_concurrent_agents', 'warning'],
-      ['steps[1].handover.compaction', 'warning'],
+      ['requires.skills', 'ignored'],
+      ['skills', 'ignored'],
+      ['steps[0].fidelity', 'ignored'],
+      ['steps[1].max_concurrent_agents', 'ignored'],
+      ['steps[1].handover.compaction', 'ignored'],
     ]);
     const spec = entry.spec!;
     expect(spec).toMatchObject({
@@ -127,10 +128,10 @@ describe('Go Wave compatibility', () => {
     });
 
     const [plan, review] = spec.steps;
-    expect(plan).toMatchObject({ kind: 'prompt', model: 'strongest', persona: 'navigator' });
+    expect(plan).toMatchObject({ kind: 'prompt', model: 'strongest', persona: 'navigator', thread: 'impl' });
     expect(plan!.workspace.mount).toEqual([
-      { source: './src', target: 'src', mode: 'readonly' },
-      { source: 'docs', target: 'docs', mode: 'readwrite' },
+      { source: './src', target: 'src', mode: 'readonly', subsetFrom: null },
+      { source: 'docs', target: 'docs', mode: 'readwrite', subsetFrom: null },
     ]);
     expect(plan!.outputs[0]).toMatchObject({ name: 'plan', required: false, type: 'markdown' });
     expect(review).toMatchObject({

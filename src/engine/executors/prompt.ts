@@ -58,7 +58,7 @@ export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecO
       `prompt file ${(step.prompt as { sourcePath: string }).sourcePath} is missing`,
       false,
     );
-  let prompt = renderTemplate(source, opts.values);
+  let prompt = (opts.preamble ?? '') + renderTemplate(source, opts.values);
   if (opts.feedback) prompt += `\n\n---\n${opts.feedback}`;
 
   const adapter = createAdapter(adapterName, adapterConfig, { mock: ctx.mock });

@@ -20,4 +20,6 @@ export interface ExecOptions {
   attempt: number;
   /** For retries of prompt steps: what failed last time. */
   feedback: string | null;
+  /** Text put before a prompt step's prompt (a thread's earlier outputs). */
+  preamble?: string;
 }
