@@ -1,28 +1,34 @@
+import type { WaveEvent } from '../events/catalogue.js';
 import type { StepSpec } from '../pipeline/model.js';
 import type { Outcome, SideEffects } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { collectArtifacts, injectArtifacts, readJsonPath, workspaceFile } from './artifacts.js';
 import { materializeInherited } from './composition/inherited.js';
 import type { RunContext } from './context.js';
+import { checkContracts, type ReworkRunner } from './contract-phase.js';
 import { type ContractContext, checkContract } from './contracts/index.js';
 import { injectDependencies } from './dep-inject.js';
 import { runCommandStep } from './executors/command.js';
 import { runPromptStep } from './executors/prompt.js';
 import type { ExecOptions } from './executors/types.js';
+import { reviewAgent } from './review-agent.js';
 import { renderShellTemplate, templateEnv } from './shell-template.js';
 import { checkInjectedSchemas, dependenciesMayHaveArtifacts, renderStepFields } from './step-inputs.js';
 import { stepEnv, templateValues } from './template-values.js';
 import { appendThread, threadContext } from './thread.js';
+import { addUsage } from './usage.js';
 import { prepareWorkspace } from './workspace.js';
 
 export type AttemptResult =
-  | { kind: 'success'; usage: Usage | null; side: SideEffects }
+  | { kind: 'success'; usage: Usage | null; side: SideEffects; workspace: string }
   | {
       kind: 'failure';
       error: { code: string; message: string };
       retryable: boolean;
       feedback: string;
       usage: Usage | null;
+      /** Where the attempt ran, once its workspace was made (rework reads its partial outputs). */
+      workspace?: string;
     }
   | { kind: 'skipped'; reason: string }
   | { kind: 'cancelled' };
@@ -35,6 +41,7 @@ export async function runAttempt(
   written: StepSpec,
   attempt: number,
   feedback: string | null,
+  rework?: ReworkRunner,
 ): Promise<AttemptResult> {
   // Read only what this step can use: gate answers exist only in pipelines with gates, and
   // artifacts matter only to a step that injects some, depends on some (they are copied in,
@@ -145,6 +152,7 @@ export async function runAttempt(
       retryable: exec.retryable,
       feedback: feedbackText(attempt, [exec.error.message], exec.tail),
       usage: exec.usage,
+      workspace,
     };
   }
 
@@ -158,6 +166,7 @@ export async function runAttempt(
       retryable: false,
       feedback: feedbackText(attempt, [message], exec.tail),
       usage: exec.usage,
+      workspace,
     };
   }
   if (collected.missing.length) {
@@ -168,6 +177,7 @@ export async function runAttempt(
       retryable: true,
       feedback: feedbackText(attempt, [message], exec.tail),
       usage: exec.usage,
+      workspace,
     };
   }
 
@@ -179,53 +189,51 @@ export async function runAttempt(
       retryable: true,
       feedback: feedbackText(attempt, [message], exec.tail),
       usage: exec.usage,
+      workspace,
     };
   }
 
-  for (const contract of step.contracts) {
-    if (ctx.signal.aborted) return { kind: 'cancelled' };
-    const result = await checkContract(contract, contractContext);
-    if (ctx.signal.aborted) return { kind: 'cancelled' };
-    if (result.ok) {
-      await ctx.recorder.emit({
-        type: 'contract_passed',
-        run_id: ctx.run.id,
-        step: step.id,
-        contract: contract.type,
-      });
-      continue;
-    }
-    await ctx.recorder.emit({
-      type: 'contract_failed',
-      run_id: ctx.run.id,
-      step: step.id,
-      contract: contract.type,
-      errors: result.errors,
-      on_failure: contract.onFailure,
-    });
-    if (contract.onFailure === 'fail') {
-      const message = `contract ${contract.type} failed: ${result.errors.slice(0, 5).join('; ')}`;
-      return {
-        kind: 'failure',
-        error: { code: 'contract_failed', message },
-        retryable: true,
-        feedback: feedbackText(
-          attempt,
-          [`The ${contract.type} contract failed:`, ...result.errors],
-          exec.tail,
-        ),
-        usage: exec.usage,
-      };
-    }
-    if (contract.onFailure === 'skip')
-      return { kind: 'skipped', reason: `contract ${contract.type} failed (on_failure: skip)` };
+  // What review contracts' agents spent counts as the step's usage.
+  let reviewUsage: Usage | null = null;
+  const contracts = await checkContracts(
+    ctx,
+    step,
+    {
+      ...contractContext,
+      agent: reviewAgent(ctx, step, workspace, env, (u) => {
+        reviewUsage = addUsage(reviewUsage, u);
+      }),
+      artifactPath: async (name) =>
+        (await ctx.store.listArtifacts(ctx.run.id)).findLast((a) => a.name === name)?.path ?? null,
+      runEvents: async () => {
+        // Output lines are written in batches: the latest must be in the store first.
+        await ctx.recorder.flush();
+        return (await ctx.store.readEvents({ runId: ctx.run.id, afterSeq: 0, limit: 5000 })).map(
+          (r) => JSON.parse(r.json) as WaveEvent,
+        );
+      },
+    },
+    rework,
+  );
+  const usage = addUsage(exec.usage, reviewUsage);
+  if (contracts.kind === 'cancelled') return contracts;
+  if (contracts.kind === 'skipped') return contracts;
+  if (contracts.kind === 'failed') {
+    return {
+      kind: 'failure',
+      error: contracts.error,
+      retryable: contracts.retryable,
+      feedback: feedbackText(attempt, contracts.errors, exec.tail),
+      usage,
+      workspace,
+    };
   }
 
   const outcomes = extractOutcomes(ctx, step, workspace);
-  if (outcomes.length === 0) return { kind: 'success', usage: exec.usage, side: {} };
+  if (outcomes.length === 0) return { kind: 'success', usage, side: {}, workspace };
   // Parallel steps share the run record: the list only grows, and is written whole each time.
   ctx.run.outcomes.push(...outcomes);
-  return { kind: 'success', usage: exec.usage, side: { outcomes: [...ctx.run.outcomes] } };
+  return { kind: 'success', usage, side: { outcomes: [...ctx.run.outcomes] }, workspace };
 }
 
 function extractOutcomes(ctx: RunContext, step: StepSpec, workspace: string): Outcome[] {

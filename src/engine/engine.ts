@@ -41,7 +41,8 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
         runGoesOn: step.optional || step.retry.onFailure === 'continue',
       });
     }
-    live.set(step.id, outcome.has(step.id) ? 'done' : 'pending');
+    // A rework_only step runs only as another step's rework, never by the DAG.
+    live.set(step.id, outcome.has(step.id) || step.reworkOnly ? 'done' : 'pending');
   }
 
   const depState = (step: StepSpec): 'ready' | 'blocked' | { skip: string } => {
@@ -194,6 +195,7 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     if (failure) {
       return failRun({ ...failure.error, step: failure.step }, `the run failed at step "${failure.step}"`);
     }
+    await skipUnusedReworkSteps();
     await recorder.emit({
       type: 'run_completed',
       run_id: run.id,
@@ -209,6 +211,7 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
 
   async function failRun(error: RunError, skipReason: string): Promise<RunResult> {
     await skipPending(skipReason);
+    await skipUnusedReworkSteps();
     await recorder.emit({
       type: 'run_failed',
       run_id: run.id,
@@ -219,13 +222,28 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     return { status: 'failed', error };
   }
 
+  /** Rework steps nobody needed end `skipped`, so a completed run has no step left pending. */
+  async function skipUnusedReworkSteps(): Promise<void> {
+    if (!spec.steps.some((s) => s.reworkOnly)) return;
+    const now = new Map((await ctx.store.listSteps(run.id)).map((r) => [r.id, r.status]));
+    const drafts = spec.steps
+      .filter((s) => s.reworkOnly && (now.get(s.id) ?? 'pending') === 'pending')
+      .map((s) => ({
+        type: 'step_skipped' as const,
+        run_id: run.id,
+        step: s.id,
+        reason: 'rework step: not needed',
+      }));
+    if (drafts.length) await recorder.emit(drafts);
+  }
+
   async function skipPending(reason: string): Promise<void> {
     // Steps never started, and gates that were waiting when the run failed. A step whose
     // dependency failed says so; the others say where the run failed.
     const drafts = [];
     for (const s of spec.steps) {
       const o = outcome.get(s.id);
-      if (o && o.status !== 'cancelled') continue;
+      if ((o && o.status !== 'cancelled') || s.reworkOnly) continue;
       const deps = depState(s);
       const why = typeof deps === 'object' ? deps.skip : reason;
       outcome.set(s.id, { status: 'skipped', reason: why });

@@ -2,6 +2,7 @@ import type { GateChoice, StepSpec } from '../pipeline/model.js';
 import { renderTemplate } from '../pipeline/templates.js';
 import type { GateRecord } from '../store/store.js';
 import type { AnswerGate, RunContext } from './context.js';
+import { POLL_TIMEOUT_MS, pollGate } from './poll-gate.js';
 import { templateValues } from './template-values.js';
 
 export type GateOutcome =
@@ -26,10 +27,17 @@ export async function runGateStep(
   onBlocked: () => void,
 ): Promise<GateOutcome> {
   const spec = step.gate!;
+  // timer, pr_merge and ci_pass need nobody: the engine answers them (poll-gate.ts).
+  const kind = spec.type ?? 'approval';
+  const polled = kind !== 'approval';
   let gate = existing;
   if (!gate) {
     const values = templateValues(ctx, step, await ctx.store.listGates(ctx.run.id));
-    const timeoutMs = spec.timeoutMs ?? gateDefaultTimeout(ctx);
+    const timeoutMs = polled
+      ? (spec.timeoutMs ?? POLL_TIMEOUT_MS)
+      : (spec.timeoutMs ?? gateDefaultTimeout(ctx));
+    // A timer passes when its time is up: its default is the first choice that goes on.
+    const defaultChoice = kind === 'timer' ? (autoChoice(spec)?.key ?? null) : polled ? null : spec.default;
     const timeoutAt = timeoutMs === null ? null : new Date(Date.now() + timeoutMs).toISOString();
     await ctx.recorder.emit([
       { type: 'step_started', run_id: ctx.run.id, step: step.id, kind: 'gate', persona: null, attempt: 1 },
@@ -40,7 +48,7 @@ export async function runGateStep(
         prompt: renderTemplate(spec.prompt, values),
         choices: spec.choices,
         freeform: spec.freeform,
-        default: spec.default,
+        default: defaultChoice,
         timeout_at: timeoutAt,
       },
     ]);
@@ -51,7 +59,8 @@ export async function runGateStep(
 
   if (gate.status === 'waiting') {
     const preset = ctx.gates.presets[step.id];
-    const auto = ctx.gates.autoApprove ? autoChoice(gate) : undefined;
+    // --auto-approve stands in for a person: it answers approval gates only.
+    const auto = spec.auto || (ctx.gates.autoApprove && !polled) ? autoChoice(gate) : undefined;
     if (preset) {
       if (!gate.choices.some((c) => c.key === preset.choice)) {
         return fail(
@@ -62,7 +71,7 @@ export async function runGateStep(
       await answer(preset.choice, preset.text, ctx.gates.actor);
     } else if (auto) {
       await answer(auto.key, null, ctx.gates.actor);
-    } else if (ctx.gates.unanswered === 'fail' && !ctx.gates.ask) {
+    } else if (ctx.gates.unanswered === 'fail' && !ctx.gates.ask && !polled) {
       return fail(
         'gate_unanswered',
         `gate "${step.id}" needs an answer and there is no terminal to ask on: run with --auto-approve or --gate ${step.id}=<${gate.choices.map((c) => c.key).join('|')}>`,
@@ -72,12 +81,30 @@ export async function runGateStep(
 
   gate = (await ctx.store.listGates(ctx.run.id)).find((g) => g.step === step.id) ?? gate;
   if (gate.status === 'waiting') onBlocked();
-  const decided = await waitForDecision(ctx, step, gate);
+  const stopPolling = new AbortController();
+  const polling =
+    gate.status === 'waiting' && (kind === 'pr_merge' || kind === 'ci_pass')
+      ? answerWhenPolled(ctx, step, gate, AbortSignal.any([ctx.signal, stopPolling.signal]))
+      : Promise.resolve();
+  const decided = await waitForDecision(ctx, step, gate, !polled).finally(() => stopPolling.abort());
+  // The forge CLI call in flight ends with the gate: no process outlives its step.
+  await polling;
   if (decided === 'cancelled') return { kind: 'cancelled' };
   if (decided.status === 'timed_out' && !decided.answer) {
-    return fail('gate_timeout', `gate "${step.id}" timed out at ${decided.timeoutAt} with no default choice`);
+    return fail(
+      'gate_timeout',
+      polled
+        ? `${kind} gate "${step.id}" timed out at ${decided.timeoutAt}: ${decided.prompt}`
+        : `gate "${step.id}" timed out at ${decided.timeoutAt} with no default choice`,
+    );
   }
   const choice = decided.choices.find((c) => c.key === decided.answer!.choice);
+  if (choice?.target === '_fail' && polled && decided.answer!.by === kind) {
+    return fail(
+      'gate_failed',
+      `${kind} gate "${step.id}" failed: ${decided.answer!.text ?? 'the check failed'}`,
+    );
+  }
   if (choice?.target === '_fail') {
     const who = decided.answer!.by
       ? ` by ${decided.answer!.by}`
@@ -109,13 +136,14 @@ async function waitForDecision(
   ctx: RunContext,
   step: StepSpec,
   initial: GateRecord,
+  askPerson: boolean,
 ): Promise<GateRecord | 'cancelled'> {
   const decided = (g: GateRecord | undefined) => g !== undefined && g.status !== 'waiting';
   if (decided(initial)) return initial;
   const asking = new AbortController();
   const onCancel = () => asking.abort();
   ctx.signal.addEventListener('abort', onCancel, { once: true });
-  if (ctx.gates.ask) {
+  if (ctx.gates.ask && askPerson) {
     void ctx.gates
       .ask(initial, gateAnswerer(ctx, step), asking.signal)
       .catch((err) => ctx.logger.warn({ err }, 'gate prompt failed'));
@@ -171,5 +199,32 @@ async function onTimeout(ctx: RunContext, step: StepSpec, gate: GateRecord): Pro
     });
   } else {
     await ctx.store.append(ctx.run.id, [], { gateTimedOut: { step: step.id } });
+  }
+}
+
+/**
+ * Polls the forge for a pr_merge or ci_pass gate and answers it with the verdict, as
+ * `<gate type>` (first answer wins: a person may still answer first over HTTP or `wave gate`).
+ */
+async function answerWhenPolled(
+  ctx: RunContext,
+  step: StepSpec,
+  gate: GateRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    const verdict = await pollGate(ctx, step, signal);
+    if (!verdict || signal.aborted) return;
+    const passes = verdict.kind === 'passed';
+    const choice = gate.choices.find((c) => (passes ? c.target !== '_fail' : c.target === '_fail'));
+    if (!choice) return;
+    await ctx.store.answerGate(ctx.run.id, step.id, {
+      choice: choice.key,
+      text: verdict.detail,
+      by: step.gate!.type ?? null,
+      timedOut: false,
+    });
+  } catch (err) {
+    ctx.logger.warn({ err, step: step.id }, 'gate polling failed');
   }
 }

@@ -4,10 +4,11 @@ import { retryDelayMs, type StepSpec } from '../pipeline/model.js';
 import { renderTemplate } from '../pipeline/templates.js';
 import type { GateRecord, StepRecord } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
-import { runAttempt } from './attempt.js';
+import { type AttemptResult, runAttempt } from './attempt.js';
 import { runCompositionStep } from './composition/run-composition.js';
 import type { RunContext } from './context.js';
 import { runGateStep } from './gate.js';
+import { adoptReworkOutputs, reworkRunner, stepReworkFeedback } from './rework.js';
 import { forgeOf } from './template-values.js';
 import { addUsage } from './usage.js';
 
@@ -69,6 +70,18 @@ export async function runStep(
     return { status: 'completed' };
   }
 
+  const interrupted = await interruptedRework(ctx, step, record);
+  if (interrupted) {
+    // The step had failed for good and its rework had begun when the run stopped: rework again.
+    const failure = {
+      kind: 'failure' as const,
+      error: record!.error!,
+      retryable: false,
+      feedback: '',
+      usage: null,
+    };
+    return reworkStep(ctx, step, interrupted, record!.attempts, Date.now(), failure);
+  }
   let attempt = firstAttempt(step, record);
   let feedback: string | null = null;
   let usage: Usage | null = record?.usage ?? null;
@@ -85,7 +98,7 @@ export async function runStep(
         : step.persona,
       attempt,
     });
-    const result = await runAttempt(ctx, step, attempt, feedback);
+    const result = await runAttempt(ctx, step, attempt, feedback, reworkRunner(ctx));
     if (result.kind === 'cancelled') return { status: 'cancelled' };
     if (result.kind !== 'skipped') usage = addUsage(usage, result.usage);
     const usageSide = usage ? { usage: { step: step.id, usage } } : {};
@@ -107,7 +120,9 @@ export async function runStep(
       await ctx.recorder.emit({ type: 'step_skipped', run_id: runId, step: step.id, reason: result.reason });
       return { status: 'skipped', reason: result.reason };
     }
+    const rejected = result.error.code === 'rejected';
     const willRetry = result.retryable && attempt < step.retry.maxAttempts && !ctx.signal.aborted;
+    const rework = !willRetry && !rejected && !ctx.signal.aborted ? reworkTarget(ctx, step) : null;
     await ctx.recorder.emit(
       {
         type: 'step_failed',
@@ -115,10 +130,14 @@ export async function runStep(
         step: step.id,
         error: result.error,
         attempt,
-        will_retry: willRetry,
+        // The step is not finished while its rework runs.
+        will_retry: willRetry || rework !== null,
       },
       usageSide,
     );
+    if (rework) {
+      return reworkStep(ctx, step, rework, attempt, started, result);
+    }
     if (willRetry) {
       const delay = retryDelayMs(step.retry, attempt);
       await ctx.recorder.emit({
@@ -139,6 +158,7 @@ export async function runStep(
       attempt += 1;
       continue;
     }
+    if (rejected) return { status: 'failed', error: result.error, runGoesOn: false };
     if (step.retry.onFailure === 'skip') {
       const reason = `failed after ${attempt} attempt${attempt === 1 ? '' : 's'} (retry.on_failure: skip): ${result.error.message}`;
       await ctx.recorder.emit({ type: 'step_skipped', run_id: runId, step: step.id, reason });
@@ -150,4 +170,82 @@ export async function runStep(
       runGoesOn: step.optional || step.retry.onFailure === 'continue',
     };
   }
+}
+
+/**
+ * After a restart: the rework step of `step` when `step` had used up its attempts and its
+ * rework had started (the rework step is no longer pending), else null.
+ */
+async function interruptedRework(
+  ctx: RunContext,
+  step: StepSpec,
+  record: StepRecord | undefined,
+): Promise<StepSpec | null> {
+  if (record?.status !== 'running' || !record.error || record.attempts < step.retry.maxAttempts) return null;
+  const target = reworkTarget(ctx, step);
+  if (!target) return null;
+  const status = (await ctx.store.listSteps(ctx.run.id)).find((r) => r.id === target.id)?.status;
+  return status && status !== 'pending' ? target : null;
+}
+
+/** The step that repairs `step` when it failed for good (retry.on_failure: rework), or null. */
+function reworkTarget(ctx: RunContext, step: StepSpec): StepSpec | null {
+  if (step.retry.onFailure !== 'rework' || !step.reworkStep) return null;
+  return ctx.spec.steps.find((s) => s.id === step.reworkStep) ?? null;
+}
+
+/**
+ * Step-level rework (GOWAVE.md §6): announced on the failed step as a step_retrying whose
+ * reason starts with "rework:", then the rework step runs once under its own id. If it
+ * succeeds, the failed step completes with the rework step's declared outputs as its own;
+ * if not, the failed step fails with code `rework_failed`.
+ */
+async function reworkStep(
+  ctx: RunContext,
+  step: StepSpec,
+  target: StepSpec,
+  attempt: number,
+  started: number,
+  failure: Extract<AttemptResult, { kind: 'failure' }>,
+): Promise<StepResult> {
+  const runId = ctx.run.id;
+  await ctx.recorder.emit({
+    type: 'step_retrying',
+    run_id: runId,
+    step: step.id,
+    attempt,
+    delay_ms: 0,
+    reason: `rework: step "${target.id}" runs to repair it (retry.on_failure: rework) after: ${failure.error.message}`,
+  });
+  const feedback = stepReworkFeedback(
+    step,
+    failure.error,
+    Date.now() - started,
+    failure.feedback,
+    failure.workspace,
+  );
+  const outcome = await reworkRunner(ctx)(target, feedback, 1);
+  if (outcome.kind === 'cancelled') return { status: 'cancelled' };
+  if (outcome.kind === 'failed') {
+    const error = { code: 'rework_failed', message: `rework step "${target.id}" failed: ${outcome.message}` };
+    await ctx.recorder.emit({
+      type: 'step_failed',
+      run_id: runId,
+      step: step.id,
+      error,
+      attempt,
+      will_retry: false,
+    });
+    return { status: 'failed', error, runGoesOn: step.optional };
+  }
+  await adoptReworkOutputs(ctx, step, target, outcome.workspace);
+  await ctx.recorder.emit({
+    type: 'step_completed',
+    run_id: runId,
+    step: step.id,
+    status: 'success',
+    duration_ms: Date.now() - started,
+    attempt,
+  });
+  return { status: 'completed' };
 }

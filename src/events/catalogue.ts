@@ -117,7 +117,7 @@ export const EventSchema = z.discriminatedUnion('type', [
     type: z.literal('contract_failed'),
     contract: z.string(),
     errors: z.array(z.string()),
-    on_failure: z.enum(['fail', 'skip', 'continue', 'warn']),
+    on_failure: z.enum(['fail', 'skip', 'continue', 'warn', 'rework', 'rejected']),
   }),
   z.object({
     ...stepScoped,

@@ -1,4 +1,5 @@
 import { type Diagnostic, formatPath, type PathSegment } from './diagnostics.js';
+import { REVIEW_CONTRACT_TYPES } from './schema-rework.js';
 import type { YamlSource } from './yaml-source.js';
 
 /**
@@ -35,8 +36,14 @@ const CONTRACT_IGNORED = [
   'disable_wrapper_detection',
   'debug_mode',
 ];
-const STEP_UNSUPPORTED = ['edges', 'strategy', 'rework_only'];
-const SUPPORTED_CONTRACTS = new Set(['json_schema', 'test_suite', 'non_empty_file', 'markdown_spec']);
+const STEP_UNSUPPORTED = ['edges', 'strategy'];
+const SUPPORTED_CONTRACTS = new Set([
+  'json_schema',
+  'test_suite',
+  'non_empty_file',
+  'markdown_spec',
+  ...REVIEW_CONTRACT_TYPES,
+]);
 
 class Collector {
   readonly diagnostics: Diagnostic[] = [];
@@ -143,26 +150,6 @@ export function applyPipelineCompat(value: unknown, source: YamlSource): CompatR
     }
     if (isObj(step.retry)) {
       for (const key of RETRY_IGNORED) c.warnIgnored(step.retry, key, [...at, 'retry']);
-      if ('rework_step' in step.retry) {
-        c.unsupported([...at, 'retry', 'rework_step'], '"retry.rework_step" is not supported yet by Wave', {
-          key: true,
-          remove: step.retry,
-        });
-      }
-      if (step.retry.on_failure === 'rework') {
-        c.unsupported([...at, 'retry', 'on_failure'], '"on_failure: rework" is not supported yet by Wave', {
-          remove: step.retry,
-        });
-      }
-    }
-    if (isObj(step.gate) && typeof step.gate.type === 'string' && step.gate.type !== 'approval') {
-      c.unsupported(
-        [...at, 'gate', 'type'],
-        `gate type "${step.gate.type}" is not supported yet by Wave (only "approval")`,
-        {
-          remove: step.gate,
-        },
-      );
     }
     if (isObj(step.workspace))
       for (const key of WORKSPACE_IGNORED) c.warnIgnored(step.workspace, key, [...at, 'workspace']);
@@ -192,15 +179,6 @@ function checkContract(c: Collector, contract: unknown, path: PathSegment[]): vo
     );
     c.suppressed.push(path);
   }
-  if (contract.on_failure === 'rework' || contract.on_failure === 'rejected') {
-    c.unsupported(
-      [...path, 'on_failure'],
-      `"on_failure: ${contract.on_failure}" is not supported yet by Wave`,
-      {
-        remove: contract,
-      },
-    );
-  }
 }
 
 function describeFeature(key: string): string {
@@ -211,8 +189,6 @@ function describeFeature(key: string): string {
       return 'graph-mode edges';
     case 'strategy':
       return 'matrix strategy';
-    case 'rework_only':
-      return 'rework steps';
     default:
       return `${key} composition`;
   }

@@ -1,3 +1,5 @@
+import type { PollGateSpec, ReviewContractSpec, ReviewContractType } from './model-rework.js';
+
 /** The normalised pipeline the engine runs: kinds decided, defaults applied, durations in ms. */
 
 export const STEP_KINDS = [
@@ -12,18 +14,18 @@ export const STEP_KINDS = [
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
-export type ContractOnFailure = 'fail' | 'skip' | 'continue' | 'warn';
+export type ContractOnFailure = 'fail' | 'skip' | 'continue' | 'warn' | 'rework' | 'rejected';
 
 export interface RetrySpec {
   maxAttempts: number;
   backoff: 'fixed' | 'linear' | 'exponential';
   baseDelayMs: number;
   maxDelayMs: number;
-  onFailure: 'fail' | 'skip' | 'continue';
+  onFailure: 'fail' | 'skip' | 'continue' | 'rework';
 }
 
-export interface ContractSpec {
-  type: 'json_schema' | 'test_suite' | 'non_empty_file' | 'markdown_spec';
+export interface ContractSpec extends ReviewContractSpec {
+  type: 'json_schema' | 'test_suite' | 'non_empty_file' | 'markdown_spec' | ReviewContractType;
   source?: string;
   schemaPath?: string;
   schema?: Record<string, unknown>;
@@ -67,7 +69,7 @@ export interface GateChoice {
   target: string | null;
 }
 
-export interface GateSpec {
+export interface GateSpec extends PollGateSpec {
   prompt: string;
   choices: GateChoice[];
   freeform: boolean;
@@ -114,6 +116,10 @@ export interface StepSpec {
   // Go Wave loading:
   /** Steps of one thread get the earlier ones' outputs before their prompt. */
   thread?: string | null;
+  /** Go Wave rework: the step that repairs this one (retry.on_failure: rework). */
+  reworkStep?: string | null;
+  /** Run only as a rework target, never by the DAG. */
+  reworkOnly?: boolean;
 }
 
 export interface PipelineInputSpec {

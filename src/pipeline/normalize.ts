@@ -12,6 +12,12 @@ import {
   type StepSpec,
 } from './model.js';
 import { compositionKindOf, normalizeComposition } from './normalize-composition.js';
+import {
+  foldsIntoRetries,
+  normalizePollGate,
+  normalizeReviewContract,
+  pollGatePrompt,
+} from './normalize-rework.js';
 import type { RawContract, RawPipeline, RawStep } from './schema.js';
 import type { YamlSource } from './yaml-source.js';
 
@@ -125,7 +131,9 @@ function normalizeStep(
   ].map(normalizeContract);
   const contractRetries = Math.max(
     0,
-    ...[step.handover?.contract, ...(step.handover?.contracts ?? [])].map((c) => c?.max_retries ?? 0),
+    ...[step.handover?.contract, ...(step.handover?.contracts ?? [])]
+      .filter(foldsIntoRetries)
+      .map((c) => c?.max_retries ?? 0),
   );
 
   return {
@@ -174,7 +182,9 @@ function normalizeStep(
     retry: normalizeRetry(step.retry, contractRetries),
     gate: gate
       ? {
-          prompt: gate.prompt ?? gate.message ?? `Approve step "${step.id}"?`,
+          ...normalizePollGate(gate),
+          prompt:
+            gate.prompt ?? gate.message ?? pollGatePrompt(gate, step.id) ?? `Approve step "${step.id}"?`,
           choices:
             gate.choices?.map((c) => ({ key: c.key, label: c.label, target: c.target ?? null })) ??
             DEFAULT_GATE_CHOICES,
@@ -192,6 +202,8 @@ function normalizeStep(
     timeoutMs: step.timeout_minutes === undefined ? null : step.timeout_minutes * 60_000,
     optional: step.optional ?? false,
     thread: step.thread ?? null,
+    reworkStep: step.retry?.rework_step ?? null,
+    reworkOnly: step.rework_only ?? false,
   };
 }
 
@@ -204,6 +216,7 @@ function normalizeContract(c: RawContract): ContractSpec {
     ...(c.command !== undefined ? { command: c.command } : {}),
     ...(c.dir !== undefined ? { dir: c.dir } : {}),
     requiredSections: c.required_sections ?? [],
+    ...normalizeReviewContract(c),
     // Go Wave: `must_pass: false` makes a failure a warning.
     onFailure: c.must_pass === false ? 'warn' : (c.on_failure ?? 'fail'),
   };
@@ -219,6 +232,6 @@ function normalizeRetry(retry: RawStep['retry'], contractRetries: number): Retry
     baseDelayMs:
       retry?.base_delay === undefined ? preset.baseDelayMs : (parseDuration(retry.base_delay) ?? 0),
     maxDelayMs: retry?.max_delay === undefined ? preset.maxDelayMs : (parseDuration(retry.max_delay) ?? 0),
-    onFailure: retry?.on_failure ?? 'fail',
+    onFailure: retry?.on_failure === 'warn' ? 'fail' : (retry?.on_failure ?? 'fail'),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { GATE_FIELDS, GATE_TYPES, REVIEW_CONTRACT_FIELDS, REVIEW_CONTRACT_TYPES } from './schema-rework.js';
 
 /**
  * The pipeline format of PIPELINES.md as strict zod schemas: an unknown field anywhere is an
@@ -18,8 +19,14 @@ const stepId = z
     'a step id uses letters, digits, "-", "_" and "." and starts with a letter or digit',
   );
 
-export const OnFailure = z.enum(['fail', 'skip', 'continue', 'warn']);
-export const ContractType = z.enum(['json_schema', 'test_suite', 'non_empty_file', 'markdown_spec']);
+export const OnFailure = z.enum(['fail', 'skip', 'continue', 'warn', 'rework', 'rejected']);
+export const ContractType = z.enum([
+  'json_schema',
+  'test_suite',
+  'non_empty_file',
+  'markdown_spec',
+  ...REVIEW_CONTRACT_TYPES,
+]);
 
 export const ContractSchema = z.strictObject({
   type: ContractType,
@@ -33,6 +40,7 @@ export const ContractSchema = z.strictObject({
   must_pass: z.boolean().optional(),
   /** Go Wave: extra attempts for this contract; folded into the step's retry policy. */
   max_retries: z.number().int().min(0).optional(),
+  ...REVIEW_CONTRACT_FIELDS,
 });
 
 /** Artifact names become file names under .wave/artifacts/<run>/<step>/: no separators, no "..". */
@@ -79,8 +87,13 @@ const RetrySchema = z.strictObject({
   backoff: z.enum(['fixed', 'linear', 'exponential']).optional(),
   base_delay: duration.optional(),
   max_delay: duration.optional(),
-  on_failure: z.enum(['fail', 'skip', 'continue']).optional(),
+  /** Go Wave: `warn` is accepted and behaves like `fail`. */
+  on_failure: z.enum(['fail', 'skip', 'continue', 'rework', 'warn']).optional(),
   adapt_prompt: z.boolean().optional(),
+  /** Go Wave rework: the `rework_only` step that repairs this one when it fails for good. */
+  rework_step: z.string().optional(),
+  /** Go Wave: keeps a retry from moving to a stronger model tier (Wave does not escalate). */
+  no_escalate: z.boolean().optional(),
 });
 
 const ChoiceSchema = z.strictObject({
@@ -90,7 +103,8 @@ const ChoiceSchema = z.strictObject({
 });
 
 const GateSchema = z.strictObject({
-  type: z.literal('approval').optional(),
+  type: z.enum(GATE_TYPES).optional(),
+  ...GATE_FIELDS,
   prompt: z.string().optional(),
   message: z.string().optional(),
   choices: z.array(ChoiceSchema).min(1).optional(),
@@ -191,6 +205,8 @@ export const StepSchema = z.strictObject({
   optional: z.boolean().optional(),
   // Go Wave loading: steps of one thread see the earlier ones' outputs (GOWAVE §9).
   thread: z.string().min(1).optional(),
+  /** Go Wave rework: never scheduled by the DAG, run only as another step's rework_step. */
+  rework_only: z.boolean().optional(),
 });
 
 /** `loop.steps` are steps themselves (run each pass, in dependency order). */

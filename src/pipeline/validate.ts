@@ -9,6 +9,7 @@ import { didYouMean } from './suggest.js';
 import { checkTemplateName, findTemplateRefs, renderTemplate, type TemplateScope } from './templates.js';
 import { readTextFile } from './text-file.js';
 import { validateComposition, validateLoopSteps } from './validate-composition.js';
+import { validateRework } from './validate-rework.js';
 import type { YamlSource } from './yaml-source.js';
 
 export interface ValidationContext {
@@ -135,6 +136,7 @@ export function validatePipeline(
   }
   out.push(...validateComposition(spec, source));
   out.push(...validateLoopSteps(spec, source, (pass, at) => validatePipeline(pass, at, ctx)));
+  out.push(...validateRework(spec, source, ctx));
   return out;
 
   function validateStep(step: StepSpec, i: number): void {

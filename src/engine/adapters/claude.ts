@@ -101,7 +101,7 @@ async function runClaude(req: AdapterRequest): Promise<AdapterResult> {
           });
   return error
     ? failure(error, usage, tail.text())
-    : { ok: true, error: null, usage, outputTail: tail.text() };
+    : { ok: true, error: null, usage, outputTail: tail.text(), text: final?.text ?? '' };
 }
 
 /** Tokens seen in assistant messages when no result line came (the cost is then unknown: 0). */

@@ -8,6 +8,7 @@ import {
   missingBinary,
   OutputTail,
   processOptions,
+  ReplyText,
   suffix,
 } from './common.js';
 import type { Adapter, AdapterRequest, AdapterResult } from './types.js';
@@ -28,6 +29,7 @@ async function runCli(req: AdapterRequest): Promise<AdapterResult> {
   const prompt = req.systemPrompt ? `${req.systemPrompt}\n\n---\n\n${req.prompt}` : req.prompt;
   const viaArgument = req.config.prompt_via === 'argument';
   const tail = new OutputTail();
+  const reply = new ReplyText();
   let lastStderr = '';
   const proc = await runProcessGroup({
     ...processOptions(req, env),
@@ -36,6 +38,7 @@ async function runCli(req: AdapterRequest): Promise<AdapterResult> {
     ...(viaArgument ? {} : { input: prompt }),
     onLine: (stream, line) => {
       tail.push(line);
+      if (stream === 'stdout') reply.push(line);
       if (line.trim() === '') return;
       if (stream === 'stderr') lastStderr = line;
       req.onActivity(stream === 'stdout' ? 'agent' : 'stderr', line);
@@ -49,5 +52,5 @@ async function runCli(req: AdapterRequest): Promise<AdapterResult> {
       : { code: 'agent_exit', message: `agent "${binary}" ${describeExit(proc)}${suffix(lastStderr)}` });
   return error
     ? failure(error, null, tail.text())
-    : { ok: true, error: null, usage: null, outputTail: tail.text() };
+    : { ok: true, error: null, usage: null, outputTail: tail.text(), text: reply.text() };
 }

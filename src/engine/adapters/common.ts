@@ -83,3 +83,22 @@ export class OutputTail {
     return this.buffer;
   }
 }
+
+/** GOWAVE.md §7: a reviewer's stdout is read up to 1 MB. */
+const REPLY_MAX_CHARS = 1024 * 1024;
+
+/** The agent's stdout as one text, up to 1 MB (a review's verdict is read from it). */
+export class ReplyText {
+  private parts: string[] = [];
+  private size = 0;
+
+  push(line: string): void {
+    if (this.size >= REPLY_MAX_CHARS) return;
+    this.parts.push(line);
+    this.size += line.length + 1;
+  }
+
+  text(): string {
+    return this.parts.join('\n');
+  }
+}

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { ArtifactSpec, ContractSpec } from '../../pipeline/model.js';
 import { OutputTail } from './common.js';
+import { mockVerdict } from './mock-verdict.js';
 import { sampleFromSchema } from './sample-json.js';
 import type { Adapter, AdapterRequest, AdapterResult } from './types.js';
 
@@ -35,6 +36,17 @@ async function runMock(req: AdapterRequest): Promise<AdapterResult> {
 
   if (req.signal.aborted) return cancelled();
   say('agent', `mock agent: received prompt (${req.prompt.length} chars)`);
+  if (req.purpose === 'agent_review' || req.purpose === 'llm_judge') {
+    const text = mockVerdict(req.purpose, req.prompt);
+    say('agent', text);
+    return {
+      ok: true,
+      error: null,
+      usage: { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
+      outputTail: tail.text(),
+      text,
+    };
+  }
   for (const file of planFiles(req.outputs, req.contracts, req.cwd)) {
     if (req.signal.aborted) return cancelled();
     say('agent', `mock agent: writing ${file.path}`);

@@ -30,7 +30,7 @@ const FORMAT_SAMPLES: Record<string, string> = {
   uuid: '00000000-0000-4000-8000-000000000000',
 };
 
-const STRING_CANDIDATES = ['mock', 'a', 'A', '0', 'mock-1', 'mock_1', 'Mock', ''];
+const STRING_CANDIDATES = ['mock', 'a', 'A', '0', 'mock-1', 'mock_1', 'Mock', '', 'mock/mock', '1.0.0'];
 
 /** A minimal value that validates against `schema` (the root, for `#/...` references). */
 export function sampleFromSchema(schema: unknown): unknown {

@@ -32,6 +32,8 @@ export interface AdapterRequest {
   contracts: ContractSpec[];
   /** Resolves `.wave/...` definition paths (schema files for the mock adapter). */
   resolvePath: (p: string) => string;
+  /** `step` (default): a prompt step; otherwise a review contract asking for a verdict. */
+  purpose?: 'step' | 'agent_review' | 'llm_judge';
   /** Each line of agent activity becomes a stream_activity event. */
   onActivity: (stream: ActivityStream, content: string) => void;
 }
@@ -43,6 +45,8 @@ export interface AdapterResult {
   usage: Usage | null;
   /** The last part of the agent's output, for retry feedback. */
   outputTail: string;
+  /** The agent's final reply (a review's verdict is read from it), when the adapter knows it. */
+  text?: string;
 }
 
 export interface Adapter {

@@ -4,6 +4,7 @@ import type { StepSpec } from '../../pipeline/model.js';
 import { renderTemplate } from '../../pipeline/templates.js';
 import { createAdapter } from '../adapters/registry.js';
 import type { RunContext } from '../context.js';
+import { judgeGuidance } from '../contracts/llm-judge.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
 const TIERS = ['cheapest', 'balanced', 'strongest'] as const;
@@ -17,7 +18,7 @@ export function resolveModel(requested: string | null, adapter: AdapterConfig | 
 }
 
 /** base-protocol.md, then the persona's prompt. */
-function systemPrompt(ctx: RunContext, personaName: string | null): string {
+export function systemPrompt(ctx: RunContext, personaName: string | null): string {
   const parts: string[] = [];
   const base = ctx.project.personas.baseProtocolFile;
   if (base && existsSync(base)) parts.push(readFileSync(base, 'utf8').trim());
@@ -58,7 +59,7 @@ export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecO
       `prompt file ${(step.prompt as { sourcePath: string }).sourcePath} is missing`,
       false,
     );
-  let prompt = (opts.preamble ?? '') + renderTemplate(source, opts.values);
+  let prompt = (opts.preamble ?? '') + renderTemplate(source, opts.values) + judgeGuidance(step.contracts);
   if (opts.feedback) prompt += `\n\n---\n${opts.feedback}`;
 
   const adapter = createAdapter(adapterName, adapterConfig, { mock: ctx.mock });

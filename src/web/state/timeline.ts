@@ -63,7 +63,7 @@ export function describeEvent(e: WaveEvent): { text: string; tone: TimelineEntry
     case 'contract_failed':
       return {
         text: `contract ${e.contract} failed (${e.on_failure}): ${e.errors.join('; ')}`,
-        tone: e.on_failure === 'fail' ? 'bad' : 'attention',
+        tone: e.on_failure === 'fail' || e.on_failure === 'rejected' ? 'bad' : 'attention',
       };
     case 'artifact_written':
       return { text: `wrote artifact ${e.name} (${formatBytes(e.size)})`, tone: 'info' };

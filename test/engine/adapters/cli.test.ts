@@ -56,6 +56,7 @@ describe('cli adapter', () => {
       error: null,
       usage: null,
       outputTail: 'You are careful.\n\n---\n\nFix the bug.\n',
+      text: 'You are careful.\n\n---\n\nFix the bug.',
     });
     expect(activities).toEqual([
       ['agent', 'You are careful.'],

@@ -63,6 +63,7 @@ describe('sampleFromSchema', () => {
       { a: 'mock' },
     ],
     ['pattern (simple)', { type: 'string', pattern: '^[0-9]+$' }, '0'],
+    ['pattern (owner/repo)', { type: 'string', pattern: '^[^/]+/[^/]+$' }, 'mock/mock'],
   ])('%s', (_name, schema, expected) => {
     expect(expectValid(schema)).toEqual(expected);
   });
