@@ -52,7 +52,10 @@ export function compileTimetable(spec: TimetableSpec): Timetable {
 /** The next `count` slots after `afterMs` (fewer when the timetable ends). */
 export function upcoming(timetable: Timetable, afterMs: number, count: number): number[] {
   const out: number[] = [];
-  let t: number | null = afterMs;
-  while (out.length < count && (t = timetable.next(t)) !== null) out.push(t);
+  let t = timetable.next(afterMs);
+  while (out.length < count && t !== null) {
+    out.push(t);
+    t = timetable.next(t);
+  }
   return out;
 }
