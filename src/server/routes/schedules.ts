@@ -153,7 +153,7 @@ export function registerScheduleRoutes(app: App, ctx: ServerContext): void {
           params: ScheduleIdParams,
           response: {
             200: json(Schedule, 'The schedule'),
-            ...errorResponses([400, 404, ...AUTHENTICATED], NOT_FOUND),
+            ...errorResponses([...JSON_BODY, 404, ...AUTHENTICATED], NOT_FOUND),
           },
         },
       },
@@ -173,7 +173,7 @@ export function registerScheduleRoutes(app: App, ctx: ServerContext): void {
         params: ScheduleIdParams,
         response: {
           201: json(Run, 'The run, queued'),
-          ...errorResponses([400, 404, 409, ...AUTHENTICATED], {
+          ...errorResponses([...JSON_BODY, 404, 409, ...AUTHENTICATED], {
             400: 'The pipeline needs an input the schedule does not give, or is invalid.',
             ...NOT_FOUND,
             409: 'The pipeline is disabled (`pipeline_disabled`).',
