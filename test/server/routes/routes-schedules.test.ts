@@ -181,4 +181,12 @@ describe('/api/schedules', () => {
     const kept = (await api<{ schedules: ScheduleBody[] }>(again, 'GET', '/api/schedules')).body.schedules;
     expect(kept).toEqual([expect.objectContaining({ id: s.id, paused: true, source: 'config' })]);
   });
+
+  it('an invalid schedule in wave.yaml stops the server from starting, naming the entry and field', async () => {
+    const bad = { 'wave.yaml': 'schedules:\n  - { name: broken, pipeline: quick, rrule: "FREQ=MONTHLY" }\n' };
+    await expect(startTestServer(serverProject(bad))).rejects.toMatchObject({
+      code: 'invalid_config',
+      message: expect.stringMatching(/schedules\[0\] \(broken\): rrule: FREQ/),
+    });
+  });
 });
