@@ -251,6 +251,11 @@ export class ScheduleService {
    */
   async loadConfig(declared: ScheduleConfig[]): Promise<void> {
     const records = declared.map((d, i) => {
+      if (declared.findIndex((o) => o.name === d.name) !== i)
+        throw new WaveError(
+          'invalid_config',
+          `wave.yaml schedules[${i}]: another schedule is named "${d.name}"`,
+        );
       try {
         return this.checked(d, 'config');
       } catch (err) {

@@ -98,4 +98,25 @@ describe('wave schedule', () => {
     await proc.waitFor(/wave serve listening/, 30_000);
     await exercise(cwd, ['--server', `http://127.0.0.1:${port}`]);
   }, 120_000);
+
+  it('wave validate reports what would stop wave serve in wave.yaml schedules', async () => {
+    const cwd = tempProject({
+      ...PROJECT,
+      'wave.yaml': yaml`
+        schedules:
+          - { name: a, pipeline: stamp, cron: "0 25 * * *" }
+          - { name: b, pipeline: stmap, rrule: "FREQ=DAILY", timezone: Mars/Base }
+          - { name: a, pipeline: stamp, rrule: "FREQ=DAILY" }
+      `,
+    });
+    const res = await runWave(['validate'], { cwd });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/schedules\[0\]\.cron/);
+    expect(res.stderr).toMatch(/schedules\[1\]\.pipeline.*no pipeline named "stmap"/);
+    expect(res.stderr).toMatch(/did you mean "stamp"/);
+    expect(res.stderr).toMatch(/schedules\[1\]\.timezone/);
+    expect(res.stderr).toMatch(/schedules\[2\]\.name/);
+    const ok = await runWave(['validate'], { cwd: tempProject(PROJECT) });
+    expect(ok.code, ok.stderr).toBe(0);
+  }, 60_000);
 });
