@@ -3,15 +3,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/load-project.js';
 import { silentLogger } from '../../src/logger.js';
 import type { Clock } from '../../src/scheduler/clock.js';
+import { POLL_MS } from '../../src/scheduler/schedule-ticker.js';
 import { createContext, type WaveContext } from '../../src/service/context.js';
 import type { ScheduleInput } from '../../src/service/schedule-service.js';
+import { eventually } from '../helpers/eventually.js';
 import { tempProject, yaml } from '../helpers/tmp.js';
 
-/** Time moves only when the test says so; timers never fire (the test calls tick()). */
+/** Time moves only when the test says so; timers are recorded and fire only when the test fires them. */
 class FakeClock implements Clock {
+  readonly timers: { fn: () => void; ms: number }[] = [];
   constructor(public t: number) {}
   now = () => this.t;
-  setTimeout = () => null;
+  setTimeout = (fn: () => void, ms: number) => this.timers.push({ fn, ms });
   clearTimeout = () => {};
   set(iso: string) {
     this.t = Date.parse(iso);
@@ -212,5 +215,30 @@ describe('schedule ticker on a fake clock', () => {
     expect(run.labels).toEqual({ team: 'a', schedule: 'yearly' });
     expect(run.input).toBe('hello');
     expect((await ctx.schedules.list())[0]!.last_run?.run_id).toBe(run.id);
+  });
+});
+
+describe('schedule ticker timers', () => {
+  it('sleeps until the next slot, at most POLL_MS, and stops cleanly', async () => {
+    const clock = new FakeClock(Date.parse('2026-05-01T00:00:00.250Z'));
+    const { ctx } = await context(clock);
+    await ctx.schedules.create({ ...base, name: 'every-second', cron: '* * * * * *' });
+    ctx.scheduleTicker.start();
+    await eventually(() => clock.timers.length >= 1, 10_000, 'the first timer');
+    // The next slot is 750 ms away: the ticker wakes for it, not at the next poll.
+    expect(clock.timers.at(-1)?.ms).toBe(750);
+    clock.set('2026-05-01T00:00:01Z');
+    clock.timers.at(-1)?.fn();
+    await eventually(() => clock.timers.length >= 2, 10_000, 'the second timer');
+    expect(await scheduleRuns(ctx, 'every-second')).toHaveLength(1);
+    expect(clock.timers.at(-1)?.ms).toBe(1000);
+    await ctx.scheduleTicker.stop();
+    // A schedule far away still gets a look every POLL_MS (others may have been created).
+    await ctx.schedules.remove('every-second');
+    await ctx.schedules.create({ ...base, name: 'yearly', cron: '0 0 1 1 *' });
+    ctx.scheduleTicker.start();
+    await eventually(() => clock.timers.length >= 3, 10_000, 'the third timer');
+    expect(clock.timers.at(-1)?.ms).toBe(POLL_MS);
+    await ctx.scheduleTicker.stop();
   });
 });

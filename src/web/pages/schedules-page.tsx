@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { listPipelines, listSchedules, runScheduleNow, scheduleAction } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
 import type { Schedule } from '../api/types.js';
@@ -10,6 +10,9 @@ import { StatusBadge } from '../components/status-badge.js';
 import { useAsync } from '../hooks/use-async.js';
 import { formatDateTime } from '../state/format.js';
 import { runHref } from '../state/route.js';
+
+/** How often the list is read again while the page is open. */
+const REFRESH_MS = 15_000;
 
 function ScheduleRow({ schedule, onChanged }: { schedule: Schedule; onChanged: (message: string) => void }) {
   const [busy, setBusy] = useState(false);
@@ -90,6 +93,11 @@ export function SchedulesPage() {
   const [message, setMessage] = useState<string | null>(null);
   const schedules = useAsync(listSchedules, `schedules:${version}`);
   const pipelines = useAsync(listPipelines, 'pipelines');
+  // Next and last runs move on by themselves: read them again now and then.
+  useEffect(() => {
+    const timer = setInterval(() => setVersion((v) => v + 1), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, []);
   const changed = (text: string) => {
     setMessage(text);
     setVersion((v) => v + 1);
