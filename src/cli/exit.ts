@@ -31,6 +31,8 @@ const USAGE_CODES = new Set([
   'pipeline_not_found',
   'pipeline_disabled',
   'run_not_found',
+  'schedule_not_found',
+  'schedule_from_config',
   'step_not_found',
   'invalid_choice',
   'gate_not_waiting',

@@ -205,6 +205,54 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runGate(io, { ...opts, runId, step }))();
     });
 
+  const schedule = program.command('schedule').description('schedules: runs at set times').exitOverride();
+  withRemote(withProject(schedule.command('list')))
+    .description('list schedules with their next and last run')
+    .option('--json', 'print the API object')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runScheduleList } = await import('./commands/schedule.js');
+      await run(() => runScheduleList(io, opts))();
+    });
+  withRemote(withProject(schedule.command('add')))
+    .description('add a schedule: --cron EXPR (5 or 6 fields) or --rrule RULE')
+    .argument('<name>')
+    .argument('<pipeline>')
+    .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds')
+    .option('--rrule <rule>', 'RRULE: FREQ=HOURLY|DAILY|WEEKLY, INTERVAL, BYDAY, BYHOUR, BYMINUTE, BYSECOND')
+    .option('--tz <zone>', 'IANA time zone (default UTC)')
+    .option('--input <text>', 'the input of every run')
+    .option('--overlap <mode>', 'skip (default) or queue: what a slot does while the last run is active')
+    .option('--catch-up <mode>', 'skip (default) or one: slots missed while no server ran')
+    .action(async (name: string, pipeline: string, opts: Record<string, unknown>) => {
+      const { runScheduleAdd } = await import('./commands/schedule.js');
+      await run(() => runScheduleAdd(io, { ...opts, name, pipeline }))();
+    });
+  for (const action of ['pause', 'resume'] as const) {
+    withRemote(withProject(schedule.command(action)))
+      .description(
+        action === 'pause' ? 'pause a schedule' : 'resume a schedule (slots missed while paused do not run)',
+      )
+      .argument('<schedule>', 'id or name')
+      .action(async (id: string, opts: Record<string, unknown>) => {
+        const { runSchedulePause } = await import('./commands/schedule.js');
+        await run(() => runSchedulePause(io, { ...opts, id }, action === 'pause'))();
+      });
+  }
+  withRemote(withProject(schedule.command('run')))
+    .description("start a schedule's run now; prints the run id")
+    .argument('<schedule>', 'id or name')
+    .action(async (id: string, opts: Record<string, unknown>) => {
+      const { runScheduleRun } = await import('./commands/schedule.js');
+      await run(() => runScheduleRun(io, { ...opts, id }))();
+    });
+  withRemote(withProject(schedule.command('rm')))
+    .description('remove a schedule (not one declared in wave.yaml)')
+    .argument('<schedule>', 'id or name')
+    .action(async (id: string, opts: Record<string, unknown>) => {
+      const { runScheduleRemove } = await import('./commands/schedule.js');
+      await run(() => runScheduleRemove(io, { ...opts, id }))();
+    });
+
   withRemote(withProject(program.command('top')))
     .description('a live full-screen dashboard of every run (the local store, or --server)')
     .addHelpText(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Schedule } from '../api/schedule-schemas.js';
 import { Gate, Health, Persona, Pipeline, Run, RunDetail } from '../api/schemas.js';
 import type { WaveEvent } from '../events/catalogue.js';
 import { apiError } from './api-error.js';
@@ -12,6 +13,7 @@ const RunList = z.object({ runs: z.array(Run), next_cursor: z.string().nullable(
 const PipelineList = z.object({ pipelines: z.array(Pipeline) });
 const PipelineWithSource = Pipeline.extend({ source: z.string() });
 const PersonaList = z.object({ personas: z.array(Persona) });
+const ScheduleList = z.object({ schedules: z.array(Schedule) });
 
 /**
  * A typed client of the Wave API, parsing every answer with the schemas the server validates
@@ -105,6 +107,37 @@ export class WaveClient {
     return (
       await this.json(Run, 'POST', `/api/runs/${encodeURIComponent(id)}/cancel`, `cancelling run ${id}`)
     ).body;
+  }
+
+  async listSchedules() {
+    return (await this.json(ScheduleList, 'GET', '/api/schedules', 'listing schedules')).body.schedules;
+  }
+
+  async createSchedule(body: Record<string, unknown>) {
+    return (await this.json(Schedule, 'POST', '/api/schedules', 'creating the schedule', { body })).body;
+  }
+
+  /** pause, resume: the schedule as it is now. */
+  async scheduleAction(id: string, action: 'pause' | 'resume') {
+    return (
+      await this.json(
+        Schedule,
+        'POST',
+        `/api/schedules/${encodeURIComponent(id)}/${action}`,
+        `${action} ${id}`,
+      )
+    ).body;
+  }
+
+  async runSchedule(id: string) {
+    return (
+      await this.json(Run, 'POST', `/api/schedules/${encodeURIComponent(id)}/run`, `running schedule ${id}`)
+    ).body;
+  }
+
+  async deleteSchedule(id: string): Promise<void> {
+    const res = await this.transport.request('DELETE', `/api/schedules/${encodeURIComponent(id)}`, {});
+    if (res.status >= 400) throw apiError(res, `deleting schedule ${id}`);
   }
 
   async answerGate(id: string, step: string, body: { choice?: string; text?: string; approved?: boolean }) {

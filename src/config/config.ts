@@ -2,6 +2,7 @@ import type {
   AdapterConfig,
   AuthModeName,
   PersonaConfig,
+  ScheduleConfig,
   Scope,
   WebhookProvider,
 } from './manifest-schema.js';
@@ -53,6 +54,8 @@ export interface Config {
     webhooks: { github?: WebhookProvider; gitlab?: WebhookProvider };
   };
   storage: { driver: 'sqlite' | 'postgres'; path: string };
+  /** wave.yaml `schedules`, as written (checked when `wave serve` loads them). */
+  schedules: ScheduleConfig[];
 }
 
 export const DEFAULT_HOST = '127.0.0.1';

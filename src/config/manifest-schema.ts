@@ -111,6 +111,21 @@ export const ServerConfigSchema = z.strictObject({
     .optional(),
 });
 
+/** A schedule declared in wave.yaml (API.md "Schedules"); its expression is checked at load. */
+export const ScheduleConfigSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
+    message: 'a schedule name is letters, digits, ".", "_" or "-" (at most 100)',
+  }),
+  pipeline: z.string().min(1),
+  cron: z.string().min(1).optional(),
+  rrule: z.string().min(1).optional(),
+  timezone: z.string().min(1).optional(),
+  input: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  overlap: z.enum(['skip', 'queue']).optional(),
+  catch_up: z.enum(['skip', 'one']).optional(),
+});
+
 export const ManifestSchema = z.strictObject({
   apiVersion: z.string().optional(),
   kind: z.literal('WaveManifest').optional(),
@@ -147,6 +162,7 @@ export const ManifestSchema = z.strictObject({
       path: z.string().optional(),
     })
     .optional(),
+  schedules: z.array(ScheduleConfigSchema).optional(),
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;
@@ -155,4 +171,5 @@ export type PersonaConfig = z.infer<typeof PersonaConfigSchema>;
 export type WebhookProvider = z.infer<typeof WebhookProviderSchema>;
 export type WebhookTrigger = z.infer<typeof WebhookTriggerSchema>;
 export type Scope = z.infer<typeof Scope>;
+export type ScheduleConfig = z.infer<typeof ScheduleConfigSchema>;
 export type AuthModeName = z.infer<typeof AuthMode>;

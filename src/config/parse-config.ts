@@ -220,6 +220,7 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
       driver: file.storage?.driver ?? 'sqlite',
       path: envStr('WAVE_STORAGE_PATH') ?? file.storage?.path ?? '.wave/state.db',
     },
+    schedules: file.schedules ?? [],
   };
   return { config, diagnostics };
 }

@@ -29,7 +29,7 @@ export const StepKindSchema = z.enum([
   'branch',
 ]);
 /** `pipeline`: a child run of a composition step; its actor is the parent run's id. */
-export const TriggerSource = z.enum(['api', 'cli', 'ui', 'webhook', 'pipeline']);
+export const TriggerSource = z.enum(['api', 'cli', 'ui', 'webhook', 'pipeline', 'schedule']);
 export const Trigger = z.object({ source: TriggerSource, actor: z.string().nullable() });
 export type Trigger = z.infer<typeof Trigger>;
 

@@ -16,6 +16,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
 import { registerRunOutputRoutes } from './routes/run-output.js';
 import { registerRunRoutes } from './routes/runs.js';
+import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
 import type { App } from './types.js';
 
@@ -106,6 +107,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   registerRunOutputRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
   registerWebUi(app);
   return app;
 }

@@ -3,6 +3,7 @@ import { WaveError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { Pacer } from '../pacer.js';
 import { didYouMean } from '../pipeline/suggest.js';
+import type { Clock } from '../scheduler/clock.js';
 import { createContext } from '../service/context.js';
 import { version } from '../version.js';
 import { createAuthenticator } from './auth/authenticator.js';
@@ -15,6 +16,8 @@ import { SseHub } from './sse/sse-hub.js';
 
 export interface ServerContextOptions {
   storePath?: string;
+  /** Schedules' time (tests pass a fake one). */
+  clock?: Clock;
   authenticate?: Authenticator;
   /** SSE tuning (tests shorten the heartbeat). */
   sse?: { maxBufferBytes?: number; heartbeatMs?: number };
@@ -29,9 +32,13 @@ export async function createServerContext(
   // Refuse a configuration that cannot work before anything is opened.
   const authenticate = opts.authenticate ?? createAuthenticator(project.config);
   checkWebhookTriggers(project);
-  const base = await createContext(project, logger, opts.storePath ? { storePath: opts.storePath } : {});
+  const base = await createContext(project, logger, {
+    ...(opts.storePath ? { storePath: opts.storePath } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   try {
     const config = project.config;
+    await base.schedules.loadConfig(config.schedules);
     const pacer = new Pacer();
     const feed = new EventFeed(base.store, base.changes, logger, pacer);
     await feed.start();

@@ -3,12 +3,15 @@ import type { Project } from '../config/load-project.js';
 import { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import { RunSupervisor } from '../runs/supervisor.js';
+import { type Clock, systemClock } from '../scheduler/clock.js';
 import { newOwnerId } from '../scheduler/leases.js';
 import { RunScheduler } from '../scheduler/run-scheduler.js';
+import { ScheduleTicker } from '../scheduler/schedule-ticker.js';
 import { ChangeFeed } from '../store/change-feed.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
 import { RunService } from './run-service.js';
+import { ScheduleService } from './schedule-service.js';
 
 /**
  * The composition root of one process: store, bus, supervisor, scheduler and the run service,
@@ -24,6 +27,9 @@ export interface WaveContext {
   supervisor: RunSupervisor;
   scheduler: RunScheduler;
   runs: RunService;
+  schedules: ScheduleService;
+  /** Fires schedules' slots; only `wave serve` starts it. */
+  scheduleTicker: ScheduleTicker;
   logger: Logger;
   /** This process's lease owner id. */
   owner: string;
@@ -34,6 +40,8 @@ export interface WaveContext {
 export interface ContextOptions {
   /** Another database file than the configured one (tests, benchmarks). */
   storePath?: string;
+  /** Schedules' time (tests pass a fake one). */
+  clock?: Clock;
 }
 
 export async function createContext(
@@ -67,7 +75,36 @@ export async function createContext(
     );
     releases.push(() => scheduler.stop());
     const runs = new RunService({ store, changes, project, supervisor, scheduler, owner });
-    return { project, store, bus, changes, supervisor, scheduler, runs, logger, owner, close };
+    const clock = opts.clock ?? systemClock;
+    const schedules: ScheduleService = new ScheduleService({
+      schedules: store.schedules,
+      runs,
+      project,
+      clock,
+      changed: () => scheduleTicker.wake(),
+    });
+    const scheduleTicker = new ScheduleTicker({
+      schedules: store.schedules,
+      fire: (schedule, slotAt) => schedules.fire(schedule, slotAt),
+      owner,
+      clock,
+      logger,
+    });
+    releases.push(() => scheduleTicker.stop());
+    return {
+      project,
+      store,
+      bus,
+      changes,
+      supervisor,
+      scheduler,
+      runs,
+      schedules,
+      scheduleTicker,
+      logger,
+      owner,
+      close,
+    };
   } catch (err) {
     await close();
     throw err;

@@ -14,8 +14,10 @@ import type {
   StepRecord,
   StoredEvent,
 } from './records.js';
+import type { ScheduleStore } from './schedule-records.js';
 
 export type * from './records.js';
+export type * from './schedule-records.js';
 
 /** State written in the same transaction as the events that announce it. */
 export interface SideEffects {
@@ -66,6 +68,8 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Where it lives (a file path), for /api/health and messages. */
   readonly location: string;
+  /** Schedules and the slots servers claimed (API.md "Schedules"). */
+  readonly schedules: ScheduleStore;
 
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }>;
   getRun(id: string): Promise<RunRecord | null>;

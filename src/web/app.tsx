@@ -9,6 +9,7 @@ import { PersonasPage } from './pages/personas-page.js';
 import { PipelinePage } from './pages/pipeline-page.js';
 import { PipelinesPage } from './pages/pipelines-page.js';
 import { RunPage } from './pages/run-page.js';
+import { SchedulesPage } from './pages/schedules-page.js';
 import { StartRunPage } from './pages/start-run-page.js';
 import type { Route } from './state/route.js';
 
@@ -26,6 +27,8 @@ function Page({ route }: { route: Route }) {
       return <PipelinePage key={route.name} name={route.name} />;
     case 'personas':
       return <PersonasPage />;
+    case 'schedules':
+      return <SchedulesPage />;
     case 'not-found':
       return <NotFoundPage path={route.path} />;
   }
@@ -111,6 +114,9 @@ export function App() {
             </NavItem>
             <NavItem href="/personas" current={current === 'personas'}>
               Personas
+            </NavItem>
+            <NavItem href="/schedules" current={current === 'schedules'}>
+              Schedules
             </NavItem>
           </ul>
         </nav>

@@ -77,6 +77,7 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
     'wave serve listening',
   );
   await ctx.scheduler.start();
+  ctx.scheduleTicker.start();
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -95,6 +96,7 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
       backstop.unref();
       ctx.lifecycle.shuttingDown = true;
       ctx.sse.closeAll();
+      await ctx.scheduleTicker.stop();
       await ctx.scheduler.stop();
       ctx.supervisor.haltAll();
       await Promise.race([ctx.scheduler.drain(), new Promise((r) => setTimeout(r, grace).unref())]);

@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { z } from 'zod';
 import { type Diagnostic, formatDiagnostic } from '../../pipeline/diagnostics.js';
 import { didYouMean } from '../../pipeline/suggest.js';
+import { scheduleDiagnostics } from '../../scheduler/schedule-diagnostics.js';
 import { EXIT } from '../exit.js';
 import { type CliIO, err, out } from '../io.js';
 import { openProject, ProjectFlags, parseFlags } from '../options.js';
@@ -36,8 +37,11 @@ function ignoredSummaries(ignored: readonly Diagnostic[], cwd: string): string[]
 export async function runValidate(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(ValidateFlags, raw);
   const project = openProject(io, opts, { lenient: true });
-  const all: Diagnostic[] = [...project.diagnostics];
   const known = project.pipelineNames();
+  const all: Diagnostic[] = [
+    ...project.diagnostics,
+    ...scheduleDiagnostics(project.paths.manifestFile, project.config.schedules, known),
+  ];
   const names = opts.pipelines.length ? opts.pipelines : known;
   let checked = 0;
   for (const name of names) {

@@ -229,4 +229,41 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX runs_parent ON runs (parent_run_id, parent_step, parent_index);
     `,
   },
+  {
+    version: 6,
+    name: 'schedules and their claimed slots',
+    // A slot is claimed by inserting its (schedule_id, slot_at) row: the primary key lets one
+    // server win however many share the store. considered_until is how far a schedule's slots
+    // have been dealt with, so a restart knows which slots it missed.
+    sql: `
+      CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        pipeline TEXT NOT NULL,
+        input TEXT,
+        labels TEXT NOT NULL DEFAULT '{}',
+        cron TEXT,
+        rrule TEXT,
+        timezone TEXT NOT NULL,
+        overlap TEXT NOT NULL CHECK (overlap IN ('skip', 'queue')),
+        catch_up TEXT NOT NULL CHECK (catch_up IN ('skip', 'one')),
+        paused INTEGER NOT NULL DEFAULT 0,
+        source TEXT NOT NULL CHECK (source IN ('api', 'config')),
+        considered_until INTEGER NOT NULL,
+        last_run_id TEXT,
+        last_run_at INTEGER,
+        created_at INTEGER NOT NULL,
+        CHECK ((cron IS NULL) <> (rrule IS NULL))
+      );
+      CREATE TABLE schedule_slots (
+        schedule_id TEXT NOT NULL,
+        slot_at INTEGER NOT NULL,
+        claimed_by TEXT NOT NULL,
+        claimed_at INTEGER NOT NULL,
+        run_id TEXT,
+        PRIMARY KEY (schedule_id, slot_at)
+      );
+      CREATE INDEX schedule_slots_at ON schedule_slots (slot_at);
+    `,
+  },
 ];

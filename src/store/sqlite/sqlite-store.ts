@@ -36,6 +36,7 @@ import {
   toRun,
   toStep,
 } from './row-mappers.js';
+import { SqliteScheduleStore } from './schedule-store.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -56,6 +57,7 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly location: string;
+  readonly schedules: SqliteScheduleStore;
   private readonly db: Db;
   private readonly projection: Projection;
   private readonly names: EventNames;
@@ -71,6 +73,7 @@ export class SqliteStore implements Store {
   constructor(opts: SqliteStoreOptions) {
     this.location = opts.path;
     this.db = openDatabase(opts.path);
+    this.schedules = new SqliteScheduleStore(this.db, opts.path);
     this.projection = new Projection(this.db);
     this.names = new EventNames(this.db);
     this.decoder = new EventRowDecoder(this.names);

@@ -8,6 +8,7 @@ import type {
   RunDetail,
   RunPage,
   RunStatus,
+  Schedule,
 } from './types.js';
 
 const enc = encodeURIComponent;
@@ -65,3 +66,37 @@ export async function fetchLogText(id: string): Promise<Blob> {
   const res = await send(`/api/runs/${enc(id)}/logs`, { headers: { accept: 'text/plain' } });
   return res.blob();
 }
+
+export const listSchedules = () =>
+  requestJson<{ schedules: Schedule[] }>('/api/schedules').then((r) => r.schedules);
+
+export interface ScheduleDraft {
+  name: string;
+  pipeline: string;
+  cron?: string;
+  rrule?: string;
+  timezone: string;
+  input?: string;
+  overlap: 'skip' | 'queue';
+  catch_up: 'skip' | 'one';
+}
+
+export const createSchedule = (body: ScheduleDraft) =>
+  requestJson<Schedule>('/api/schedules', { method: 'POST', body });
+
+/** The next times of a timetable, checked by the server as a create would be. */
+export const previewSchedule = (
+  body: { cron?: string; rrule?: string; timezone: string },
+  signal?: AbortSignal,
+) =>
+  requestJson<{ next: string[] }>('/api/schedules/preview', {
+    method: 'POST',
+    body,
+    ...(signal ? { signal } : {}),
+  }).then((r) => r.next);
+
+export const scheduleAction = (id: string, action: 'pause' | 'resume') =>
+  requestJson<Schedule>(`/api/schedules/${enc(id)}/${action}`, { method: 'POST', body: {} });
+
+export const runScheduleNow = (id: string) =>
+  requestJson<Run>(`/api/schedules/${enc(id)}/run`, { method: 'POST', body: {} });

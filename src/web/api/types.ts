@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ScheduleT } from '../../api/schedule-schemas.js';
 import type { GateT, Persona as PersonaSchema, PipelineT, RunDetailT, RunT } from '../../api/schemas.js';
 import type { RunStatus, WaveEvent } from '../../events/catalogue.js';
 
@@ -10,6 +11,7 @@ export type Gate = GateT;
 export type Pipeline = PipelineT;
 export type PipelineWithSource = PipelineT & { source: string };
 export type Persona = z.infer<typeof PersonaSchema>;
+export type Schedule = ScheduleT;
 export type { RunStatus, WaveEvent };
 
 export interface RunPage {

@@ -9,6 +9,7 @@ export type Route =
   | { page: 'pipelines' }
   | { page: 'pipeline'; name: string }
   | { page: 'personas' }
+  | { page: 'schedules' }
   | { page: 'not-found'; path: string };
 
 function decode(segment: string): string | null {
@@ -41,6 +42,7 @@ export function parseRoute(pathname: string, search = ''): Route {
       if (name) return { page: 'pipeline', name };
     }
     if (first === 'personas' && second === undefined) return { page: 'personas' };
+    if (first === 'schedules' && second === undefined) return { page: 'schedules' };
   }
   return { page: 'not-found', path: pathname };
 }

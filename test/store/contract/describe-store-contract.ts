@@ -4,6 +4,7 @@ import { claimsContract } from './claims.js';
 import { gatesContract } from './gates.js';
 import { lineageContract } from './lineage.js';
 import { runsContract } from './runs.js';
+import { schedulesContract } from './schedules.js';
 import type { StoreFactory } from './store-factory.js';
 
 /**
@@ -17,5 +18,6 @@ export function describeStoreContract(name: string, openStore: StoreFactory): vo
     gatesContract(openStore);
     claimsContract(openStore);
     lineageContract(openStore);
+    schedulesContract(openStore);
   });
 }

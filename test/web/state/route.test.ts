@@ -16,6 +16,8 @@ describe('routes', () => {
     expect(parseRoute('/pipelines')).toEqual({ page: 'pipelines' });
     expect(parseRoute('/pipelines/a%20b')).toEqual({ page: 'pipeline', name: 'a b' });
     expect(parseRoute('/personas/')).toEqual({ page: 'personas' });
+    expect(parseRoute('/schedules')).toEqual({ page: 'schedules' });
+    expect(parseRoute('/schedules/x')).toEqual({ page: 'not-found', path: '/schedules/x' });
     expect(parseRoute('/nope/x/y')).toEqual({ page: 'not-found', path: '/nope/x/y' });
     expect(parseRoute('/runs/%E0%A4%A')).toEqual({ page: 'not-found', path: '/runs/%E0%A4%A' });
   });
