@@ -77,6 +77,8 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
     'wave serve listening',
   );
   await ctx.scheduler.start();
+  ctx.retention.start();
+  ctx.notifier.start();
 
   return new Promise<number>((resolve) => {
     let stopping = false;

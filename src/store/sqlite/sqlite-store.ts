@@ -25,6 +25,8 @@ import { EVENT_COLUMNS, EventRowDecoder, pageOf } from './event-rows.js';
 import { type Db, openDatabase, storeError } from './open-database.js';
 import { compactLine } from './output-line-codec.js';
 import { Projection } from './projection.js';
+import { SqliteDeliveries } from './sqlite-deliveries.js';
+import { SqliteRetention } from './sqlite-retention.js';
 import {
   type ArtifactRow,
   type GateRow,
@@ -56,6 +58,8 @@ const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly location: string;
+  readonly retention: SqliteRetention;
+  readonly deliveries: SqliteDeliveries;
   private readonly db: Db;
   private readonly projection: Projection;
   private readonly names: EventNames;
@@ -78,6 +82,9 @@ export class SqliteStore implements Store {
     this.onCommit = opts.onCommit ?? (() => {});
     this.now = opts.now ?? (() => new Date());
     const db = this.db;
+    const guard = <T>(fn: () => T): Promise<T> => this.read(fn);
+    this.retention = new SqliteRetention(db, opts.path, guard);
+    this.deliveries = new SqliteDeliveries(db, guard, this.now);
     const tx = db.transaction((fn: () => unknown) => fn());
     this.transaction = (fn) => tx.immediate(fn);
     this.s = {
