@@ -36,7 +36,7 @@ export class SqliteRetention implements RetentionStore {
         SELECT roots.id AS root, roots.pipeline, roots.status AS root_status, roots.finished_at,
                tree.id, r.status
         FROM roots JOIN tree ON tree.root = roots.id JOIN runs r ON r.id = tree.id
-        ORDER BY roots.finished_at, roots.num`),
+        ORDER BY roots.finished_at, roots.num, r.num`),
       runStatus: db.prepare('SELECT status FROM runs WHERE id = ?').pluck(),
       nameNum: db.prepare('SELECT num FROM event_names WHERE name = ?').pluck(),
       maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),

@@ -1,8 +1,10 @@
 import { describe } from 'vitest';
 import { appendContract } from './append.js';
 import { claimsContract } from './claims.js';
+import { deliveriesContract } from './deliveries.js';
 import { gatesContract } from './gates.js';
 import { lineageContract } from './lineage.js';
+import { retentionContract } from './retention.js';
 import { runsContract } from './runs.js';
 import type { StoreFactory } from './store-factory.js';
 
@@ -17,5 +19,7 @@ export function describeStoreContract(name: string, openStore: StoreFactory): vo
     gatesContract(openStore);
     claimsContract(openStore);
     lineageContract(openStore);
+    retentionContract(openStore);
+    deliveriesContract(openStore);
   });
 }
