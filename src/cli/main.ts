@@ -235,7 +235,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
 
   withProject(program.command('prune'))
     .description('delete finished runs (events, logs, artifacts, workspaces) older than the limit')
-    .option('--older-than <duration>', 'every finished run older than this (e.g. 30d); default: storage.retention')
+    .option(
+      '--older-than <duration>',
+      'every finished run older than this (e.g. 30d); default: storage.retention',
+    )
     .option('--dry-run', 'list what would go, change nothing')
     .option('--json', 'print the report as JSON')
     .action(async (opts: Record<string, unknown>) => {

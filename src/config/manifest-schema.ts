@@ -163,7 +163,11 @@ export const ManifestSchema = z.strictObject({
       driver: z.enum(['sqlite', 'postgres']).optional(),
       path: z.string().optional(),
       retention: z
-        .strictObject({ runs: duration.optional(), failed_runs: duration.optional(), logs: duration.optional() })
+        .strictObject({
+          runs: duration.optional(),
+          failed_runs: duration.optional(),
+          logs: duration.optional(),
+        })
         .optional(),
     })
     .optional(),

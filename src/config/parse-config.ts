@@ -227,7 +227,9 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
 }
 
 /** Each limit unset keeps those runs forever; failed_runs falls back to runs. */
-function retentionOf(r: { runs?: string | number; failed_runs?: string | number; logs?: string | number } | undefined) {
+function retentionOf(
+  r: { runs?: string | number; failed_runs?: string | number; logs?: string | number } | undefined,
+) {
   const ms = (v: string | number | undefined) => (v === undefined ? null : (parseDuration(v) ?? null));
   const runs = ms(r?.runs);
   return { runs_ms: runs, failed_runs_ms: ms(r?.failed_runs) ?? runs, logs_ms: ms(r?.logs) };

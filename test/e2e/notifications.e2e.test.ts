@@ -56,7 +56,9 @@ interface Delivery {
 }
 
 async function deliveries(port: number, status?: string): Promise<Delivery[]> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/notifications/deliveries${status ? `?status=${status}` : ''}`);
+  const res = await fetch(
+    `http://127.0.0.1:${port}/api/notifications/deliveries${status ? `?status=${status}` : ''}`,
+  );
   expect(res.status).toBe(200);
   return ((await res.json()) as { deliveries: Delivery[] }).deliveries;
 }
@@ -91,10 +93,14 @@ describe('outbound notifications from a real wave serve', () => {
     expect(receiver.received.length).toBeLessThan(3);
 
     const second = await serve(cwd, port);
-    const [done] = await eventually(async () => {
-      const rows = await deliveries(port, 'delivered');
-      return rows.length ? rows : null;
-    }, 45_000, 'the delivery made by the restarted server');
+    const [done] = await eventually(
+      async () => {
+        const rows = await deliveries(port, 'delivered');
+        return rows.length ? rows : null;
+      },
+      45_000,
+      'the delivery made by the restarted server',
+    );
     expect(done).toMatchObject({ attempts: 3, last_status: 200 });
     expect(receiver.received).toHaveLength(3);
     expect(new Set(receiver.received.map((r) => r.headers['x-wave-delivery']))).toEqual(new Set([done!.id]));
@@ -108,7 +114,11 @@ describe('outbound notifications from a real wave serve', () => {
     await serve(cwd, p1);
     await serve(cwd, p2);
     const runs = [await submit(p1), await submit(p2), await submit(p1), await submit(p2)];
-    await eventually(async () => (await deliveries(p1, 'delivered')).length === runs.length, 60_000, 'all delivered');
+    await eventually(
+      async () => (await deliveries(p1, 'delivered')).length === runs.length,
+      60_000,
+      'all delivered',
+    );
     expect(receiver.received).toHaveLength(runs.length);
     const ids = receiver.received.map((r) => r.headers['x-wave-delivery']);
     expect(new Set(ids).size).toBe(runs.length);

@@ -37,7 +37,10 @@ export async function runPrune(io: CliIO, raw: unknown): Promise<number> {
       ? policyOlderThan(opts.olderThan, now)
       : policyFromConfig(project.config.storage.retention, now);
   if (!policy) {
-    err(io, 'nothing to prune: storage.retention keeps everything (set it in wave.yaml, or give --older-than 30d)');
+    err(
+      io,
+      'nothing to prune: storage.retention keeps everything (set it in wave.yaml, or give --older-than 30d)',
+    );
     if (opts.json) out(io, JSON.stringify(emptyReport(Boolean(opts.dryRun))));
     return EXIT.ok;
   }
@@ -75,9 +78,13 @@ function render(io: CliIO, r: PruneReport): void {
     );
   }
   const children = r.runs.reduce((n, x) => n + x.child_runs, 0);
-  const parts = [`${verb} ${r.runs.length} run${r.runs.length === 1 ? '' : 's'}${children ? ` (and ${children} child runs)` : ''}`];
+  const parts = [
+    `${verb} ${r.runs.length} run${r.runs.length === 1 ? '' : 's'}${children ? ` (and ${children} child runs)` : ''}`,
+  ];
   if (r.logs.runs > 0) {
-    parts.push(`${r.dryRun ? 'would drop' : 'dropped'} ${r.logs.lines} log lines of ${r.logs.runs} older runs`);
+    parts.push(
+      `${r.dryRun ? 'would drop' : 'dropped'} ${r.logs.lines} log lines of ${r.logs.runs} older runs`,
+    );
   }
   if (r.space) parts.push(`database ${mb(r.space.before_bytes)} → ${mb(r.space.after_bytes)}`);
   err(io, parts.join('; '));

@@ -105,7 +105,12 @@ export class NotificationDispatcher {
     await enqueueNewEvents(this.store, this.opts.notifications);
     // The lease outlasts one attempt, so no other server takes a delivery being sent.
     const leaseMs = this.timeoutMs + 30_000;
-    const claimed = await this.store.deliveries.claimDueDeliveries(this.opts.owner, this.now(), leaseMs, CLAIM_LIMIT);
+    const claimed = await this.store.deliveries.claimDueDeliveries(
+      this.opts.owner,
+      this.now(),
+      leaseMs,
+      CLAIM_LIMIT,
+    );
     for (const d of claimed) {
       const p = this.attempt(d)
         .catch((err) => this.opts.logger.error({ err, delivery: d.id }, 'notifications: an attempt failed'))

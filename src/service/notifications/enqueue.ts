@@ -12,7 +12,10 @@ const PAGE = 500;
  * may do this for the same events: the rows are unique per notification and event, and the
  * cursor only moves forward, so each delivery exists once.
  */
-export async function enqueueNewEvents(store: Store, notifications: readonly NotificationConfig[]): Promise<void> {
+export async function enqueueNewEvents(
+  store: Store,
+  notifications: readonly NotificationConfig[],
+): Promise<void> {
   let cursor = await store.deliveries.deliveryCursor();
   if (cursor === null) {
     // A first start notifies from now on, not about the whole history.
@@ -22,7 +25,12 @@ export async function enqueueNewEvents(store: Store, notifications: readonly Not
   }
   const top = await store.lastSeq();
   while (cursor < top) {
-    const rows = await store.readEvents({ afterSeq: cursor, upToSeq: top, types: NOTIFIED_EVENTS, limit: PAGE });
+    const rows = await store.readEvents({
+      afterSeq: cursor,
+      upToSeq: top,
+      types: NOTIFIED_EVENTS,
+      limit: PAGE,
+    });
     const deliveries: NewDelivery[] = [];
     for (const row of rows) {
       const event = JSON.parse(row.json) as WaveEvent;

@@ -73,7 +73,11 @@ export async function postDelivery(req: PostRequest): Promise<PostResult> {
 function errorResult(err: unknown): PostResult {
   if (err instanceof PrivateAddressError) return { kind: 'error', error: err.message, retryable: false };
   const e = err as NodeJS.ErrnoException;
-  return { kind: 'error', error: e.code ? `${e.code}: ${e.message}` : String(e.message ?? err), retryable: true };
+  return {
+    kind: 'error',
+    error: e.code ? `${e.code}: ${e.message}` : String(e.message ?? err),
+    retryable: true,
+  };
 }
 
 /** Network errors, timeouts, 429 and 5xx are worth another try; other answers are final. */

@@ -8,11 +8,13 @@ export interface PrunePolicy {
   logsBefore: string | null;
 }
 
-const before = (now: Date, ms: number | null) => (ms === null ? null : new Date(now.getTime() - ms).toISOString());
+const before = (now: Date, ms: number | null) =>
+  ms === null ? null : new Date(now.getTime() - ms).toISOString();
 
 /** storage.retention as of `now`; null when it keeps everything. */
 export function policyFromConfig(retention: Config['storage']['retention'], now: Date): PrunePolicy | null {
-  if (retention.runs_ms === null && retention.failed_runs_ms === null && retention.logs_ms === null) return null;
+  if (retention.runs_ms === null && retention.failed_runs_ms === null && retention.logs_ms === null)
+    return null;
   return {
     cutoffs: {
       completed: before(now, retention.runs_ms),

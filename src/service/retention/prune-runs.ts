@@ -72,7 +72,10 @@ export async function pruneRuns(
     const logsSeen = new Set<string>();
     for (;;) {
       const batch = (
-        await store.retention.findLogsToPrune(policy.logsBefore, opts.dryRun ? Number.MAX_SAFE_INTEGER : BATCH)
+        await store.retention.findLogsToPrune(
+          policy.logsBefore,
+          opts.dryRun ? Number.MAX_SAFE_INTEGER : BATCH,
+        )
       ).filter((c) => !logsSeen.has(c.id) && !seen.has(c.id));
       if (batch.length === 0) break;
       for (const c of batch) logsSeen.add(c.id);

@@ -37,7 +37,9 @@ export class SqliteDeliveries implements DeliveryStore {
          ON CONFLICT DO NOTHING`,
       ),
       cursor: db.prepare('SELECT seq FROM notification_cursor WHERE id = 1').pluck(),
-      initCursor: db.prepare('INSERT INTO notification_cursor (id, seq) VALUES (1, ?) ON CONFLICT DO NOTHING'),
+      initCursor: db.prepare(
+        'INSERT INTO notification_cursor (id, seq) VALUES (1, ?) ON CONFLICT DO NOTHING',
+      ),
       moveCursor: db.prepare(
         `INSERT INTO notification_cursor (id, seq) VALUES (1, @seq)
          ON CONFLICT (id) DO UPDATE SET seq = MAX(seq, excluded.seq)`,
@@ -100,7 +102,12 @@ export class SqliteDeliveries implements DeliveryStore {
     });
   }
 
-  claimDueDeliveries(owner: string, nowMs: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]> {
+  claimDueDeliveries(
+    owner: string,
+    nowMs: number,
+    leaseMs: number,
+    limit: number,
+  ): Promise<DeliveryRecord[]> {
     return this.guard(() =>
       this.db
         .transaction(() => {
@@ -115,7 +122,8 @@ export class SqliteDeliveries implements DeliveryStore {
     return this.guard(() => {
       const at = this.now().toISOString();
       if (outcome.kind === 'delivered') this.s.delivered.run(outcome.status, at, id, owner);
-      else if (outcome.kind === 'retry') this.s.retry.run(outcome.at, outcome.status, outcome.error, id, owner);
+      else if (outcome.kind === 'retry')
+        this.s.retry.run(outcome.at, outcome.status, outcome.error, id, owner);
       else this.s.failed.run(outcome.status, outcome.error, at, id, owner);
     });
   }
@@ -129,7 +137,9 @@ export class SqliteDeliveries implements DeliveryStore {
       const where = query.status ? 'WHERE status = ?' : '';
       const params: unknown[] = query.status ? [query.status, query.limit] : [query.limit];
       const rows = this.db
-        .prepare(`SELECT ${COLUMNS} FROM notification_deliveries ${where} ORDER BY event_seq DESC, notification LIMIT ?`)
+        .prepare(
+          `SELECT ${COLUMNS} FROM notification_deliveries ${where} ORDER BY event_seq DESC, notification LIMIT ?`,
+        )
         .all(...params) as DeliveryRow[];
       return rows.map(toDelivery);
     });

@@ -1,6 +1,12 @@
 import { statSync } from 'node:fs';
 import type { RunStatus } from '../../events/catalogue.js';
-import type { LogPruneCandidate, PrunableRun, PruneCutoffs, RetentionStore, SpaceReport } from '../retention.js';
+import type {
+  LogPruneCandidate,
+  PrunableRun,
+  PruneCutoffs,
+  RetentionStore,
+  SpaceReport,
+} from '../retention.js';
 import type { Db } from './open-database.js';
 
 const ACTIVE = `('queued', 'running', 'waiting')`;

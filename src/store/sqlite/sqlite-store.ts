@@ -25,8 +25,6 @@ import { EVENT_COLUMNS, EventRowDecoder, pageOf } from './event-rows.js';
 import { type Db, openDatabase, storeError } from './open-database.js';
 import { compactLine } from './output-line-codec.js';
 import { Projection } from './projection.js';
-import { SqliteDeliveries } from './sqlite-deliveries.js';
-import { SqliteRetention } from './sqlite-retention.js';
 import {
   type ArtifactRow,
   type GateRow,
@@ -38,6 +36,8 @@ import {
   toRun,
   toStep,
 } from './row-mappers.js';
+import { SqliteDeliveries } from './sqlite-deliveries.js';
+import { SqliteRetention } from './sqlite-retention.js';
 
 export interface SqliteStoreOptions {
   path: string;

@@ -28,7 +28,13 @@ describe('GET /api/notifications/deliveries', () => {
     await d.finishAttempt('d-2', 'me', { kind: 'delivered', status: 200 });
 
     const admin = { authorization: `Bearer ${await token({ scope: 'admin' })}` };
-    const all = await api<{ deliveries: { id: string }[] }>(server, 'GET', '/api/notifications/deliveries', undefined, admin);
+    const all = await api<{ deliveries: { id: string }[] }>(
+      server,
+      'GET',
+      '/api/notifications/deliveries',
+      undefined,
+      admin,
+    );
     expect(all.status).toBe(200);
     expect(all.body.deliveries.map((x) => x.id)).toEqual(['d-3', 'd-2', 'd-1']);
 
@@ -77,7 +83,13 @@ describe('GET /api/notifications/deliveries', () => {
     expect(bad.body.error.code).toBe('invalid_request');
 
     const reader = { authorization: `Bearer ${await token({ scope: 'runs:read runs:write' })}` };
-    const refused = await api<{ error: { code: string } }>(server, 'GET', '/api/notifications/deliveries', undefined, reader);
+    const refused = await api<{ error: { code: string } }>(
+      server,
+      'GET',
+      '/api/notifications/deliveries',
+      undefined,
+      reader,
+    );
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('forbidden');
     expect((await api(server, 'GET', '/api/notifications/deliveries')).status).toBe(401);
@@ -97,7 +109,12 @@ describe('manifest: server.notifications and storage.retention', () => {
     });
     const { config } = loadProject({ cwd: root, env: {} });
     expect(config.server.notifications).toEqual([
-      { name: 'ops', url: 'https://hooks.example.com/x', events: ['run_failed', 'gate_waiting'], format: 'slack' },
+      {
+        name: 'ops',
+        url: 'https://hooks.example.com/x',
+        events: ['run_failed', 'gate_waiting'],
+        format: 'slack',
+      },
     ]);
     expect(config.storage.retention).toEqual({
       runs_ms: 30 * 86_400_000,
@@ -115,7 +132,9 @@ describe('manifest: server.notifications and storage.retention', () => {
       ['{ name: a, url: "https://x.example.com/", events: [run_started] }', 'events'],
     ] as const) {
       const root = tempProject({ 'wave.yaml': `server:\n  notifications:\n    - ${entry}\n` });
-      expect(() => loadProject({ cwd: root, env: {} }), what).toThrow(new RegExp(`notifications.*${what}`, 's'));
+      expect(() => loadProject({ cwd: root, env: {} }), what).toThrow(
+        new RegExp(`notifications.*${what}`, 's'),
+      );
     }
     const twice = tempProject({
       'wave.yaml':

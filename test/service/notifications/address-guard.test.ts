@@ -29,7 +29,14 @@ describe('the private-address guard', () => {
     ]) {
       expect(isPrivateAddress(a), a).toBe(true);
     }
-    for (const a of ['8.8.8.8', '172.32.0.1', '192.169.0.1', '100.128.0.1', '2001:4860:4860::8888', '::ffff:8.8.8.8']) {
+    for (const a of [
+      '8.8.8.8',
+      '172.32.0.1',
+      '192.169.0.1',
+      '100.128.0.1',
+      '2001:4860:4860::8888',
+      '::ffff:8.8.8.8',
+    ]) {
       expect(isPrivateAddress(a), a).toBe(false);
     }
   });

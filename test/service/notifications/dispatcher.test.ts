@@ -78,10 +78,19 @@ describe('NotificationDispatcher (a real receiver on a loopback port)', () => {
 
   it('retries a receiver that fails twice with backoff, then delivers (the same delivery id each time)', async () => {
     const receiver = await startReceiver((i) => (i < 2 ? 503 : 200));
-    const n: NotificationConfig = { name: 'ops', url: receiver.url, events: ['run_completed'], allow_private: true };
+    const n: NotificationConfig = {
+      name: 'ops',
+      url: receiver.url,
+      events: ['run_completed'],
+      allow_private: true,
+    };
     await withDispatcher([n], { backoffMs: [200, 400] }, async (ctx) => {
       await completedRun(ctx);
-      await eventually(async () => (await deliveries(ctx, 'delivered')).length === 1, 20_000, 'the third attempt');
+      await eventually(
+        async () => (await deliveries(ctx, 'delivered')).length === 1,
+        20_000,
+        'the third attempt',
+      );
       const times = receiver.received.map((r) => r.at);
       expect(times).toHaveLength(3);
       expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(200);
@@ -93,13 +102,22 @@ describe('NotificationDispatcher (a real receiver on a loopback port)', () => {
 
   it('gives up on a receiver that never answers: each attempt times out, then the delivery is failed', async () => {
     const receiver = await startReceiver(() => 'hang');
-    const n: NotificationConfig = { name: 'ops', url: receiver.url, events: ['run_completed'], allow_private: true };
+    const n: NotificationConfig = {
+      name: 'ops',
+      url: receiver.url,
+      events: ['run_completed'],
+      allow_private: true,
+    };
     await withDispatcher([n], { timeoutMs: 300, backoffMs: [100] }, async (ctx) => {
       await completedRun(ctx);
-      const [failed] = await eventually(async () => {
-        const rows = await deliveries(ctx, 'failed');
-        return rows.length ? rows : null;
-      }, 20_000, 'the delivery failed');
+      const [failed] = await eventually(
+        async () => {
+          const rows = await deliveries(ctx, 'failed');
+          return rows.length ? rows : null;
+        },
+        20_000,
+        'the delivery failed',
+      );
       expect(failed).toMatchObject({ attempts: 2, lastStatus: null, lastError: 'no answer within 300 ms' });
       expect(receiver.received).toHaveLength(2);
     });
@@ -107,11 +125,20 @@ describe('NotificationDispatcher (a real receiver on a loopback port)', () => {
 
   it('does not retry an answer that is final (404)', async () => {
     const receiver = await startReceiver(() => 404);
-    const n: NotificationConfig = { name: 'ops', url: receiver.url, events: ['run_completed'], allow_private: true };
+    const n: NotificationConfig = {
+      name: 'ops',
+      url: receiver.url,
+      events: ['run_completed'],
+      allow_private: true,
+    };
     await withDispatcher([n], { backoffMs: [50, 50] }, async (ctx) => {
       await completedRun(ctx);
       await eventually(async () => (await deliveries(ctx, 'failed')).length === 1, 15_000, 'failed');
-      expect((await deliveries(ctx))[0]).toMatchObject({ attempts: 1, lastStatus: 404, lastError: 'HTTP 404' });
+      expect((await deliveries(ctx))[0]).toMatchObject({
+        attempts: 1,
+        lastStatus: 404,
+        lastError: 'HTTP 404',
+      });
       expect(receiver.received).toHaveLength(1);
     });
   });
@@ -125,10 +152,14 @@ describe('NotificationDispatcher (a real receiver on a loopback port)', () => {
     ];
     await withDispatcher(refused, { backoffMs: [50] }, async (ctx) => {
       await completedRun(ctx);
-      const failed = await eventually(async () => {
-        const rows = await deliveries(ctx, 'failed');
-        return rows.length === 2 ? rows : null;
-      }, 15_000, 'both refused');
+      const failed = await eventually(
+        async () => {
+          const rows = await deliveries(ctx, 'failed');
+          return rows.length === 2 ? rows : null;
+        },
+        15_000,
+        'both refused',
+      );
       for (const row of failed) {
         expect(row.attempts).toBe(1);
         expect(row.lastError).toMatch(/127\.0\.0\.1|::1/);

@@ -17,7 +17,9 @@ afterEach(async () => {
 });
 
 /** A real HTTP receiver on a loopback port, closed after the test. */
-export async function startReceiver(answer: Answer = () => 200): Promise<{ url: string; port: number; received: Received[] }> {
+export async function startReceiver(
+  answer: Answer = () => 200,
+): Promise<{ url: string; port: number; received: Received[] }> {
   const received: Received[] = [];
   const hanging: ServerResponse[] = [];
   const server = createServer((req, res) => {

@@ -20,7 +20,9 @@ function dirsIn(root: string): RunFileDirs {
 /** A completed run with `lines` output lines, an artifact file and a workspace folder. */
 async function finishedRun(store: Store, dirs: RunFileDirs, lines: number): Promise<string> {
   const { run } = await store.createRun(newRun());
-  const body = Array.from({ length: lines }, (_, i) => draft.line(run.id, 'build', `${'x'.repeat(200)} ${i}`));
+  const body = Array.from({ length: lines }, (_, i) =>
+    draft.line(run.id, 'build', `${'x'.repeat(200)} ${i}`),
+  );
   await store.append(run.id, [draft.runStarted(run.id), ...body, draft.runCompleted(run.id)]);
   mkdirSync(join(dirs.artifacts, run.id, 'build'), { recursive: true });
   writeFileSync(join(dirs.artifacts, run.id, 'build', 'out.json'), '{}');
@@ -28,7 +30,8 @@ async function finishedRun(store: Store, dirs: RunFileDirs, lines: number): Prom
   return run.id;
 }
 
-const fileSize = (path: string) => statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+const fileSize = (path: string) =>
+  statSync(path).size + (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
 
 describe('pruneRuns', () => {
   it('deletes expired runs with their artifacts and workspaces, keeps active ones, and shrinks the file', async () => {
@@ -102,14 +105,23 @@ describe('pruneRuns', () => {
     const { run: failed } = await store.createRun(newRun());
     await store.append(failed.id, [
       draft.runStarted(failed.id),
-      { type: 'run_failed', run_id: failed.id, status: 'failed', duration_ms: 1, error: null },
+      {
+        type: 'run_failed',
+        run_id: failed.id,
+        status: 'failed',
+        duration_ms: 1,
+        error: { code: 'exit_code', message: 'boom', step: 'build' },
+      },
     ]);
     clock.advance(20 * DAY);
     const logged = await finishedRun(store, dirs, 3);
     clock.advance(15 * DAY);
 
     expect(policyFromConfig({ runs_ms: null, failed_runs_ms: null, logs_ms: null }, clock.now())).toBeNull();
-    const policy = policyFromConfig({ runs_ms: 30 * DAY, failed_runs_ms: 90 * DAY, logs_ms: 14 * DAY }, clock.now())!;
+    const policy = policyFromConfig(
+      { runs_ms: 30 * DAY, failed_runs_ms: 90 * DAY, logs_ms: 14 * DAY },
+      clock.now(),
+    )!;
     const report = await pruneRuns(store, dirs, policy, { dryRun: false });
     expect(report.runs.map((r) => r.id)).toEqual([done]);
     expect(await store.getRun(failed.id)).not.toBeNull();

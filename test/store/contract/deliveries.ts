@@ -57,7 +57,11 @@ export function deliveriesContract(openStore: StoreFactory): void {
         status: 503,
         error: 'HTTP 503',
       });
-      await a.deliveries.finishAttempt('ops-3', ownerOf('ops-3'), { kind: 'failed', status: 404, error: 'HTTP 404' });
+      await a.deliveries.finishAttempt('ops-3', ownerOf('ops-3'), {
+        kind: 'failed',
+        status: 404,
+        error: 'HTTP 404',
+      });
       // Another owner's outcome for a row it does not hold changes nothing.
       await a.deliveries.finishAttempt('ops-2', 'intruder', { kind: 'delivered', status: 200 });
 

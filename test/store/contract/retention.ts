@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/store/store.js';
-import { draft, eventsOf, newRun, pipelineSpec, runAtGate, stepSpec, TestClock } from '../../helpers/store.js';
+import {
+  draft,
+  eventsOf,
+  newRun,
+  pipelineSpec,
+  runAtGate,
+  stepSpec,
+  TestClock,
+} from '../../helpers/store.js';
 import type { StoreFactory } from './store-factory.js';
 
 const DAY = 86_400_000;
@@ -41,7 +49,10 @@ export function retentionContract(openStore: StoreFactory): void {
       const recent = await finished(store, 'completed');
       const cutoff = clock.iso(-5 * DAY);
 
-      const found = await store.retention.findPrunableRuns({ completed: cutoff, failed: null, cancelled: cutoff }, 100);
+      const found = await store.retention.findPrunableRuns(
+        { completed: cutoff, failed: null, cancelled: cutoff },
+        100,
+      );
       expect(found.map((r) => [r.id, r.status, r.runIds])).toEqual([
         [oldDone, 'completed', [oldDone]],
         [oldCancelled, 'cancelled', [oldCancelled]],
@@ -112,7 +123,10 @@ export function retentionContract(openStore: StoreFactory): void {
       const store = openStore({ now: clock.now });
       const old = await finished(store, 'completed', 4);
       const { run: active } = await store.createRun(newRun());
-      await store.append(active.id, [draft.runStarted(active.id), draft.line(active.id, 'build', 'still going')]);
+      await store.append(active.id, [
+        draft.runStarted(active.id),
+        draft.line(active.id, 'build', 'still going'),
+      ]);
       clock.advance(2 * DAY);
       const recent = await finished(store, 'completed', 2);
       const before = await eventsOf(store, old);
