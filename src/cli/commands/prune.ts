@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { parseDuration } from '../../pipeline/duration.js';
 import { policyFromConfig, policyOlderThan } from '../../service/retention/cutoffs.js';
-import { type PruneReport, pruneRuns, runFileDirsOf } from '../../service/retention/prune-runs.js';
-import { openStore } from '../../store/open-store.js';
+import { pruneProject } from '../../service/retention/prune-project.js';
+import type { PruneReport } from '../../service/retention/prune-runs.js';
 import { EXIT } from '../exit.js';
 import { type CliIO, err, out, table } from '../io.js';
 import { openProject, ProjectFlags, parseFlags } from '../options.js';
@@ -44,18 +43,10 @@ export async function runPrune(io: CliIO, raw: unknown): Promise<number> {
     if (opts.json) out(io, JSON.stringify(emptyReport(Boolean(opts.dryRun))));
     return EXIT.ok;
   }
-  const store = openStore(
-    { driver: project.config.storage.driver, path: project.storagePath },
-    { origin: randomBytes(6).toString('hex') },
-  );
-  try {
-    const report = await pruneRuns(store, runFileDirsOf(project), policy, { dryRun: Boolean(opts.dryRun) });
-    if (opts.json) out(io, JSON.stringify(toJson(report)));
-    else render(io, report);
-    return EXIT.ok;
-  } finally {
-    await store.close();
-  }
+  const report = await pruneProject(project, policy, { dryRun: Boolean(opts.dryRun) });
+  if (opts.json) out(io, JSON.stringify(toJson(report)));
+  else render(io, report);
+  return EXIT.ok;
 }
 
 function emptyReport(dryRun: boolean) {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { DeliveryRecord } from '../../store/store.js';
 import type { ServerContext } from '../context.js';
 import { AUTHENTICATED, errorResponses, json } from '../openapi/responses.js';
 import type { App } from '../types.js';
@@ -25,24 +24,6 @@ const Delivery = z.object({
   finished_at: z.string().nullable(),
 });
 
-function toView(d: DeliveryRecord): z.infer<typeof Delivery> {
-  return {
-    id: d.id,
-    notification: d.notification,
-    event: d.eventType,
-    event_seq: d.eventSeq,
-    run_id: d.runId,
-    url: d.url,
-    status: d.status,
-    attempts: d.attempts,
-    next_attempt_at: d.status === 'pending' ? new Date(d.nextAttemptAt).toISOString() : null,
-    last_status: d.lastStatus,
-    last_error: d.lastError,
-    created_at: d.createdAt,
-    finished_at: d.finishedAt,
-  };
-}
-
 /** API.md "Notifications": the deliveries list (admin). */
 export function registerNotificationRoutes(app: App, ctx: ServerContext): void {
   app.get(
@@ -62,11 +43,11 @@ export function registerNotificationRoutes(app: App, ctx: ServerContext): void {
     },
     async (request) => {
       const q = request.query;
-      const rows = await ctx.store.deliveries.listDeliveries({
+      const deliveries = await ctx.notifier.listDeliveries({
         limit: q.limit,
         ...(q.status ? { status: q.status } : {}),
       });
-      return { deliveries: rows.map(toView) };
+      return { deliveries };
     },
   );
 }

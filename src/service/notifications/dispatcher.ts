@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.js';
 import type { ChangeSource } from '../../store/change-feed.js';
 import type { DeliveryOutcome, DeliveryRecord, Store } from '../../store/store.js';
 import { DELIVERY_BACKOFF_MS, nextAttemptAt } from './backoff.js';
+import { type DeliveryView, toDeliveryView } from './delivery-view.js';
 import { enqueueNewEvents, NOTIFIED_EVENTS } from './enqueue.js';
 import { isRetryableStatus, postDelivery } from './post-delivery.js';
 
@@ -67,6 +68,11 @@ export class NotificationDispatcher {
     clearTimeout(this.timer);
     await this.running;
     await Promise.all(this.inFlight);
+  }
+
+  /** The deliveries list (API.md "Notifications"), newest event first. */
+  async listDeliveries(query: { status?: DeliveryRecord['status']; limit: number }): Promise<DeliveryView[]> {
+    return (await this.store.deliveries.listDeliveries(query)).map(toDeliveryView);
   }
 
   private wake(): void {
