@@ -41,8 +41,8 @@ export interface RetentionStore {
   /** Up to `limit` prunable top-level runs, oldest first. */
   findPrunableRuns(cutoffs: PruneCutoffs, limit: number): Promise<PrunableRun[]>;
   /**
-   * Deletes the runs (events, steps, gates, artifact rows, labels, idempotency keys) in one
-   * transaction; returns the ids actually deleted.
+   * Deletes the runs (events, steps, gates, artifact rows, labels, idempotency keys, finished
+   * notification deliveries) in one transaction; returns the ids actually deleted.
    */
   deleteRuns(runIds: readonly string[]): Promise<string[]>;
   /** Up to `limit` finished runs before `cutoff` that still have output lines. */

@@ -40,6 +40,7 @@ export class NotificationDispatcher {
   private again = false;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
 
   constructor(
     private readonly store: Store,
@@ -61,12 +62,13 @@ export class NotificationDispatcher {
     this.wake();
   }
 
-  /** Stops looking for work and waits for the attempts under way. */
+  /** Stops looking for work and ends the attempts under way (they are retried after a restart). */
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     clearTimeout(this.timer);
     await this.running;
+    this.abort.abort();
     await Promise.all(this.inFlight);
   }
 
@@ -98,6 +100,7 @@ export class NotificationDispatcher {
    * so with nothing pending it does not look at the store at all.
    */
   private async schedule(): Promise<void> {
+    if (this.stopped) return;
     const due = await this.store.deliveries.nextDueAt(this.now());
     if (this.stopped || due === null) return;
     // Never spin: a row due now that the claim did not get is looked at again shortly.
@@ -140,6 +143,7 @@ export class NotificationDispatcher {
       secret: n?.secret,
       allowPrivate: n?.allow_private ?? false,
       timeoutMs: this.timeoutMs,
+      signal: this.abort.signal,
     });
     let outcome: DeliveryOutcome;
     if (result.kind === 'status' && result.status >= 200 && result.status < 300) {

@@ -11,6 +11,8 @@ export interface PostRequest {
   secret: string | undefined;
   allowPrivate: boolean;
   timeoutMs: number;
+  /** Aborted when the server stops: the attempt ends at once, to be retried later. */
+  signal?: AbortSignal;
 }
 
 /** One attempt: an HTTP status, or why there was none. */
@@ -66,6 +68,13 @@ export async function postDelivery(req: PostRequest): Promise<PostResult> {
       request.destroy();
     }, req.timeoutMs);
     request.on('error', (err) => done(errorResult(err)));
+    const onAbort = () => {
+      done({ kind: 'error', error: 'interrupted: the server stopped', retryable: true });
+      request.destroy();
+    };
+    if (req.signal?.aborted) onAbort();
+    else req.signal?.addEventListener('abort', onAbort, { once: true });
+    request.on('close', () => req.signal?.removeEventListener('abort', onAbort));
     request.end(req.body);
   });
 }

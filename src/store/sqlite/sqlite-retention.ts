@@ -48,6 +48,10 @@ export class SqliteRetention implements RetentionStore {
       maxSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck(),
       deleteEvents: db.prepare('DELETE FROM events WHERE run = ? AND seq < ?'),
       deleteKeys: db.prepare('DELETE FROM remembered_keys WHERE run_id = ?'),
+      // Deliveries still pending are left to finish: they carry their body with them.
+      deleteDeliveries: db.prepare(
+        `DELETE FROM notification_deliveries WHERE run_id = ? AND status != 'pending'`,
+      ),
       deleteRun: db.prepare(`DELETE FROM runs WHERE id = ? AND status NOT IN ${ACTIVE}`),
       logCandidates: db.prepare(`
         SELECT r.id, n.num, COUNT(e.seq) AS lines FROM runs r
@@ -105,6 +109,7 @@ export class SqliteRetention implements RetentionStore {
             const num = this.s.nameNum.get(id) as number | undefined;
             if (num !== undefined) this.s.deleteEvents.run(num, last);
             this.s.deleteKeys.run(id);
+            this.s.deleteDeliveries.run(id);
             // Steps, attempts, gates, artifacts and labels go by ON DELETE CASCADE.
             this.s.deleteRun.run(id);
             deleted.push(id);

@@ -123,6 +123,40 @@ describe('NotificationDispatcher (a real receiver on a loopback port)', () => {
     });
   });
 
+  it('stop() ends an attempt under way instead of waiting for its timeout; the delivery stays pending', async () => {
+    const receiver = await startReceiver(() => 'hang');
+    const n: NotificationConfig = {
+      name: 'ops',
+      url: receiver.url,
+      events: ['run_completed'],
+      allow_private: true,
+    };
+    const ctx = await createContext(loadProject({ cwd: tempProject({}), env: {} }), silentLogger);
+    const dispatcher = new NotificationDispatcher(ctx.store, ctx.changes, {
+      notifications: [n],
+      owner: ctx.owner,
+      logger: silentLogger,
+      timeoutMs: 120_000,
+    });
+    dispatcher.start();
+    try {
+      await completedRun(ctx);
+      await eventually(() => receiver.received.length === 1, 15_000, 'the attempt under way');
+      const started = Date.now();
+      await dispatcher.stop();
+      // Far below the attempt's own timeout.
+      expect(Date.now() - started).toBeLessThan(60_000);
+      expect((await deliveries(ctx))[0]).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        lastError: 'interrupted: the server stopped',
+      });
+    } finally {
+      await dispatcher.stop();
+      await ctx.close();
+    }
+  });
+
   it('does not retry an answer that is final (404)', async () => {
     const receiver = await startReceiver(() => 404);
     const n: NotificationConfig = {

@@ -59,7 +59,24 @@ export function retentionContract(openStore: StoreFactory): void {
       ]);
       expect(found[0]!.pipeline).toBe('ship');
 
+      const delivery = (runId: string, seq: number) => ({
+        id: `d-${seq}`,
+        notification: 'ops',
+        eventSeq: seq,
+        eventType: 'run_completed',
+        runId,
+        url: 'https://hooks.example.com/',
+        body: '{}',
+      });
+      await store.deliveries.enqueueDeliveries([delivery(oldDone, 1), delivery(oldCancelled, 2)], 2);
+      const [sent] = await store.deliveries.claimDueDeliveries('me', clock.ms + 1, 60_000, 1);
+      await store.deliveries.finishAttempt(sent!.id, 'me', { kind: 'delivered', status: 200 });
+
       expect(await store.retention.deleteRuns([oldDone, oldCancelled])).toEqual([oldDone, oldCancelled]);
+      // A delivery that went out goes with its run; one still pending is left to finish.
+      expect((await store.deliveries.listDeliveries({ limit: 10 })).map((d) => d.runId)).toEqual([
+        oldCancelled,
+      ]);
       expect(await store.getRun(oldDone)).toBeNull();
       expect(await eventsOf(store, oldDone)).toEqual([]);
       expect(await store.listSteps(oldDone)).toEqual([]);
