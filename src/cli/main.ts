@@ -281,6 +281,19 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runTokenCreate(io, opts))();
     });
 
+  withProject(program.command('prune'))
+    .description('delete finished runs (events, logs, artifacts, workspaces) older than the limit')
+    .option(
+      '--older-than <duration>',
+      'every finished run older than this (e.g. 30d); default: storage.retention',
+    )
+    .option('--dry-run', 'list what would go, change nothing')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runPrune } = await import('./commands/prune.js');
+      await run(() => runPrune(io, opts))();
+    });
+
   withProject(program.command('init'))
     .description('write wave.yaml and .wave/ with the example pipelines and personas')
     .addOption(new Option('--force', 'overwrite existing files'))

@@ -1,6 +1,7 @@
 import type {
   AdapterConfig,
   AuthModeName,
+  NotificationConfig,
   PersonaConfig,
   ScheduleConfig,
   Scope,
@@ -52,8 +53,14 @@ export interface Config {
     /** On when any authentication is configured, or when wave.yaml sets server.rate_limit. */
     rate_limit: { enabled: boolean; max: number; window_ms: number };
     webhooks: { github?: WebhookProvider; gitlab?: WebhookProvider };
+    notifications: NotificationConfig[];
   };
-  storage: { driver: 'sqlite' | 'postgres'; path: string };
+  storage: {
+    driver: 'sqlite' | 'postgres';
+    path: string;
+    /** How long finished runs and their logs are kept (ms); null = forever. */
+    retention: { runs_ms: number | null; failed_runs_ms: number | null; logs_ms: number | null };
+  };
   /** wave.yaml `schedules`, as written (checked when `wave serve` loads them). */
   schedules: ScheduleConfig[];
 }

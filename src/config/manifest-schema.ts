@@ -62,6 +62,16 @@ const WebhookProviderSchema = z.strictObject({
 
 const Scope = z.enum(['runs:read', 'runs:write', 'gates:answer', 'admin']);
 
+const NotificationSchema = z.strictObject({
+  name: z.string().min(1),
+  url: z.url({ protocol: /^https?$/, error: 'not an http(s) URL' }),
+  events: z.array(z.enum(['run_completed', 'run_failed', 'run_cancelled', 'gate_waiting'])).min(1),
+  pipelines: z.array(z.string().min(1)).optional(),
+  secret: z.string().min(1).optional(),
+  format: z.enum(['wave', 'slack']).optional(),
+  allow_private: z.boolean().optional(),
+});
+
 export const ServerConfigSchema = z.strictObject({
   bind: z.string().optional(),
   max_concurrent: z.number().int().min(1).max(1000).optional(),
@@ -107,6 +117,13 @@ export const ServerConfigSchema = z.strictObject({
     .strictObject({
       github: WebhookProviderSchema.optional(),
       gitlab: WebhookProviderSchema.optional(),
+    })
+    .optional(),
+  /** Outbound webhooks (API.md "Notifications"). */
+  notifications: z
+    .array(NotificationSchema)
+    .refine((list) => new Set(list.map((n) => n.name)).size === list.length, {
+      message: 'notification names must be unique',
     })
     .optional(),
 });
@@ -160,6 +177,13 @@ export const ManifestSchema = z.strictObject({
       // postgres is a known name (its store comes next); anything else is a configuration error.
       driver: z.enum(['sqlite', 'postgres']).optional(),
       path: z.string().optional(),
+      retention: z
+        .strictObject({
+          runs: duration.optional(),
+          failed_runs: duration.optional(),
+          logs: duration.optional(),
+        })
+        .optional(),
     })
     .optional(),
   schedules: z.array(ScheduleConfigSchema).optional(),
@@ -169,6 +193,7 @@ export type Manifest = z.infer<typeof ManifestSchema>;
 export type AdapterConfig = z.infer<typeof AdapterConfigSchema>;
 export type PersonaConfig = z.infer<typeof PersonaConfigSchema>;
 export type WebhookProvider = z.infer<typeof WebhookProviderSchema>;
+export type NotificationConfig = z.infer<typeof NotificationSchema>;
 export type WebhookTrigger = z.infer<typeof WebhookTriggerSchema>;
 export type Scope = z.infer<typeof Scope>;
 export type ScheduleConfig = z.infer<typeof ScheduleConfigSchema>;

@@ -215,14 +215,25 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
             : (parseDuration(server.rate_limit.window) ?? 60_000),
       },
       webhooks: { ...(server.webhooks ?? {}) },
+      notifications: server.notifications ?? [],
     },
     storage: {
       driver: file.storage?.driver ?? 'sqlite',
       path: envStr('WAVE_STORAGE_PATH') ?? file.storage?.path ?? '.wave/state.db',
+      retention: retentionOf(file.storage?.retention),
     },
     schedules: file.schedules ?? [],
   };
   return { config, diagnostics };
+}
+
+/** Each limit unset keeps those runs forever; failed_runs falls back to runs. */
+function retentionOf(
+  r: { runs?: string | number; failed_runs?: string | number; logs?: string | number } | undefined,
+) {
+  const ms = (v: string | number | undefined) => (v === undefined ? null : (parseDuration(v) ?? null));
+  const runs = ms(r?.runs);
+  return { runs_ms: runs, failed_runs_ms: ms(r?.failed_runs) ?? runs, logs_ms: ms(r?.logs) };
 }
 
 function toModes(mode: AuthModeName | AuthModeName[] | undefined): AuthModeName[] {

@@ -13,6 +13,7 @@ import { installJsonBodyParser } from './plugins/json-body.js';
 import { registerWebUi } from './plugins/web-ui.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
 import { registerRunOutputRoutes } from './routes/run-output.js';
 import { registerRunRoutes } from './routes/runs.js';
@@ -108,6 +109,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   registerEventRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
+  registerNotificationRoutes(app, ctx);
   registerWebUi(app);
   return app;
 }

@@ -1,6 +1,8 @@
 import type { Config } from '../config/config.js';
 import type { Pacer } from '../pacer.js';
 import type { WaveContext } from '../service/context.js';
+import type { NotificationDispatcher } from '../service/notifications/dispatcher.js';
+import type { RetentionTimer } from '../service/retention/retention-timer.js';
 import type { RateLimiter } from './auth/rate-limit.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Authenticator } from './plugins/auth.js';
@@ -20,6 +22,10 @@ export interface ServerContext extends WaveContext {
   limiter: RateLimiter | null;
   startedAt: number;
   version: string;
+  /** storage.retention's hourly prune (started with the scheduler). */
+  retention: RetentionTimer;
+  /** server.notifications' deliveries (started with the scheduler). */
+  notifier: NotificationDispatcher;
   /** Set when SIGTERM/SIGINT arrived: new requests get 503. */
   lifecycle: { shuttingDown: boolean };
 }

@@ -5,6 +5,9 @@ import { Pacer } from '../pacer.js';
 import { didYouMean } from '../pipeline/suggest.js';
 import type { Clock } from '../scheduler/clock.js';
 import { createContext } from '../service/context.js';
+import { NotificationDispatcher } from '../service/notifications/dispatcher.js';
+import { runFileDirsOf } from '../service/retention/prune-runs.js';
+import { RetentionTimer } from '../service/retention/retention-timer.js';
 import { version } from '../version.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { RateLimiter } from './auth/rate-limit.js';
@@ -21,6 +24,10 @@ export interface ServerContextOptions {
   authenticate?: Authenticator;
   /** SSE tuning (tests shorten the heartbeat). */
   sse?: { maxBufferBytes?: number; heartbeatMs?: number };
+  /** Retention tuning (tests: a short interval, a fake clock). */
+  retention?: { intervalMs?: number; now?: () => Date };
+  /** Notification tuning (tests: a short timeout and backoff). */
+  notifications?: { timeoutMs?: number; backoffMs?: readonly number[] };
 }
 
 /** The server's context: the process's (createContext) plus SSE, metrics and auth, built once. */
@@ -32,6 +39,7 @@ export async function createServerContext(
   // Refuse a configuration that cannot work before anything is opened.
   const authenticate = opts.authenticate ?? createAuthenticator(project.config);
   checkWebhookTriggers(project);
+  checkNotificationPipelines(project);
   const base = await createContext(project, logger, {
     ...(opts.storePath ? { storePath: opts.storePath } : {}),
     ...(opts.clock ? { clock: opts.clock } : {}),
@@ -52,6 +60,18 @@ export async function createServerContext(
       logger,
       pacer,
     );
+    const retention = new RetentionTimer(base.store, {
+      retention: config.storage.retention,
+      dirs: runFileDirsOf(project),
+      logger,
+      ...opts.retention,
+    });
+    const notifier = new NotificationDispatcher(base.store, base.changes, {
+      notifications: config.server.notifications,
+      owner: base.owner,
+      logger,
+      ...opts.notifications,
+    });
     const metrics = new ServerMetrics(base.store, base.bus, {
       sseClients: () => sse.clientCount,
       runningRuns: () => base.scheduler.runningCount,
@@ -63,6 +83,8 @@ export async function createServerContext(
       sse,
       pacer,
       metrics,
+      retention,
+      notifier,
       authenticate,
       limiter: config.server.rate_limit.enabled
         ? new RateLimiter(config.server.rate_limit.max, config.server.rate_limit.window_ms)
@@ -71,6 +93,8 @@ export async function createServerContext(
       version: version(),
       lifecycle: { shuttingDown: false },
       async close() {
+        await retention.stop();
+        await notifier.stop();
         feed.stop();
         await base.close();
       },
@@ -91,6 +115,22 @@ function checkWebhookTriggers(project: Project): void {
         throw new WaveError(
           'invalid_config',
           `server.webhooks.${provider}: trigger for "${t.event}" names unknown pipeline "${t.pipeline}"${hint ? ` (${hint})` : ''}`,
+        );
+      }
+    }
+  }
+}
+
+/** A notification's `pipelines` must name pipelines of the project. */
+function checkNotificationPipelines(project: Project): void {
+  const names = project.pipelineNames();
+  for (const n of project.config.server.notifications) {
+    for (const p of n.pipelines ?? []) {
+      if (!names.includes(p)) {
+        const hint = didYouMean(p, names);
+        throw new WaveError(
+          'invalid_config',
+          `server.notifications: "${n.name}" names unknown pipeline "${p}"${hint ? ` (${hint})` : ''}`,
         );
       }
     }

@@ -1,6 +1,7 @@
 import type { Usage } from '../engine/adapters/types.js';
 import type { EventDraft, WaveEvent } from '../events/catalogue.js';
 import type { PipelineSpec } from '../pipeline/model.js';
+import type { DeliveryStore } from './deliveries.js';
 import type {
   ArtifactRecord,
   EventQuery,
@@ -14,9 +15,12 @@ import type {
   StepRecord,
   StoredEvent,
 } from './records.js';
+import type { RetentionStore } from './retention.js';
 import type { ScheduleStore } from './schedule-records.js';
 
+export type * from './deliveries.js';
 export type * from './records.js';
+export type * from './retention.js';
 export type * from './schedule-records.js';
 
 /** State written in the same transaction as the events that announce it. */
@@ -70,6 +74,10 @@ export interface Store {
   readonly location: string;
   /** Schedules and the slots servers claimed (API.md "Schedules"). */
   readonly schedules: ScheduleStore;
+  /** Pruning finished runs (storage.retention, `wave prune`). */
+  readonly retention: RetentionStore;
+  /** Outbound notifications' delivery queue. */
+  readonly deliveries: DeliveryStore;
 
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }>;
   getRun(id: string): Promise<RunRecord | null>;

@@ -78,6 +78,8 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
   );
   await ctx.scheduler.start();
   ctx.scheduleTicker.start();
+  ctx.retention.start();
+  ctx.notifier.start();
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -266,4 +266,38 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX schedule_slots_at ON schedule_slots (slot_at);
     `,
   },
+  {
+    version: 7,
+    name: 'outbound notifications: a delivery queue and the feed cursor',
+    // One row per notification and event (UNIQUE): every server may enqueue what it sees, the
+    // second insert is ignored. A row is sent by whoever claims it (owner, lease), so each
+    // delivery goes out from one server; retries keep their time in next_attempt_at and so
+    // survive a restart. The cursor is the last event seq turned into deliveries.
+    sql: `
+      CREATE TABLE notification_deliveries (
+        id TEXT PRIMARY KEY,
+        notification TEXT NOT NULL,
+        event_seq INTEGER NOT NULL,
+        event_type TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        url TEXT NOT NULL,
+        body TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending','delivered','failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        owner TEXT,
+        lease_expires_at INTEGER,
+        last_error TEXT,
+        last_status INTEGER,
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        UNIQUE (notification, event_seq)
+      );
+      CREATE INDEX notification_deliveries_due ON notification_deliveries (status, next_attempt_at);
+      CREATE TABLE notification_cursor (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq INTEGER NOT NULL
+      );
+    `,
+  },
 ];

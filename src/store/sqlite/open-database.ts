@@ -17,6 +17,9 @@ export function openDatabase(path: string): Db {
     if (path !== ':memory:') ensureFolder(dirname(path));
     const existed = path === ':memory:' || existsSync(path);
     db = new Database(path, { timeout: 10_000 });
+    // Pages freed by pruning go back to the file system (PRAGMA incremental_vacuum). Settable
+    // only before the first table; older files are switched by the first prune (a VACUUM).
+    if (!existed) db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

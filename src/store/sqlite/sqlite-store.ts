@@ -37,6 +37,8 @@ import {
   toStep,
 } from './row-mappers.js';
 import { SqliteScheduleStore } from './schedule-store.js';
+import { SqliteDeliveries } from './sqlite-deliveries.js';
+import { SqliteRetention } from './sqlite-retention.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -58,6 +60,8 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly location: string;
   readonly schedules: SqliteScheduleStore;
+  readonly retention: SqliteRetention;
+  readonly deliveries: SqliteDeliveries;
   private readonly db: Db;
   private readonly projection: Projection;
   private readonly names: EventNames;
@@ -81,6 +85,9 @@ export class SqliteStore implements Store {
     this.onCommit = opts.onCommit ?? (() => {});
     this.now = opts.now ?? (() => new Date());
     const db = this.db;
+    const guard = <T>(fn: () => T): Promise<T> => this.read(fn);
+    this.retention = new SqliteRetention(db, opts.path, guard);
+    this.deliveries = new SqliteDeliveries(db, guard, this.now);
     const tx = db.transaction((fn: () => unknown) => fn());
     this.transaction = (fn) => tx.immediate(fn);
     this.s = {

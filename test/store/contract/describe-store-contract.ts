@@ -1,8 +1,10 @@
 import { describe } from 'vitest';
 import { appendContract } from './append.js';
 import { claimsContract } from './claims.js';
+import { deliveriesContract } from './deliveries.js';
 import { gatesContract } from './gates.js';
 import { lineageContract } from './lineage.js';
+import { retentionContract } from './retention.js';
 import { runsContract } from './runs.js';
 import { schedulesContract } from './schedules.js';
 import type { StoreFactory } from './store-factory.js';
@@ -19,5 +21,7 @@ export function describeStoreContract(name: string, openStore: StoreFactory): vo
     claimsContract(openStore);
     lineageContract(openStore);
     schedulesContract(openStore);
+    retentionContract(openStore);
+    deliveriesContract(openStore);
   });
 }

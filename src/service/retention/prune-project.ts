@@ -1,0 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import type { Project } from '../../config/load-project.js';
+import { openStore } from '../../store/open-store.js';
+import type { PrunePolicy } from './cutoffs.js';
+import { type PruneReport, pruneRuns, runFileDirsOf } from './prune-runs.js';
+
+/** `wave prune`: opens the project's store for one prune and closes it. */
+export async function pruneProject(
+  project: Project,
+  policy: PrunePolicy,
+  opts: { dryRun: boolean },
+): Promise<PruneReport> {
+  const store = openStore(
+    { driver: project.config.storage.driver, path: project.storagePath },
+    { origin: randomBytes(6).toString('hex') },
+  );
+  try {
+    return await pruneRuns(store, runFileDirsOf(project), policy, opts);
+  } finally {
+    await store.close();
+  }
+}
