@@ -12,9 +12,9 @@ import { runCommandStep } from './executors/command.js';
 import { runPromptStep } from './executors/prompt.js';
 import type { ExecOptions } from './executors/types.js';
 import { reviewAgent } from './review-agent.js';
-import { renderShellTemplate, templateEnv } from './shell-template.js';
+import { isProjectValue, renderShellTemplate, templateEnv } from './shell-template.js';
 import { checkInjectedSchemas, dependenciesMayHaveArtifacts, renderStepFields } from './step-inputs.js';
-import { stepEnv, templateValues } from './template-values.js';
+import { PROJECT_COMMAND, stepEnv, templateValues } from './template-values.js';
 import { appendThread, threadContext } from './thread.js';
 import { addUsage } from './usage.js';
 import { prepareWorkspace } from './workspace.js';
@@ -56,6 +56,7 @@ export async function runAttempt(
   ]);
   const values = templateValues(ctx, written, gates);
   const step = renderStepFields(written, values);
+  if (ctx.mock) noteRehearsedCommands(ctx, written);
   let workspace: string;
   try {
     workspace = await prepareWorkspace(ctx, step, attempt, values, artifacts);
@@ -113,7 +114,7 @@ export async function runAttempt(
     projectRoot: ctx.project.root,
     resolvePath: (p) => ctx.project.resolvePath(p),
     // project.* values are commands by nature ({{ project.test_command }}) and go in as written.
-    renderCommand: (cmd) => renderShellTemplate(cmd, values, { raw: (name) => name.startsWith('project.') }),
+    renderCommand: (cmd) => renderShellTemplate(cmd, values, { raw: isProjectValue }),
     env: { ...env, ...templateEnv(values) },
     timeoutMs,
     graceMs: ctx.project.config.runtime.process_grace_ms,
@@ -282,4 +283,19 @@ function feedbackText(attempt: number, errors: string[], tail: string): string {
     '',
     'Fix these problems in this attempt.',
   ].join('\n');
+}
+
+/** Says which of the step's project commands a --mock run rehearses as `true` (template-values). */
+function noteRehearsedCommands(ctx: RunContext, step: StepSpec): void {
+  const texts = [step.command ?? '', ...step.contracts.map((c) => c.command ?? '')];
+  const names = new Set<string>();
+  for (const text of texts)
+    for (const m of text.matchAll(/\{\{\s*(project\.[\w.]+)\s*\}\}/g))
+      if (PROJECT_COMMAND.test(m[1]!)) names.add(m[1]!);
+  if (names.size === 0) return;
+  ctx.recorder.activity({
+    step: step.id,
+    stream: 'stderr',
+    content: `--mock: ${[...names].map((n) => `{{ ${n} }}`).join(', ')} rehearsed as \`true\` (the mock agents changed no code)`,
+  });
 }

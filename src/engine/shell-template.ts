@@ -38,7 +38,8 @@ const DOCUMENTED_VARS: Record<string, string> = {
 };
 
 /** wave.yaml's `project.*` values are the project's own, as trusted as the script itself. */
-const trusted = (name: string) => name.startsWith('project.');
+export const isProjectValue = (name: string) => name.startsWith('project.');
+const trusted = isProjectValue;
 
 /**
  * Templates of a script that stand where bash evaluates text as arithmetic, which runs code
@@ -67,8 +68,8 @@ export function arithmeticMessage(name: string, context: string): string {
 }
 
 /**
- * Renders `text` for bash. Names for which `raw` holds go in as written (project commands in
- * contracts); names without a value render empty.
+ * Renders `text` for bash. Names for which `raw` holds go in as written where they stand bare
+ * (project commands: `{{ project.test_command }}` is a command); names without a value render empty.
  */
 export function renderShellTemplate(
   text: string,
@@ -87,7 +88,8 @@ export function renderShellTemplate(
     const name = names[k]!;
     const context = contexts[k++] ?? { kind: 'plain' };
     const value = values[name];
-    if (value !== undefined && opts.raw?.(name)) return value;
+    // Raw only where the value stands as code: inside quotes it is text, and stays quoted.
+    if (value !== undefined && context.kind === 'plain' && opts.raw?.(name)) return value;
     // Validation refuses these; a run stored before that check must not run the value either.
     if (context.arith && !trusted(name)) throw new ShellTemplateError(arithmeticMessage(name, context.arith));
     return reference(name, value, context);

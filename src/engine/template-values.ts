@@ -23,6 +23,7 @@ export function templateValues(
       values[`project.${k}`] = v === null ? '' : String(v);
   }
   Object.assign(values, goWaveValues(ctx, step, values));
+  if (ctx.mock) Object.assign(values, rehearsedProjectCommands(values));
   for (const g of gates) {
     values[`gate.${g.step}.choice`] = g.answer?.choice ?? '';
     values[`gate.${g.step}.text`] = g.answer?.text ?? '';
@@ -33,6 +34,21 @@ export function templateValues(
   for (const [k, v] of Object.entries(ctx.templateEnv ?? {})) values[`env.${k}`] = v;
   if (ctx.lineage && ctx.lineage.iteration !== null) values.iteration = String(ctx.lineage.iteration);
   return values;
+}
+
+/** `project.test_command`, `project.contract_test_command`, `project.build_command`, … */
+export const PROJECT_COMMAND = /^project\.(?:\w+_)?command$/;
+
+/**
+ * Under --mock the project's commands are rehearsed, not run: each renders as `true`. The mock
+ * agents changed no code, so the project's tests say nothing about the pipeline, and a rehearsal
+ * must work where the project's toolchain is absent (a Go Wave project's `go test ./...` on a
+ * machine without Go). A literal command in a script still runs.
+ */
+function rehearsedProjectCommands(values: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(values)) if (PROJECT_COMMAND.test(name)) out[name] = 'true';
+  return out;
 }
 
 const detected = new WeakMap<object, ForgeInfo>();

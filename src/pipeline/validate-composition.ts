@@ -37,8 +37,16 @@ export function validateComposition(
         `pipeline "${spec.name}" runs itself: child runs nest at most ${MAX_NESTING} levels deep`,
       );
     } else if (comp.pipeline !== null && childPipelines && !comp.pipeline.includes('{{')) {
+      if (childPipelines(comp.pipeline) === null) {
+        // Caught here rather than when the run reaches the step, maybe hours in.
+        report(
+          [...p, 'pipeline'],
+          `no pipeline named "${comp.pipeline}"`,
+          `add pipelines/${comp.pipeline}.yaml to the definitions folder (.wave/ or .agents/); the Go Wave's built-in pipelines are not part of Wave`,
+        );
+      }
       const chain = tooDeep(spec.name, comp.pipeline, childPipelines);
-      if (chain)
+      if (chain && childPipelines(comp.pipeline) !== null)
         report(
           [...p, 'pipeline'],
           `child runs nest at most ${MAX_NESTING} levels deep: ${[spec.name, ...chain].join(' → ')}`,

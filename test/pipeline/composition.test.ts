@@ -39,7 +39,7 @@ describe('composition steps load and validate', () => {
     expect(kinds('again')).toEqual(['command', 'loop']);
   });
 
-  it('reports what a schema cannot: self-nesting, empty branches, iterate without pipeline, input_ref', () => {
+  it('reports what a schema cannot: self-nesting, empty branches, iterate without pipeline, an unknown pipeline, input_ref', () => {
     const list = diagnosticsOf(yaml`
       kind: WavePipeline
       metadata: { name: p }
@@ -58,6 +58,7 @@ describe('composition steps load and validate', () => {
       [5, 'steps[0].pipeline', expect.stringContaining('runs itself')],
       [7, 'steps[1].branch.cases', expect.stringContaining('at least one case')],
       [9, 'steps[2].iterate', expect.stringContaining('needs `pipeline`')],
+      [11, 'steps[3].pipeline', 'no pipeline named "other"'],
       [12, 'steps[3].input_ref', expect.stringContaining('exactly one of')],
     ]);
   });

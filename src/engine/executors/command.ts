@@ -3,7 +3,7 @@ import type { StepSpec } from '../../pipeline/model.js';
 import { duplicateStdoutArtifacts, stdoutCapturePath } from '../artifacts.js';
 import type { RunContext } from '../context.js';
 import { type ProcessResult, runProcessGroup } from '../process-group.js';
-import { renderShellTemplate, ShellTemplateError, templateEnv } from '../shell-template.js';
+import { isProjectValue, renderShellTemplate, ShellTemplateError, templateEnv } from '../shell-template.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
 /**
@@ -17,7 +17,8 @@ export async function runCommandStep(
 ): Promise<ExecResult> {
   let script: string;
   try {
-    script = renderShellTemplate(step.command ?? '', opts.values);
+    // wave.yaml's project.* values are the project's own commands, as trusted as the script.
+    script = renderShellTemplate(step.command ?? '', opts.values, { raw: isProjectValue });
   } catch (err) {
     if (!(err instanceof ShellTemplateError)) throw err;
     return {
