@@ -8,6 +8,12 @@ import { compileTimetable } from './timetable.js';
 export const POLL_MS = 2_000;
 /** Slot rows are history after this long. */
 const SLOT_HISTORY_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * A claimed slot with no run after this long was claimed by a server that died (or failed) before
+ * its run was created: any server fires it again. The slot's run is created under an idempotency
+ * key of the schedule and slot, so a slot whose run did get created is never run twice.
+ */
+export const UNFIRED_GRACE_MS = 30_000;
 /** A last run in one of these holds back the next slot under `overlap: skip` (a pruned run does not). */
 const ACTIVE = new Set(['queued', 'running', 'waiting']);
 
@@ -78,7 +84,9 @@ export class ScheduleTicker {
     const { schedules, clock, logger } = this.deps;
     const now = clock.now();
     let soonest: number | null = null;
-    for (const schedule of await schedules.list()) {
+    const all = await schedules.list();
+    await this.fireUnfired(all, now);
+    for (const schedule of all) {
       if (schedule.paused) continue;
       const log = logger.child({ schedule: schedule.name });
       let timetable: ReturnType<typeof compileTimetable>;
@@ -117,12 +125,37 @@ export class ScheduleTicker {
         { slot: at, active_run: last.runId },
         'slot skipped: the last run is still active (overlap: skip)',
       );
+      await this.deps.schedules.skipSlot(schedule.id, slot);
       return;
     }
     try {
       await this.deps.fire(schedule, slot);
     } catch (err) {
       log.error({ err, slot: at }, 'scheduled run could not be created');
+    }
+  }
+
+  /** Slots claimed but never run (their server died in between): their runs are owed. */
+  private async fireUnfired(all: ScheduleRecord[], now: number): Promise<void> {
+    const unfired = await this.deps.schedules.unfiredSlots(now - UNFIRED_GRACE_MS);
+    for (const { scheduleId, slotAt } of unfired) {
+      const schedule = all.find((s) => s.id === scheduleId);
+      if (!schedule) continue;
+      const at = new Date(slotAt).toISOString();
+      this.deps.logger.warn(
+        { schedule: schedule.name, slot: at },
+        'slot claimed but never run: running it now',
+      );
+      try {
+        await this.deps.fire(schedule, slotAt);
+      } catch (err) {
+        // Not retried: a slot that cannot get its run is marked so, or it would be tried every pass.
+        this.deps.logger.error(
+          { err, schedule: schedule.name, slot: at },
+          'scheduled run could not be created',
+        );
+        await this.deps.schedules.skipSlot(schedule.id, slotAt);
+      }
     }
   }
 

@@ -226,6 +226,8 @@ export class ScheduleService {
       labels: { ...s.labels, schedule: s.name },
       trigger: { source: 'schedule', actor: s.name },
       mode: 'server',
+      // A slot fired again (its first server died mid-way) gets the run it may already have.
+      ...(slotAt !== null ? { idempotencyKey: `schedule:${s.id}:${slotAt}` } : {}),
     };
     const { run } = await this.deps.runs.submit(req);
     await this.deps.schedules.recordRun(s.id, slotAt, run.id, this.deps.clock.now());

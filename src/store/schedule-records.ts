@@ -56,6 +56,13 @@ export interface ScheduleStore {
   consider(id: string, until: number): Promise<void>;
   /** The run created for a claimed slot (slotAt) or on demand (slotAt null). */
   recordRun(id: string, slotAt: number | null, runId: string, at: number): Promise<void>;
+  /** A claimed slot that is deliberately not run (overlap: skip): no run is owed for it. */
+  skipSlot(id: string, slotAt: number): Promise<void>;
+  /**
+   * Claimed slots that have neither a run nor a skip, claimed before `claimedBefore`: the server
+   * that claimed them died (or failed) between the claim and the run.
+   */
+  unfiredSlots(claimedBefore: number): Promise<{ scheduleId: string; slotAt: number }[]>;
   /** Slot rows older than `before` are only history: forget them. */
   forgetSlots(before: number): Promise<void>;
 }

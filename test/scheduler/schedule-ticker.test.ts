@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadProject } from '../../src/config/load-project.js';
 import { silentLogger } from '../../src/logger.js';
 import type { Clock } from '../../src/scheduler/clock.js';
-import { POLL_MS } from '../../src/scheduler/schedule-ticker.js';
+import { POLL_MS, UNFIRED_GRACE_MS } from '../../src/scheduler/schedule-ticker.js';
 import { createContext, type WaveContext } from '../../src/service/context.js';
 import type { ScheduleInput } from '../../src/service/schedule-service.js';
 import { eventually } from '../helpers/eventually.js';
@@ -142,6 +142,38 @@ describe('schedule ticker on a fake clock', () => {
     clock.set('2026-05-01T00:05:00Z');
     await ctx.scheduleTicker.tick();
     expect(await scheduleRuns(ctx, 'skipper')).toHaveLength(2);
+  });
+
+  it('a slot claimed by a server that died before creating its run gets its run once, after the grace', async () => {
+    const clock = new FakeClock(Date.parse('2026-05-01T00:00:30Z'));
+    const { ctx } = await context(clock);
+    const lost = await ctx.schedules.create({ ...base, name: 'lost', cron: '0 * * * *' });
+    const half = await ctx.schedules.create({ ...base, name: 'half', cron: '0 * * * *' });
+    const slot = Date.parse('2026-05-01T01:00:00Z');
+    const dead = 'gone-host:999999';
+    // What a crash leaves: "lost" was claimed and nothing more; "half" got its run created
+    // (under the slot's key) but the slot never learnt of it.
+    await ctx.store.schedules.claimSlot(lost.id, slot, dead, slot);
+    await ctx.store.schedules.claimSlot(half.id, slot, dead, slot);
+    await ctx.runs.submit({
+      pipeline: 'nightly',
+      input: null,
+      labels: { schedule: 'half' },
+      trigger: { source: 'schedule', actor: 'half' },
+      mode: 'server',
+      idempotencyKey: `schedule:${half.id}:${slot}`,
+    });
+    clock.set('2026-05-01T01:00:10Z');
+    await ctx.scheduleTicker.tick();
+    expect(await scheduleRuns(ctx, 'lost')).toHaveLength(0); // within the grace: its server may be at it
+    clock.t = slot + UNFIRED_GRACE_MS + 1_000;
+    await ctx.scheduleTicker.tick();
+    await ctx.scheduleTicker.tick();
+    expect(await scheduleRuns(ctx, 'lost')).toHaveLength(1);
+    const halfRuns = await scheduleRuns(ctx, 'half');
+    expect(halfRuns).toHaveLength(1);
+    expect((await ctx.schedules.require(half.id)).lastRun?.runId).toBe(halfRuns[0]!.id);
+    expect(await ctx.store.schedules.unfiredSlots(clock.now())).toEqual([]);
   });
 
   it('catch_up skip drops slots missed while no server ran; catch_up one runs once for all of them', async () => {

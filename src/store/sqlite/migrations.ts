@@ -261,6 +261,8 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         claimed_by TEXT NOT NULL,
         claimed_at INTEGER NOT NULL,
         run_id TEXT,
+        -- 1: claimed and deliberately not run (overlap: skip); 0 with no run_id: a run is owed.
+        skipped INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (schedule_id, slot_at)
       );
       CREATE INDEX schedule_slots_at ON schedule_slots (slot_at);

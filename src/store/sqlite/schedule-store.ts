@@ -91,6 +91,10 @@ export class SqliteScheduleStore implements ScheduleStore {
       slotRun: db.prepare('UPDATE schedule_slots SET run_id = ? WHERE schedule_id = ? AND slot_at = ?'),
       lastRun: db.prepare('UPDATE schedules SET last_run_id = ?, last_run_at = ? WHERE id = ?'),
       forgetSlots: db.prepare('DELETE FROM schedule_slots WHERE slot_at < ?'),
+      skipSlot: db.prepare('UPDATE schedule_slots SET skipped = 1 WHERE schedule_id = ? AND slot_at = ?'),
+      unfired: db.prepare(
+        'SELECT schedule_id, slot_at FROM schedule_slots WHERE run_id IS NULL AND skipped = 0 AND claimed_at < ? ORDER BY slot_at',
+      ),
       configNames: db.prepare(`SELECT id, name FROM schedules WHERE source = 'config'`),
       toConfig: db.prepare(
         `UPDATE schedules SET source = 'config', pipeline = @pipeline, input = @input, labels = @labels, cron = @cron, rrule = @rrule,
@@ -232,6 +236,21 @@ export class SqliteScheduleStore implements ScheduleStore {
       if (slotAt !== null) this.s.slotRun.run(runId, id, slotAt);
       this.s.lastRun.run(runId, at, id);
     });
+  }
+
+  skipSlot(id: string, slotAt: number): Promise<void> {
+    return this.write(() => {
+      this.s.skipSlot.run(id, slotAt);
+    });
+  }
+
+  unfiredSlots(claimedBefore: number): Promise<{ scheduleId: string; slotAt: number }[]> {
+    return this.read(() =>
+      (this.s.unfired.all(claimedBefore) as { schedule_id: string; slot_at: number }[]).map((r) => ({
+        scheduleId: r.schedule_id,
+        slotAt: r.slot_at,
+      })),
+    );
   }
 
   forgetSlots(before: number): Promise<void> {

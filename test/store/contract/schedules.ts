@@ -70,6 +70,17 @@ export function schedulesContract(openStore: StoreFactory): void {
       expect(await a.schedules.claimSlot('sch_1', slot + 60_000, 'a', slot + 60_000)).toBe(true);
     });
 
+    it('unfired slots: claimed before the cutoff, with neither a run nor a skip', async () => {
+      const store = openStore();
+      await store.schedules.create(schedule(), T0);
+      const [s1, s2, s3] = [T0 + 60_000, T0 + 120_000, T0 + 180_000];
+      for (const slot of [s1, s2, s3]) await store.schedules.claimSlot('sch_1', slot, 'a', slot);
+      await store.schedules.recordRun('sch_1', s1, 'run-1', s1);
+      await store.schedules.skipSlot('sch_1', s2);
+      expect(await store.schedules.unfiredSlots(s3)).toEqual([]); // claimed at s3: not before it
+      expect(await store.schedules.unfiredSlots(s3 + 1)).toEqual([{ scheduleId: 'sch_1', slotAt: s3 }]);
+    });
+
     it('last run: the run recorded, with its current status', async () => {
       const store = openStore();
       await store.schedules.create(schedule(), T0);
