@@ -3,6 +3,7 @@ import type { StepSpec } from '../pipeline/model.js';
 import type { RunContext } from './context.js';
 import { git } from './contracts/git.js';
 import { runProcessGroup } from './process-group.js';
+import { forgeOf } from './template-values.js';
 import { which } from './which.js';
 
 /** GOWAVE.md §8: poll gates ask every 30 s and give up after 60 min unless told otherwise. */
@@ -15,7 +16,7 @@ const FAILED_CONCLUSIONS = new Set(['failure', 'cancelled', 'timed_out', 'action
 export type PollVerdict = { kind: 'passed'; detail: string } | { kind: 'failed'; detail: string };
 
 /**
- * A pr_merge or ci_pass gate's poll loop: wait `interval`, ask the forge CLI (`gh`), repeat
+ * A pr_merge or ci_pass gate's poll loop: wait `interval`, ask the forge's CLI (gh, glab, tea…), repeat
  * until the pull request is merged (or closed: failed) or the latest CI run completed (failed
  * for failure, cancelled, timed_out, action_required). CLI or JSON errors are logged as the
  * step's output and polling goes on. Resolves null when `signal` ends it first.
@@ -30,9 +31,13 @@ export async function pollGate(
   const repo = gate.repo ?? (await originRepo(ctx.project.root));
   const branch = gate.type === 'ci_pass' ? (gate.branch ?? (await currentBranch(ctx.project.root))) : null;
   const repoArgs = repo ? ['--repo', repo] : [];
+  // The forge's own CLI (GOWAVE §8); a local or unknown forge falls back to gh and `pr`.
+  const forge = forgeOf(ctx);
+  const cli = forge.cli_tool || 'gh';
+  const prCommand = forge.pr_command || 'pr';
   const args =
     gate.type === 'pr_merge'
-      ? ['pr', 'view', String(gate.prNumber), ...repoArgs, '--json', 'merged,state']
+      ? [prCommand, 'view', String(gate.prNumber), ...repoArgs, '--json', 'merged,state']
       : [
           'run',
           'list',
@@ -50,10 +55,10 @@ export async function pollGate(
     } catch {
       return null;
     }
-    const answer = await callForge(ctx, args, signal);
+    const answer = await callForge(ctx, cli, args, signal);
     if (signal.aborted) return null;
     if ('error' in answer) {
-      say(`${gate.type} gate: gh ${args.join(' ')}: ${answer.error}; polling again`);
+      say(`${gate.type} gate: ${cli} ${args.join(' ')}: ${answer.error}; polling again`);
       continue;
     }
     const verdict =
@@ -82,15 +87,16 @@ function ciVerdict(json: unknown, branch: string | null): PollVerdict | null {
 
 async function callForge(
   ctx: RunContext,
+  cli: string,
   args: string[],
   signal: AbortSignal,
 ): Promise<{ json: unknown } | { error: string }> {
-  const gh = which('gh', process.env.PATH);
-  if (!gh) return { error: 'gh is not on PATH' };
+  const bin = which(cli, process.env.PATH);
+  if (!bin) return { error: `${cli} is not on PATH` };
   const out: string[] = [];
   const err: string[] = [];
   const result = await runProcessGroup({
-    command: gh,
+    command: bin,
     args,
     cwd: ctx.project.root,
     env: process.env,

@@ -10,14 +10,18 @@ import { yaml } from '../helpers/tmp.js';
  * an answer starting with "!" is an error (printed to stderr, exit 1); "sleep" sleeps long.
  * Every call's arguments are appended to <root>/fakebin/calls.log.
  */
-function fakeGh(h: Harness, answers: string[]): { env: Record<string, string>; calls: () => string[] } {
+function fakeGh(
+  h: Harness,
+  answers: string[],
+  cli = 'gh',
+): { env: Record<string, string>; calls: () => string[] } {
   const dir = h.path('fakebin');
   mkdirSync(dir, { recursive: true });
   answers.forEach((a, i) => {
     writeFileSync(join(dir, `answer.${i + 1}`), a);
   });
   writeFileSync(
-    join(dir, 'gh'),
+    join(dir, cli),
     [
       '#!/usr/bin/env bash',
       'd=$(dirname "$0")',
@@ -32,7 +36,7 @@ function fakeGh(h: Harness, answers: string[]): { env: Record<string, string>; c
       'esac',
     ].join('\n'),
   );
-  chmodSync(join(dir, 'gh'), 0o755);
+  chmodSync(join(dir, cli), 0o755);
   return {
     env: { PATH: `${dir}${delimiter}${process.env.PATH ?? ''}` },
     calls: () => {
@@ -122,6 +126,19 @@ describe('pr_merge gates', () => {
     // A failing call is reported and polling goes on.
     const notes = ofType(f.events, 'stream_activity').filter((e) => e.step === 'wait');
     expect(notes.map((e) => e.content).join('\n')).toContain('HTTP 502; polling again');
+  });
+
+  it("use the forge's own CLI: glab and `mr` on GitLab", async () => {
+    const h = await harness({
+      'wave.yaml': 'kind: WaveManifest\nmetadata: { name: engine-test, forge: gitlab }\n',
+      '.wave/pipelines/p.yaml': gatePipeline(
+        '{ type: pr_merge, pr_number: 12, repo: acme/widgets, interval: 20ms }',
+      ),
+    });
+    const glab = fakeGh(h, ['{"merged": true, "state": "MERGED"}'], 'glab');
+    const f = await h.run('p', { env: glab.env });
+    expect(f.result.status).toBe('completed');
+    expect(glab.calls()).toEqual(['mr view 12 --repo acme/widgets --json merged,state']);
   });
 
   it('fail the gate, and the run, when the pull request is closed without merging', async () => {
