@@ -112,6 +112,41 @@ describe('iterate and aggregate', () => {
   });
 });
 
+describe('rejected, carried up', () => {
+  it('a child rejected by its contract ends the parent failed with code rejected, even when optional', async () => {
+    const h = await harness(
+      compositionFiles({
+        '.wave/pipelines/rejecting.yaml': `kind: WavePipeline
+steps:
+  - id: judge
+    type: command
+    script: "true"
+    handover:
+      contract: { type: non_empty_file, source: verdict.txt, on_failure: rejected }
+`,
+        '.wave/pipelines/parent-of-rejected.yaml': `kind: WavePipeline
+steps:
+  - id: review
+    pipeline: rejecting
+    optional: true
+  - id: after
+    dependencies: [review]
+    type: command
+    script: "true"
+`,
+      }),
+    );
+    const f = await h.run('parent-of-rejected');
+    expectWellFormed(f);
+    expect(f.result.status).toBe('failed');
+    expect(f.result.error).toMatchObject({ code: 'rejected', step: 'review' });
+    const review = stepOf(f.detail, 'review');
+    const child = await h.ctx.runs.detail(review.children[0]!);
+    expect(child).toMatchObject({ status: 'failed', error: { code: 'rejected', step: 'judge' } });
+    expect(stepOf(f.detail, 'after').status).toBe('skipped');
+  });
+});
+
 describe('loop', () => {
   it('runs every inner step each pass in dependency order, with {{ iteration }}, up to max_iterations', async () => {
     const h = await harness(compositionFiles());

@@ -69,7 +69,12 @@ export async function runCompositionStep(ctx: RunContext, step: StepSpec): Promi
     attempt: 1,
     will_retry: false,
   });
-  return { status: 'failed', error: result.error, runGoesOn: step.optional };
+  // A rejection is final: `optional` does not soften it (PIPELINES.md, carried up to the parent).
+  return {
+    status: 'failed',
+    error: result.error,
+    runGoesOn: step.optional && result.error.code !== 'rejected',
+  };
 }
 
 async function dispatch(
