@@ -28,6 +28,13 @@ export function systemPrompt(ctx: RunContext, personaName: string | null): strin
   return parts.join('\n\n---\n\n');
 }
 
+/** The adapter a prompt step runs on: `mock` with --mock, else the step's, its persona's, or claude. */
+export function promptAdapterName(ctx: RunContext, step: StepSpec): string {
+  if (ctx.mock) return 'mock';
+  const persona = step.persona ? ctx.project.personas.personas.get(step.persona) : undefined;
+  return step.adapter ?? persona?.adapter ?? 'claude';
+}
+
 /** Runs a prompt step through its persona's adapter (or the mock adapter with --mock). */
 export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecOptions): Promise<ExecResult> {
   const persona = step.persona ? ctx.project.personas.personas.get(step.persona) : undefined;
@@ -38,7 +45,7 @@ export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecO
       false,
     );
   }
-  const adapterName = ctx.mock ? 'mock' : (step.adapter ?? persona?.adapter ?? 'claude');
+  const adapterName = promptAdapterName(ctx, step);
   const adapterConfig = ctx.project.config.adapters[adapterName];
   if (!ctx.mock && adapterName !== 'mock' && !adapterConfig) {
     return fail(
