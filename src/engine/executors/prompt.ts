@@ -5,6 +5,7 @@ import { renderTemplate } from '../../pipeline/templates.js';
 import { createAdapter } from '../adapters/registry.js';
 import type { RunContext } from '../context.js';
 import { judgeGuidance } from '../contracts/llm-judge.js';
+import { retryRateLimited } from '../rate-limit-retry.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
 const TIERS = ['cheapest', 'balanced', 'strongest'] as const;
@@ -70,23 +71,25 @@ export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecO
   if (opts.feedback) prompt += `\n\n---\n${opts.feedback}`;
 
   const adapter = createAdapter(adapterName, adapterConfig, { mock: ctx.mock });
-  const result = await adapter.run({
-    name: adapterName,
-    config: adapterConfig ?? { binary: adapterName },
-    prompt,
-    systemPrompt: systemPrompt(ctx, step.persona),
-    model: resolveModel(step.model ?? persona?.model ?? null, adapterConfig),
-    permissions: persona?.permissions ?? { allowed_tools: [], deny: [] },
-    cwd: opts.workspace,
-    env: opts.env,
-    timeoutMs: opts.timeoutMs,
-    graceMs: ctx.project.config.runtime.process_grace_ms,
-    signal: ctx.signal,
-    outputs: step.outputs,
-    contracts: step.contracts,
-    resolvePath: (p) => ctx.project.resolvePath(p),
-    onActivity: (stream, content) => ctx.recorder.activity({ step: step.id, stream, content }),
-  });
+  const result = await retryRateLimited(ctx, step, opts.attempt, () =>
+    adapter.run({
+      name: adapterName,
+      config: adapterConfig ?? { binary: adapterName },
+      prompt,
+      systemPrompt: systemPrompt(ctx, step.persona),
+      model: resolveModel(step.model ?? persona?.model ?? null, adapterConfig),
+      permissions: persona?.permissions ?? { allowed_tools: [], deny: [] },
+      cwd: opts.workspace,
+      env: opts.env,
+      timeoutMs: opts.timeoutMs,
+      graceMs: ctx.project.config.runtime.process_grace_ms,
+      signal: ctx.signal,
+      outputs: step.outputs,
+      contracts: step.contracts,
+      resolvePath: (p) => ctx.project.resolvePath(p),
+      onActivity: (stream, content) => ctx.recorder.activity({ step: step.id, stream, content }),
+    }),
+  );
   if (result.ok) return { ok: true, usage: result.usage, tail: result.outputTail };
   const error = result.error ?? { code: 'agent_error', message: 'the agent failed' };
   const cancelled = error.code === 'cancelled';
