@@ -23,8 +23,15 @@ export const TierModelsSchema = z.strictObject({
   strongest: z.string().optional(),
 });
 
+/** `{requests: 10, per: 1m}`: at most 10 prompt steps start on the adapter in any minute. */
+const RateLimitSchema = z.strictObject({
+  requests: z.number().int().min(1),
+  per: duration.refine((v) => (parseDuration(v) ?? 0) > 0, { message: 'must be longer than 0' }),
+});
+
 export const AdapterConfigSchema = z.strictObject({
-  binary: z.string().min(1),
+  /** Defaults to the adapter's name (an entry that only sets limits: `mock: {max_concurrent: 2}`). */
+  binary: z.string().min(1).optional(),
   /** stream-json (and Go Wave's `json`) = the claude protocol; text = any CLI agent. */
   output_format: z.enum(['stream-json', 'json', 'text']).optional(),
   default_model: z.string().optional(),
@@ -33,6 +40,11 @@ export const AdapterConfigSchema = z.strictObject({
   prompt_via: z.enum(['stdin', 'argument']).optional(),
   tier_models: TierModelsSchema.optional(),
   env: z.record(z.string(), z.string()).optional(),
+  /** Prompt steps on this adapter at once, across all runs (API.md "Changes and agent limits"). */
+  max_concurrent: z.number().int().min(1).max(10_000).optional(),
+  rate_limit: RateLimitSchema.optional(),
+  /** Exit codes that mean "rate limited": retried with backoff without counting an attempt. */
+  retry_on_exit: z.array(z.number().int().min(1).max(255)).optional(),
 });
 
 export const PersonaConfigSchema = z.strictObject({
@@ -190,7 +202,8 @@ export const ManifestSchema = z.strictObject({
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;
-export type AdapterConfig = z.infer<typeof AdapterConfigSchema>;
+/** An adapter as the engine sees it: its binary always known (parse-config defaults it). */
+export type AdapterConfig = z.infer<typeof AdapterConfigSchema> & { binary: string };
 export type PersonaConfig = z.infer<typeof PersonaConfigSchema>;
 export type WebhookProvider = z.infer<typeof WebhookProviderSchema>;
 export type NotificationConfig = z.infer<typeof NotificationSchema>;

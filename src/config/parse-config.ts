@@ -154,7 +154,12 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
     description: file.metadata?.description ?? '',
     forge: file.metadata?.forge ?? null,
     project: file.project ?? {},
-    adapters: { ...BUILTIN_ADAPTERS, ...(file.adapters ?? {}) },
+    adapters: {
+      ...BUILTIN_ADAPTERS,
+      ...Object.fromEntries(
+        Object.entries(file.adapters ?? {}).map(([name, a]) => [name, { ...a, binary: a.binary ?? name }]),
+      ),
+    },
     personas: file.personas ?? {},
     runtime: {
       workspace_root: envStr('WAVE_WORKSPACE_ROOT') ?? file.runtime?.workspace_root ?? '.wave/workspaces',

@@ -7,6 +7,7 @@ import type { PipelineSpec } from '../pipeline/model.js';
 import type { PersonaSet } from '../pipeline/personas.js';
 import type { ChangeSource } from '../store/change-feed.js';
 import type { GateRecord, RunRecord, Store } from '../store/store.js';
+import type { AdapterLimits } from './adapter-limits.js';
 import type { EventRecorder } from './recorder.js';
 
 /** What the engine needs to know of the project: no HTTP, no terminal. */
@@ -75,6 +76,8 @@ export interface RunContext {
   logger: Logger;
   /** `{{ env.<key> }}`: a sub-pipeline's `config.env`, inherited down the chain. */
   templateEnv?: Record<string, string>;
+  /** Places on rate-limited adapters, shared by every run of the process (absent: no limits). */
+  adapterLimits?: AdapterLimits;
   /** Runs the child runs of composition steps (absent: composition steps fail, naming why). */
   children?: ChildRuns;
   /** Set on a child run: where it sits in its lineage. */

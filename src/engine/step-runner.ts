@@ -3,6 +3,7 @@ import { forgeValues } from '../config/forge.js';
 import { retryDelayMs, type StepSpec } from '../pipeline/model.js';
 import { renderTemplate } from '../pipeline/templates.js';
 import type { GateRecord, StepRecord } from '../store/store.js';
+import { waitForAdapter } from './adapter-wait.js';
 import type { Usage } from './adapters/types.js';
 import { type AttemptResult, runAttempt } from './attempt.js';
 import { runCompositionStep } from './composition/run-composition.js';
@@ -87,6 +88,9 @@ export async function runStep(
   let feedback: string | null = null;
   let usage: Usage | null = record?.usage ?? null;
   for (;;) {
+    // Each attempt queues for its adapter anew: a retry must not jump the line.
+    const lease = await waitForAdapter(ctx, step);
+    if (!lease) return { status: 'cancelled' };
     const started = Date.now();
     await ctx.recorder.emit({
       type: 'step_started',
@@ -99,7 +103,12 @@ export async function runStep(
         : step.persona,
       attempt,
     });
-    const result = await runAttempt(ctx, step, attempt, feedback, reworkRunner(ctx));
+    let result: AttemptResult;
+    try {
+      result = await runAttempt(ctx, step, attempt, feedback, reworkRunner(ctx));
+    } finally {
+      lease.release();
+    }
     if (result.kind === 'cancelled') return { status: 'cancelled' };
     if (result.kind !== 'skipped') usage = addUsage(usage, result.usage);
     const usageSide = usage ? { usage: { step: step.id, usage } } : {};

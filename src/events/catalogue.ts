@@ -156,6 +156,13 @@ export const EventSchema = z.discriminatedUnion('type', [
     child_run_id: z.string(),
     status: RunStatus,
   }),
+  // A prompt step waits for a place on its adapter (max_concurrent / rate_limit); it stays pending.
+  z.object({
+    ...stepScoped,
+    type: z.literal('step_throttled'),
+    adapter: z.string(),
+    position: z.number().int().min(1),
+  }),
 ]);
 
 export type WaveEvent = z.infer<typeof EventSchema>;

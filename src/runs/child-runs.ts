@@ -113,6 +113,7 @@ export function createChildRuns(deps: ExecutorDeps): ChildRuns {
         cancelledBy: () => tracked.cancelledBy() ?? parent.cancelledBy(),
         halted: () => parent.halted() || tracked.halted(),
         mock: parent.mock,
+        ...(parent.adapterLimits ? { adapterLimits: parent.adapterLimits } : {}),
         gates: parent.gates,
         resumed: child.startedAt !== null,
         logger: parent.logger.child({ child: child.id }),

@@ -1,4 +1,5 @@
 import type { Project } from '../config/load-project.js';
+import type { AdapterLimits } from '../engine/adapter-limits.js';
 import type { GatePolicy, SlotControl } from '../engine/context.js';
 import { executeRun, type RunResult } from '../engine/engine.js';
 import { EventRecorder } from '../engine/recorder.js';
@@ -18,6 +19,8 @@ export interface ExecutorDeps {
   project: Project;
   supervisor: RunSupervisor;
   logger: Logger;
+  /** Places on limited adapters, one set per process (absent: adapters are not limited). */
+  adapterLimits?: AdapterLimits;
 }
 
 /**
@@ -64,6 +67,7 @@ export async function executeClaimedRun(
       ...(opts.slots ? { slots: opts.slots } : {}),
       resumed: run.startedAt !== null,
       logger: deps.logger.child({ run: run.id }),
+      ...(deps.adapterLimits ? { adapterLimits: deps.adapterLimits } : {}),
       children: createChildRuns(deps),
     });
   } finally {

@@ -75,6 +75,7 @@ export async function createServerContext(
     const metrics = new ServerMetrics(base.store, base.bus, {
       sseClients: () => sse.clientCount,
       runningRuns: () => base.scheduler.runningCount,
+      adapters: () => base.adapterLimits.snapshot(),
     });
     return {
       ...base,

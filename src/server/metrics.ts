@@ -14,7 +14,16 @@ export class ServerMetrics {
   readonly stepDuration: Histogram<'kind' | 'status'>;
   readonly runsEnded: Counter<'status'>;
 
-  constructor(store: Store, bus: EventBus, sources: { sseClients: () => number; runningRuns: () => number }) {
+  constructor(
+    store: Store,
+    bus: EventBus,
+    sources: {
+      sseClients: () => number;
+      runningRuns: () => number;
+      /** Prompt steps running on and waiting for each limited adapter. */
+      adapters: () => { adapter: string; running: number; waiting: number }[];
+    },
+  ) {
     const registry = this.registry;
     collectDefaultMetrics({ register: registry, prefix: 'wave_' });
     new Gauge({
@@ -49,6 +58,24 @@ export class ServerMetrics {
       registers: [registry],
       collect() {
         this.set(sources.sseClients());
+      },
+    });
+    new Gauge({
+      name: 'wave_adapter_running',
+      help: 'Prompt steps running on a limited adapter (adapters.<name>.max_concurrent / rate_limit)',
+      labelNames: ['adapter'],
+      registers: [registry],
+      collect() {
+        for (const a of sources.adapters()) this.set({ adapter: a.adapter }, a.running);
+      },
+    });
+    new Gauge({
+      name: 'wave_adapter_waiting',
+      help: 'Prompt steps waiting for a place on a limited adapter',
+      labelNames: ['adapter'],
+      registers: [registry],
+      collect() {
+        for (const a of sources.adapters()) this.set({ adapter: a.adapter }, a.waiting);
       },
     });
     this.stepDuration = new Histogram({

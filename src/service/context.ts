@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Project } from '../config/load-project.js';
+import { AdapterLimits } from '../engine/adapter-limits.js';
 import { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import { RunSupervisor } from '../runs/supervisor.js';
@@ -31,6 +32,8 @@ export interface WaveContext {
   /** Fires schedules' slots; only `wave serve` starts it. */
   scheduleTicker: ScheduleTicker;
   logger: Logger;
+  /** Places on limited adapters: every run this process executes shares them. */
+  adapterLimits: AdapterLimits;
   /** This process's lease owner id. */
   owner: string;
   /** Releases everything in the reverse order of its creation. */
@@ -69,8 +72,9 @@ export async function createContext(
     await supervisor.start();
     releases.push(() => supervisor.stop());
     const server = project.config.server;
+    const adapterLimits = AdapterLimits.fromConfig(project.config.adapters);
     const scheduler = new RunScheduler(
-      { store, bus, changes, project, supervisor, logger },
+      { store, bus, changes, project, supervisor, logger, adapterLimits },
       { maxConcurrent: server.max_concurrent, recovery: server.recovery, mock: server.mock, logger },
     );
     releases.push(() => scheduler.stop());
@@ -102,6 +106,7 @@ export async function createContext(
       schedules,
       scheduleTicker,
       logger,
+      adapterLimits,
       owner,
       close,
     };

@@ -1,4 +1,5 @@
 import type { WaveEvent } from '../../events/catalogue.js';
+import { throttledText } from '../../events/throttle-text.js';
 import { formatDuration } from '../../pipeline/duration.js';
 
 export { formatDuration };
@@ -63,6 +64,8 @@ export function describeEvent(e: WaveEvent, s: Styles = PLAIN): string | null {
       return s.yellow(`${tag}retrying in ${formatDuration(e.delay_ms)} (attempt ${e.attempt})`);
     case 'step_skipped':
       return s.dim(`${tag}skipped: ${e.reason}`);
+    case 'step_throttled':
+      return s.dim(`${tag}${throttledText(e.adapter, e.position)}`);
     case 'stream_activity':
       return `${tag}${e.stream === 'tool' ? '→ ' : ''}${e.content}`;
     case 'contract_passed':

@@ -1,4 +1,5 @@
 import type { WaveEvent } from '../../events/catalogue.js';
+import { throttledText } from '../../events/throttle-text.js';
 import type { CliIO } from '../io.js';
 import { ChildRuns } from './child-lines.js';
 import { COLOR, formatDuration, PLAIN, type Styles } from './format.js';
@@ -86,6 +87,10 @@ export class TtyView implements RunRenderer {
           break;
         case 'step_retrying':
           line.activity = `retrying in ${formatDuration(e.delay_ms)}: ${e.reason}`;
+          break;
+        case 'step_throttled':
+          // Still pending: the line says what it waits for.
+          line.activity = throttledText(e.adapter, e.position);
           break;
         case 'step_skipped':
           Object.assign(line, { status: 'skipped', activity: e.reason });

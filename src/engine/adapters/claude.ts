@@ -5,9 +5,12 @@ import {
   describeExit,
   failure,
   interruption,
+  isRateLimitText,
   missingBinary,
   OutputTail,
   processOptions,
+  rateLimited,
+  rateLimitedExit,
   suffix,
 } from './common.js';
 import { parseStreamJsonLine, type StreamResult } from './stream-json.js';
@@ -89,16 +92,21 @@ async function runClaude(req: AdapterRequest): Promise<AdapterResult> {
   const error =
     interruption(proc, req) ??
     (final === null
-      ? {
-          code: 'agent_exit',
-          message: `agent "${binary}" ${describeExit(proc)} before its result${suffix(lastStderr)}`,
-        }
+      ? (rateLimitedExit(proc, req) ??
+        (isRateLimitText(lastStderr)
+          ? rateLimited(`agent "${binary}" was rate limited: ${shorten(lastStderr)}`)
+          : {
+              code: 'agent_exit',
+              message: `agent "${binary}" ${describeExit(proc)} before its result${suffix(lastStderr)}`,
+            }))
       : final.ok
         ? null
-        : {
-            code: 'agent_error',
-            message: `agent "${binary}" finished with an error (${final.subtype})${suffix(shorten(final.text))}`,
-          });
+        : isRateLimitText(final.text)
+          ? rateLimited(`agent "${binary}" was rate limited (${final.subtype}): ${shorten(final.text)}`)
+          : {
+              code: 'agent_error',
+              message: `agent "${binary}" finished with an error (${final.subtype})${suffix(shorten(final.text))}`,
+            });
   return error
     ? failure(error, usage, tail.text())
     : { ok: true, error: null, usage, outputTail: tail.text(), text: final?.text ?? '' };

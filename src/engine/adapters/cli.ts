@@ -9,6 +9,7 @@ import {
   OutputTail,
   processOptions,
   ReplyText,
+  rateLimitedExit,
   suffix,
 } from './common.js';
 import type { Adapter, AdapterRequest, AdapterResult } from './types.js';
@@ -47,6 +48,7 @@ async function runCli(req: AdapterRequest): Promise<AdapterResult> {
 
   const error =
     interruption(proc, req) ??
+    rateLimitedExit(proc, req) ??
     (proc.exitCode === 0
       ? null
       : { code: 'agent_exit', message: `agent "${binary}" ${describeExit(proc)}${suffix(lastStderr)}` });

@@ -102,3 +102,26 @@ export class ReplyText {
     return this.parts.join('\n');
   }
 }
+
+/**
+ * The provider refused for load, not for the prompt: Claude Code's "API Error: 429/529 …
+ * overloaded_error / rate_limit_error" text. Such attempts are tried again without counting.
+ */
+const RATE_LIMIT_TEXT = /\b(429|529)\b|overloaded|rate[ _-]?limit/i;
+
+export function isRateLimitText(text: string): boolean {
+  return RATE_LIMIT_TEXT.test(text);
+}
+
+/** `rate_limited` when the exit code is one of the adapter's `retry_on_exit`, else null. */
+export function rateLimitedExit(proc: ProcessResult, req: AdapterRequest): AdapterError | null {
+  const codes = req.config.retry_on_exit ?? [];
+  if (proc.exitCode === null || !codes.includes(proc.exitCode)) return null;
+  return rateLimited(
+    `agent "${req.config.binary}" exited with code ${proc.exitCode} (adapters.${req.name}.retry_on_exit)`,
+  );
+}
+
+export function rateLimited(message: string): AdapterError {
+  return { code: 'rate_limited', message };
+}

@@ -40,7 +40,7 @@ export interface AdapterRequest {
 
 export interface AdapterResult {
   ok: boolean;
-  /** Why the attempt failed, when !ok. Codes: adapter_missing, agent_error, agent_exit, timeout, cancelled. */
+  /** Why the attempt failed, when !ok. Codes: adapter_missing, agent_error, agent_exit, rate_limited, timeout, cancelled. */
   error: { code: string; message: string } | null;
   usage: Usage | null;
   /** The last part of the agent's output, for retry feedback. */

@@ -5,6 +5,7 @@ import { renderTemplate } from '../../pipeline/templates.js';
 import { createAdapter } from '../adapters/registry.js';
 import type { RunContext } from '../context.js';
 import { judgeGuidance } from '../contracts/llm-judge.js';
+import { retryRateLimited } from '../rate-limit-retry.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
 const TIERS = ['cheapest', 'balanced', 'strongest'] as const;
@@ -28,6 +29,13 @@ export function systemPrompt(ctx: RunContext, personaName: string | null): strin
   return parts.join('\n\n---\n\n');
 }
 
+/** The adapter a prompt step runs on: `mock` with --mock, else the step's, its persona's, or claude. */
+export function promptAdapterName(ctx: RunContext, step: StepSpec): string {
+  if (ctx.mock) return 'mock';
+  const persona = step.persona ? ctx.project.personas.personas.get(step.persona) : undefined;
+  return step.adapter ?? persona?.adapter ?? 'claude';
+}
+
 /** Runs a prompt step through its persona's adapter (or the mock adapter with --mock). */
 export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecOptions): Promise<ExecResult> {
   const persona = step.persona ? ctx.project.personas.personas.get(step.persona) : undefined;
@@ -38,7 +46,7 @@ export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecO
       false,
     );
   }
-  const adapterName = ctx.mock ? 'mock' : (step.adapter ?? persona?.adapter ?? 'claude');
+  const adapterName = promptAdapterName(ctx, step);
   const adapterConfig = ctx.project.config.adapters[adapterName];
   if (!ctx.mock && adapterName !== 'mock' && !adapterConfig) {
     return fail(
@@ -63,23 +71,25 @@ export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecO
   if (opts.feedback) prompt += `\n\n---\n${opts.feedback}`;
 
   const adapter = createAdapter(adapterName, adapterConfig, { mock: ctx.mock });
-  const result = await adapter.run({
-    name: adapterName,
-    config: adapterConfig ?? { binary: adapterName },
-    prompt,
-    systemPrompt: systemPrompt(ctx, step.persona),
-    model: resolveModel(step.model ?? persona?.model ?? null, adapterConfig),
-    permissions: persona?.permissions ?? { allowed_tools: [], deny: [] },
-    cwd: opts.workspace,
-    env: opts.env,
-    timeoutMs: opts.timeoutMs,
-    graceMs: ctx.project.config.runtime.process_grace_ms,
-    signal: ctx.signal,
-    outputs: step.outputs,
-    contracts: step.contracts,
-    resolvePath: (p) => ctx.project.resolvePath(p),
-    onActivity: (stream, content) => ctx.recorder.activity({ step: step.id, stream, content }),
-  });
+  const result = await retryRateLimited(ctx, step, opts.attempt, () =>
+    adapter.run({
+      name: adapterName,
+      config: adapterConfig ?? { binary: adapterName },
+      prompt,
+      systemPrompt: systemPrompt(ctx, step.persona),
+      model: resolveModel(step.model ?? persona?.model ?? null, adapterConfig),
+      permissions: persona?.permissions ?? { allowed_tools: [], deny: [] },
+      cwd: opts.workspace,
+      env: opts.env,
+      timeoutMs: opts.timeoutMs,
+      graceMs: ctx.project.config.runtime.process_grace_ms,
+      signal: ctx.signal,
+      outputs: step.outputs,
+      contracts: step.contracts,
+      resolvePath: (p) => ctx.project.resolvePath(p),
+      onActivity: (stream, content) => ctx.recorder.activity({ step: step.id, stream, content }),
+    }),
+  );
   if (result.ok) return { ok: true, usage: result.usage, tail: result.outputTail };
   const error = result.error ?? { code: 'agent_error', message: 'the agent failed' };
   const cancelled = error.code === 'cancelled';

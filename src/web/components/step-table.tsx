@@ -14,10 +14,13 @@ export function StepTable({
   steps,
   now,
   childRuns = new Map(),
+  throttled = new Map(),
 }: {
   steps: readonly Step[];
   now: number;
   childRuns?: ReadonlyMap<string, readonly ChildRow[]>;
+  /** Pending steps waiting for a place on their adapter, and how far back in line. */
+  throttled?: ReadonlyMap<string, string>;
 }) {
   return (
     <div class="table-scroll">
@@ -39,6 +42,11 @@ export function StepTable({
               <th scope="row">
                 <code>{s.id}</code> <span class="muted">{s.kind}</span>
                 {s.error && <div class="error-text">{s.error.message}</div>}
+                {throttled.has(s.id) && (
+                  <div class="muted" data-testid="step-throttled">
+                    {throttled.get(s.id)}
+                  </div>
+                )}
               </th>
               <td>
                 <StatusBadge status={s.status} />

@@ -18,6 +18,7 @@ import { useRunLive } from '../hooks/use-run-live.js';
 import { saveBlob } from '../save-blob.js';
 import { childEventCount, childRowsByStep } from '../state/child-runs.js';
 import { isTerminalStatus } from '../state/run-projection.js';
+import { throttledSteps } from '../state/throttled-steps.js';
 
 /** One run, live: facts, gates, steps (graph and table), log, timeline, artifacts, cancel. */
 export function RunPage({ id }: { id: string }) {
@@ -35,6 +36,11 @@ export function RunPage({ id }: { id: string }) {
   const childRuns = useMemo(
     () => (run ? childRowsByStep(run, childList, live.events) : new Map()),
     [run?.steps, childList, live.version],
+  );
+
+  const throttled = useMemo(
+    () => (run ? throttledSteps(run.steps, live.events) : new Map<string, string>()),
+    [run?.steps, live.version],
   );
 
   if (!run) {
@@ -93,7 +99,7 @@ export function RunPage({ id }: { id: string }) {
       <section aria-labelledby="steps-title" class="panel">
         <h2 id="steps-title">Steps</h2>
         <DagGraph steps={run.steps} label={`Step graph of run ${run.id}`} />
-        <StepTable steps={run.steps} now={now} childRuns={childRuns} />
+        <StepTable steps={run.steps} now={now} childRuns={childRuns} throttled={throttled} />
       </section>
 
       <section aria-labelledby="log-title" class="panel">

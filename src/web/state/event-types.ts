@@ -25,6 +25,7 @@ export const EVENT_TYPE_NAMES = [
   'gate_answered',
   'child_run_started',
   'child_run_finished',
+  'step_throttled',
 ] as const satisfies readonly EventType[];
 
 const TERMINAL: ReadonlySet<string> = new Set(['run_completed', 'run_failed', 'run_cancelled']);

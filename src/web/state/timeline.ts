@@ -1,4 +1,5 @@
 import type { WaveEvent } from '../../events/catalogue.js';
+import { throttledText } from '../../events/throttle-text.js';
 import { formatBytes, formatDuration } from './format.js';
 
 export interface TimelineEntry {
@@ -84,5 +85,7 @@ export function describeEvent(e: WaveEvent): { text: string; tone: TimelineEntry
         text: `child run ${e.child_run_id} ${e.status}`,
         tone: e.status === 'completed' ? 'ok' : 'bad',
       };
+    case 'step_throttled':
+      return { text: throttledText(e.adapter, e.position), tone: 'attention' };
   }
 }

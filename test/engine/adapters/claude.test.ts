@@ -174,7 +174,7 @@ describe('claude adapter: stream', () => {
     expect(result.ok).toBe(false);
     expect(result.error?.code).toBe('agent_error');
     expect(result.error?.message).toContain('error_during_execution');
-    expect(result.error?.message).toContain('Overloaded');
+    expect(result.error?.message).toContain('Internal server error');
     expect(result.usage).toEqual({ tokens_in: 8 + 1800 + 9000, tokens_out: 61, cost_usd: 0.0231 });
     expect(h.activities).toContainEqual(['tool', 'Bash ./scripts/migrate.sh']);
   });
