@@ -39,12 +39,34 @@ function seed(root) {
       const finished = started + 10_000 + (i % 13) * 1000;
       const failed = i % 10 === 0;
       const status = failed ? 'failed' : i % 25 === 0 ? 'cancelled' : 'completed';
-      const error = failed ? JSON.stringify({ code: 'exit_code', message: 'test exited 1', step: 'test' }) : null;
+      const error = failed
+        ? JSON.stringify({ code: 'exit_code', message: 'test exited 1', step: 'test' })
+        : null;
       const iso = (ms) => new Date(ms).toISOString();
       run.run(id, PIPELINES[i % PIPELINES.length], status, iso(created), iso(started), iso(finished), error);
       const usage = JSON.stringify({ tokens_in: 1000 + i, tokens_out: 500, cost_usd: 0.0123 });
-      step.run(id, 'build', 0, 'completed', 1 + (i % 3 === 0), iso(started), iso(started + 5000), 5000, usage);
-      step.run(id, 'test', 1, failed ? 'failed' : 'completed', 1, iso(started + 5000), iso(finished), finished - started - 5000, null);
+      step.run(
+        id,
+        'build',
+        0,
+        'completed',
+        i % 3 === 0 ? 2 : 1,
+        iso(started),
+        iso(started + 5000),
+        5000,
+        usage,
+      );
+      step.run(
+        id,
+        'test',
+        1,
+        failed ? 'failed' : 'completed',
+        1,
+        iso(started + 5000),
+        iso(finished),
+        finished - started - 5000,
+        null,
+      );
     }
   })();
   db.close();
