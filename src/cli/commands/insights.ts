@@ -1,7 +1,4 @@
 import { z } from 'zod';
-import { computeInsights } from '../../service/insights/insights.js';
-import { resolveWindow } from '../../service/insights/insights-window.js';
-import { computeRetrospective } from '../../service/insights/retrospective.js';
 import { EXIT } from '../exit.js';
 import type { CliIO } from '../io.js';
 import { out } from '../io.js';
@@ -28,7 +25,7 @@ export async function runRetro(io: CliIO, raw: unknown): Promise<number> {
   const client = remoteClient(io, opts);
   const retro = client
     ? await client.retrospective(opts.runId)
-    : await withLocalContext(io, opts, (ctx) => computeRetrospective(ctx.store, opts.runId));
+    : await withLocalContext(io, opts, (ctx) => ctx.insights.retrospective(opts.runId));
   out(io, opts.json ? JSON.stringify(retro, null, 2) : retrospectiveText(retro));
   return EXIT.ok;
 }
@@ -40,12 +37,7 @@ export async function runInsights(io: CliIO, raw: unknown): Promise<number> {
   const client = remoteClient(io, opts);
   const insights = client
     ? await client.insights({ ...range, ...(opts.pipeline ? { pipeline: opts.pipeline } : {}) })
-    : await withLocalContext(io, opts, (ctx) =>
-        computeInsights(ctx.store.insights, {
-          ...resolveWindow(range, Date.now()),
-          ...(opts.pipeline ? { pipeline: opts.pipeline } : {}),
-        }),
-      );
+    : await withLocalContext(io, opts, (ctx) => ctx.insights.insights({ ...range, pipeline: opts.pipeline }));
   out(io, opts.json ? JSON.stringify(insights, null, 2) : insightsText(insights));
   return EXIT.ok;
 }

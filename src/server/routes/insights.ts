@@ -1,8 +1,5 @@
 import { Insights, InsightsQuery, Retrospective } from '../../api/insights-schemas.js';
 import { RunIdParams } from '../../api/schemas.js';
-import { computeInsights } from '../../service/insights/insights.js';
-import { resolveWindow } from '../../service/insights/insights-window.js';
-import { computeRetrospective } from '../../service/insights/retrospective.js';
 import type { ServerContext } from '../context.js';
 import { AUTHENTICATED, errorResponses, json } from '../openapi/responses.js';
 import type { App } from '../types.js';
@@ -25,11 +22,7 @@ export function registerInsightsRoutes(app: App, ctx: ServerContext): void {
         },
       },
     },
-    async (request) => {
-      const { pipeline, ...range } = request.query;
-      const window = resolveWindow(range, Date.now());
-      return computeInsights(ctx.store.insights, { ...window, ...(pipeline ? { pipeline } : {}) });
-    },
+    async (request) => ctx.insights.insights(request.query),
   );
 
   app.get(
@@ -50,6 +43,6 @@ export function registerInsightsRoutes(app: App, ctx: ServerContext): void {
         },
       },
     },
-    async (request) => computeRetrospective(ctx.store, request.params.id),
+    async (request) => ctx.insights.retrospective(request.params.id),
   );
 }
