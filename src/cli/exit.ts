@@ -37,6 +37,7 @@ const USAGE_CODES = new Set([
   'invalid_choice',
   'gate_not_waiting',
   'run_finished',
+  'run_not_finished',
   'missing_tool',
   'forbidden',
   'unauthorized',

@@ -173,6 +173,26 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runStatus(io, { ...opts, runId }))();
     });
 
+  withRemote(withProject(program.command('retro')))
+    .description("a finished run's retrospective: waits, critical path, slowest steps, retries, usage")
+    .argument('<run-id>')
+    .option('--json', "print the API's object")
+    .action(async (runId: string, opts: Record<string, unknown>) => {
+      const { runRetro } = await import('./commands/insights.js');
+      await run(() => runRetro(io, { ...opts, runId }))();
+    });
+
+  withRemote(withProject(program.command('insights')))
+    .description('per-pipeline success rate, durations, usage, failing steps and a daily series')
+    .option('--pipeline <name>', 'only this pipeline')
+    .option('--since <when>', 'an ISO time or a duration back from now (default 30d)')
+    .option('--until <when>', 'an ISO time or a duration back from now (default now)')
+    .option('--json', "print the API's object")
+    .action(async (opts: Record<string, unknown>) => {
+      const { runInsights } = await import('./commands/insights.js');
+      await run(() => runInsights(io, opts))();
+    });
+
   withRemote(withProject(program.command('logs')))
     .description("a run's output; --follow streams until the run ends")
     .argument('<run-id>')

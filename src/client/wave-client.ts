@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Insights, Retrospective } from '../api/insights-schemas.js';
 import { Schedule } from '../api/schedule-schemas.js';
 import { Gate, Health, Persona, Pipeline, Run, RunDetail } from '../api/schemas.js';
 import type { WaveEvent } from '../events/catalogue.js';
@@ -44,6 +45,18 @@ export class WaveClient {
 
   async health() {
     return (await this.json(Health, 'GET', '/api/health', 'the health check')).body;
+  }
+
+  /** API.md "Insights and retrospectives": figures over a window (`since`/`until`: ISO or `7d`). */
+  async insights(query: { pipeline?: string; since?: string; until?: string }) {
+    const qs = new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => Boolean(e[1])));
+    const path = `/api/insights${qs.size ? `?${qs}` : ''}`;
+    return (await this.json(Insights, 'GET', path, 'reading insights')).body;
+  }
+
+  async retrospective(runId: string) {
+    const path = `/api/runs/${encodeURIComponent(runId)}/retrospective`;
+    return (await this.json(Retrospective, 'GET', path, `reading the retrospective of ${runId}`)).body;
   }
 
   async listPipelines() {

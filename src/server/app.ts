@@ -13,6 +13,7 @@ import { installJsonBodyParser } from './plugins/json-body.js';
 import { registerWebUi } from './plugins/web-ui.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerInsightsRoutes } from './routes/insights.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
 import { registerRunOutputRoutes } from './routes/run-output.js';
@@ -110,6 +111,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   registerWebhookRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerNotificationRoutes(app, ctx);
+  registerInsightsRoutes(app, ctx);
   registerWebUi(app);
   return app;
 }

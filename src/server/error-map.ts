@@ -18,6 +18,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   schedule_not_found: 404,
   request_timeout: 408,
   run_finished: 409,
+  run_not_finished: 409,
   gate_not_waiting: 409,
   pipeline_disabled: 409,
   schedule_from_config: 409,

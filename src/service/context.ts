@@ -11,6 +11,7 @@ import { ScheduleTicker } from '../scheduler/schedule-ticker.js';
 import { ChangeFeed } from '../store/change-feed.js';
 import { openStore } from '../store/open-store.js';
 import type { Store } from '../store/store.js';
+import { InsightsService } from './insights/insights-service.js';
 import { RunService } from './run-service.js';
 import { ScheduleService } from './schedule-service.js';
 
@@ -29,6 +30,8 @@ export interface WaveContext {
   scheduler: RunScheduler;
   runs: RunService;
   schedules: ScheduleService;
+  /** Insights over a window, retrospectives of finished runs. */
+  insights: InsightsService;
   /** Fires schedules' slots; only `wave serve` starts it. */
   scheduleTicker: ScheduleTicker;
   logger: Logger;
@@ -104,6 +107,7 @@ export async function createContext(
       scheduler,
       runs,
       schedules,
+      insights: new InsightsService(store),
       scheduleTicker,
       logger,
       adapterLimits,

@@ -2,6 +2,7 @@ import type { Usage } from '../engine/adapters/types.js';
 import type { EventDraft, WaveEvent } from '../events/catalogue.js';
 import type { PipelineSpec } from '../pipeline/model.js';
 import type { DeliveryStore } from './deliveries.js';
+import type { InsightsStore } from './insights-records.js';
 import type {
   ArtifactRecord,
   EventQuery,
@@ -19,6 +20,7 @@ import type { RetentionStore } from './retention.js';
 import type { ScheduleStore } from './schedule-records.js';
 
 export type * from './deliveries.js';
+export type * from './insights-records.js';
 export type * from './records.js';
 export type * from './retention.js';
 export type * from './schedule-records.js';
@@ -78,6 +80,8 @@ export interface Store {
   readonly retention: RetentionStore;
   /** Outbound notifications' delivery queue. */
   readonly deliveries: DeliveryStore;
+  /** Facts over a window of runs for GET /api/insights. */
+  readonly insights: InsightsStore;
 
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }>;
   getRun(id: string): Promise<RunRecord | null>;

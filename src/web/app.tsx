@@ -4,6 +4,7 @@ import { Link } from './components/link.js';
 import { TokenDialog } from './components/token-dialog.js';
 import { useRoute } from './hooks/use-route.js';
 import { BoardPage } from './pages/board-page.js';
+import { InsightsPage } from './pages/insights-page.js';
 import { NotFoundPage } from './pages/not-found-page.js';
 import { PersonasPage } from './pages/personas-page.js';
 import { PipelinePage } from './pages/pipeline-page.js';
@@ -29,6 +30,8 @@ function Page({ route }: { route: Route }) {
       return <PersonasPage />;
     case 'schedules':
       return <SchedulesPage />;
+    case 'insights':
+      return <InsightsPage />;
     case 'not-found':
       return <NotFoundPage path={route.path} />;
   }
@@ -117,6 +120,9 @@ export function App() {
             </NavItem>
             <NavItem href="/schedules" current={current === 'schedules'}>
               Schedules
+            </NavItem>
+            <NavItem href="/insights" current={current === 'insights'}>
+              Insights
             </NavItem>
           </ul>
         </nav>

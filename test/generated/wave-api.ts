@@ -417,6 +417,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/insights": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per-pipeline figures and a daily series over the runs created in a window (default 30 days) */
+        get: operations["getInsights"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{id}/retrospective": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finished run's retrospective, computed from its events */
+        get: operations["getRetrospective"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3013,6 +3047,259 @@ export interface operations {
             };
             /** @description Credentials without the scope this needs (`forbidden`); without authentication, a `Host` that is not the server (`forbidden_host`) or a state-changing request from a foreign `Origin` (`forbidden_origin`). */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the rate limit (`rate_limited`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server is shutting down (`shutting_down`) or its store is unavailable (`store_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getInsights: {
+        parameters: {
+            query?: {
+                pipeline?: string;
+                /** @description An ISO time, or a duration back from now (`7d`, `12h`). */
+                since?: string;
+                /** @description An ISO time, or a duration back from now. */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Insights */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        since: string;
+                        until: string;
+                        pipelines: {
+                            pipeline: string;
+                            runs: number;
+                            completed: number;
+                            failed: number;
+                            cancelled: number;
+                            success_rate: number | null;
+                            duration_ms: {
+                                p50: number | null;
+                                p95: number | null;
+                            };
+                            queue_wait_ms: {
+                                p50: number | null;
+                                p95: number | null;
+                            };
+                            usage: {
+                                tokens_in: number;
+                                tokens_out: number;
+                                cost_usd: number;
+                            };
+                            steps: {
+                                id: string;
+                                runs: number;
+                                failed: number;
+                                retries: number;
+                                duration_ms: {
+                                    p50: number | null;
+                                    p95: number | null;
+                                };
+                            }[];
+                            top_errors: {
+                                code: string;
+                                message: string;
+                                count: number;
+                            }[];
+                        }[];
+                        daily: {
+                            date: string;
+                            runs: number;
+                            failed: number;
+                            cost_usd: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a body, query, header or path parameter that fails its schema (`invalid_request`; `details.issues` lists each with its path), or a value the route refuses (`invalid_input`, `input_required`, `invalid_choice`, `invalid_pipeline`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, malformed, expired or forged credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    /** @description Always `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials without the scope this needs (`forbidden`); without authentication, a `Host` that is not the server (`forbidden_host`) or a state-changing request from a foreign `Origin` (`forbidden_origin`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the rate limit (`rate_limited`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server is shutting down (`shutting_down`) or its store is unavailable (`store_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRetrospective: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The retrospective */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        run_id: string;
+                        /** @enum {string} */
+                        status: "queued" | "running" | "waiting" | "completed" | "failed" | "cancelled";
+                        duration_ms: number | null;
+                        queue_wait_ms: number | null;
+                        gate_wait_ms: number;
+                        critical_path: string[];
+                        slowest_steps: {
+                            step: string;
+                            duration_ms: number;
+                        }[];
+                        retries: {
+                            step: string;
+                            attempts: number;
+                            reasons: string[];
+                        }[];
+                        contract_failures: {
+                            step: string;
+                            contract: string;
+                            errors: string[];
+                        }[];
+                        usage: {
+                            total: {
+                                tokens_in: number;
+                                tokens_out: number;
+                                cost_usd: number;
+                            };
+                            by_step: {
+                                [key: string]: {
+                                    tokens_in: number;
+                                    tokens_out: number;
+                                    cost_usd: number;
+                                };
+                            };
+                            by_persona: {
+                                [key: string]: {
+                                    tokens_in: number;
+                                    tokens_out: number;
+                                    cost_usd: number;
+                                };
+                            };
+                        };
+                        narrative: string | null;
+                    };
+                };
+            };
+            /** @description Malformed JSON, or a body, query, header or path parameter that fails its schema (`invalid_request`; `details.issues` lists each with its path), or a value the route refuses (`invalid_input`, `input_required`, `invalid_choice`, `invalid_pipeline`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, malformed, expired or forged credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    /** @description Always `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials without the scope this needs (`forbidden`); without authentication, a `Host` that is not the server (`forbidden_host`) or a state-changing request from a foreign `Origin` (`forbidden_origin`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No run with this id (`run_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The run has not finished (`run_not_finished`). */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -62,6 +62,7 @@ const TAGS = [
   { name: 'runs', description: 'Queue runs, follow them, cancel them, answer their gates.' },
   { name: 'events', description: 'Server-Sent Events streams of run events.' },
   { name: 'webhooks', description: 'GitHub and GitLab deliveries that start runs.' },
+  { name: 'insights', description: "Figures over runs: insights over a window, a run's retrospective." },
 ];
 
 /** @fastify/swagger options: the document `GET /api/openapi.json` serves. */

@@ -302,4 +302,12 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 11,
+    name: 'insights: runs by creation time',
+    // GET /api/insights reads the runs created in a window; without this it scans every run.
+    sql: `
+      CREATE INDEX runs_created ON runs (created_at);
+    `,
+  },
 ];

@@ -38,6 +38,7 @@ import {
 } from './row-mappers.js';
 import { SqliteScheduleStore } from './schedule-store.js';
 import { SqliteDeliveries } from './sqlite-deliveries.js';
+import { SqliteInsights } from './sqlite-insights.js';
 import { SqliteRetention } from './sqlite-retention.js';
 
 export interface SqliteStoreOptions {
@@ -62,6 +63,7 @@ export class SqliteStore implements Store {
   readonly schedules: SqliteScheduleStore;
   readonly retention: SqliteRetention;
   readonly deliveries: SqliteDeliveries;
+  readonly insights: SqliteInsights;
   private readonly db: Db;
   private readonly projection: Projection;
   private readonly names: EventNames;
@@ -88,6 +90,7 @@ export class SqliteStore implements Store {
     const guard = <T>(fn: () => T): Promise<T> => this.read(fn);
     this.retention = new SqliteRetention(db, opts.path, guard);
     this.deliveries = new SqliteDeliveries(db, guard, this.now);
+    this.insights = new SqliteInsights(db, guard);
     const tx = db.transaction((fn: () => unknown) => fn());
     this.transaction = (fn) => tx.immediate(fn);
     this.s = {

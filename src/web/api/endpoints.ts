@@ -1,9 +1,11 @@
 import { requestJson, send } from './http.js';
 import type {
   Gate,
+  Insights,
   Persona,
   Pipeline,
   PipelineWithSource,
+  Retrospective,
   Run,
   RunDetail,
   RunPage,
@@ -34,6 +36,14 @@ export function listRuns(q: RunQuery = {}, signal?: AbortSignal): Promise<RunPag
 }
 
 export const getRun = (id: string) => requestJson<RunDetail>(`/api/runs/${enc(id)}`);
+
+export const getRetrospective = (id: string) =>
+  requestJson<Retrospective>(`/api/runs/${enc(id)}/retrospective`);
+
+export function getInsights(q: { pipeline?: string; since?: string } = {}): Promise<Insights> {
+  const query = new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => Boolean(e[1])));
+  return requestJson(`/api/insights${query.size ? `?${query}` : ''}`);
+}
 
 export const createRun = (body: { pipeline: string; input?: string; labels?: Record<string, string> }) =>
   // The header makes the server record the run's trigger as `ui`.

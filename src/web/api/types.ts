@@ -1,4 +1,8 @@
 import type { z } from 'zod';
+import type {
+  Insights as InsightsSchema,
+  Retrospective as RetrospectiveSchema,
+} from '../../api/insights-schemas.js';
 import type { ScheduleT } from '../../api/schedule-schemas.js';
 import type { GateT, Persona as PersonaSchema, PipelineT, RunDetailT, RunT } from '../../api/schemas.js';
 import type { RunStatus, WaveEvent } from '../../events/catalogue.js';
@@ -12,6 +16,9 @@ export type Pipeline = PipelineT;
 export type PipelineWithSource = PipelineT & { source: string };
 export type Persona = z.infer<typeof PersonaSchema>;
 export type Schedule = ScheduleT;
+export type Retrospective = z.infer<typeof RetrospectiveSchema>;
+export type Usage = Retrospective['usage']['total'];
+export type Insights = z.infer<typeof InsightsSchema>;
 export type { RunStatus, WaveEvent };
 
 export interface RunPage {

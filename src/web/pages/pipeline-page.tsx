@@ -4,6 +4,7 @@ import { Link } from '../components/link.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { PageTitle } from '../components/page-title.js';
 import { PipelineInputInfo } from '../components/pipeline-input.js';
+import { PipelineRecent } from '../components/pipeline-recent.js';
 import { PipelineSteps } from '../components/pipeline-steps.js';
 import { useAsync } from '../hooks/use-async.js';
 import { boardHref, startHref } from '../state/route.js';
@@ -41,6 +42,7 @@ export function PipelinePage({ name }: { name: string }) {
             <DagGraph steps={p.steps} label={`Step graph of ${p.name}`} />
             <PipelineSteps steps={p.steps} />
           </section>
+          <PipelineRecent name={p.name} />
           <section class="panel" aria-labelledby="pipeline-source">
             <h2 id="pipeline-source">YAML source</h2>
             {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the source scrolls; keyboard users need to reach it. */}

@@ -7,6 +7,7 @@ import { GatePanel } from '../components/gate-panel.js';
 import { LogView } from '../components/log-view.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { PageTitle } from '../components/page-title.js';
+import { RetrospectivePanel } from '../components/retrospective-panel.js';
 import { RunFacts } from '../components/run-facts.js';
 import { StatusBadge } from '../components/status-badge.js';
 import { StepTable } from '../components/step-table.js';
@@ -101,6 +102,8 @@ export function RunPage({ id }: { id: string }) {
         <DagGraph steps={run.steps} label={`Step graph of run ${run.id}`} />
         <StepTable steps={run.steps} now={now} childRuns={childRuns} throttled={throttled} />
       </section>
+
+      {finished && <RetrospectivePanel key={`${run.id}:${run.finished_at}`} runId={run.id} />}
 
       <section aria-labelledby="log-title" class="panel">
         <h2 id="log-title">Log</h2>

@@ -10,6 +10,7 @@ export type Route =
   | { page: 'pipeline'; name: string }
   | { page: 'personas' }
   | { page: 'schedules' }
+  | { page: 'insights' }
   | { page: 'not-found'; path: string };
 
 function decode(segment: string): string | null {
@@ -43,6 +44,7 @@ export function parseRoute(pathname: string, search = ''): Route {
     }
     if (first === 'personas' && second === undefined) return { page: 'personas' };
     if (first === 'schedules' && second === undefined) return { page: 'schedules' };
+    if (first === 'insights' && second === undefined) return { page: 'insights' };
   }
   return { page: 'not-found', path: pathname };
 }
