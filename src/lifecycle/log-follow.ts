@@ -7,11 +7,14 @@ import { basename, dirname } from 'node:path';
  * end, any files rotated since (more than one rotation between two wake-ups), then the new one
  * from its start. `files` is the log and its rotated files, newest first. Wakes on the folder's
  * change notifications (inotify), so nothing polls. Resolves when `signal` aborts.
+ * `from`: where a tail printed just before ended (see logMark); what the server wrote since is
+ * followed too, however long this process took to get here.
  */
 export function followLog(
   files: readonly string[],
   onData: (chunk: Buffer) => void,
   signal: AbortSignal,
+  from: LogMark | null = null,
 ): Promise<void> {
   const path = files[0]!;
   const name = basename(path);
@@ -28,7 +31,10 @@ export function followLog(
     }
     const st = fstatSync(fd);
     ino = st.ino;
-    pos = fromEnd ? st.size : 0;
+    if (!fromEnd) pos = 0;
+    else if (from === null) pos = st.size;
+    // Rotated since the mark: the new file is all unread.
+    else pos = from.ino === st.ino ? Math.min(from.size, st.size) : 0;
   };
   const drain = () => {
     if (fd === null) return;
@@ -73,6 +79,21 @@ export function followLog(
     if (signal.aborted) finish();
     else signal.addEventListener('abort', finish, { once: true });
   });
+}
+
+export interface LogMark {
+  ino: number;
+  size: number;
+}
+
+/** The log's identity and length now: take it before reading a tail that following continues. */
+export function logMark(path: string): LogMark | null {
+  try {
+    const st = statSync(path);
+    return { ino: st.ino, size: st.size };
+  } catch {
+    return null;
+  }
 }
 
 /**

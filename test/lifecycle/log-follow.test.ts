@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { followLog } from '../../src/lifecycle/log-follow.js';
+import { followLog, logMark } from '../../src/lifecycle/log-follow.js';
 import { RotatingLog } from '../../src/lifecycle/rotating-log.js';
 import { logFiles } from '../../src/lifecycle/server-files.js';
 import { eventually } from '../helpers/eventually.js';
@@ -24,6 +24,24 @@ describe('followLog', () => {
     log.close();
     await eventually(() => seen.endsWith('line 59\n'), 10_000, 'the last line');
     expect(seen).toBe(lines.map((l) => `${l}\n`).join(''));
+    stop.abort();
+    await following;
+  });
+
+  it('continues from a mark taken before the tail was printed: a line written in between is not lost', async () => {
+    const path = join(tempDir(), 'server.log');
+    writeFileSync(path, 'before\n');
+    const mark = logMark(path);
+    // The server writes while the tail is read and printed, before following starts.
+    writeFileSync(path, 'before\nin between\n');
+    let seen = '';
+    const stop = new AbortController();
+    const following = followLog(logFiles(path, 2), (chunk) => (seen += chunk.toString()), stop.signal, mark);
+    const log = new RotatingLog(path, 10_000, 2);
+    log.write('after\n');
+    log.close();
+    await eventually(() => seen.includes('after\n'), 10_000, 'the line after');
+    expect(seen).toBe('in between\nafter\n');
     stop.abort();
     await following;
   });

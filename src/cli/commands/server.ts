@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { fetchHealth, type Health, readServerUrl } from '../../lifecycle/health.js';
-import { followLog } from '../../lifecycle/log-follow.js';
+import { followLog, logMark } from '../../lifecycle/log-follow.js';
 import { tailLines } from '../../lifecycle/log-tail.js';
 import { removePidFileOf } from '../../lifecycle/pid-file.js';
 import { supervisorOf } from '../../lifecycle/process-info.js';
@@ -154,6 +154,8 @@ const LogsFlags = ProjectFlags.extend({
 export async function runServerLogs(io: CliIO, raw: unknown): Promise<number> {
   const opts = parseFlags(LogsFlags, raw);
   const files = serverFiles(projectRoot(io, opts));
+  // Taken first: a line the server writes while the tail is read and printed is followed, not lost.
+  const mark = opts.follow ? logMark(files.log) : null;
   const lines = tailLines(logFiles(files.log), opts.lines);
   if (lines.length) io.stdout.write(`${lines.join('\n')}\n`);
   else if (!existsSync(files.log))
@@ -164,7 +166,7 @@ export async function runServerLogs(io: CliIO, raw: unknown): Promise<number> {
   process.once('SIGINT', end);
   process.once('SIGTERM', end);
   try {
-    await followLog(logFiles(files.log), (chunk) => io.stdout.write(chunk), stop.signal);
+    await followLog(logFiles(files.log), (chunk) => io.stdout.write(chunk), stop.signal, mark);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT')
       throw new ExitError(EXIT.runFailed, `no server log in ${files.dir} (wave server start writes it)`);
