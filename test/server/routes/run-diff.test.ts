@@ -1,72 +1,27 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { eventually } from '../../helpers/eventually.js';
+import { git, gitEditProject } from '../../helpers/git-project.js';
 import { api, startTestServer } from '../../helpers/server.js';
-import { tempProject, yaml } from '../../helpers/tmp.js';
 import { createRun, expectError, serverProject, waitForStatus } from '../support.js';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', cwd, ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 't',
-      GIT_AUTHOR_EMAIL: 't@example.com',
-      GIT_COMMITTER_NAME: 't',
-      GIT_COMMITTER_EMAIL: 't@example.com',
-    },
-  });
-}
-
-/** A git project whose `edit` pipeline has two worktree steps that edit, add and delete files. */
-function gitProject(): string {
-  const root = tempProject(
-    serverProject({
-      '.gitignore': '.wave/\n',
-      'README.md': '# title\nold line\n',
-      'old.txt': 'gone 1\ngone 2\n',
-      '.wave/pipelines/edit.yaml': yaml`
-        kind: WavePipeline
-        steps:
-          - id: first
-            workspace: { type: worktree }
-            type: command
-            script: |
-              printf '# title\\nnew line\\n' > README.md
-              printf 'a\\nb\\n' > new.txt
-          - id: second
-            dependencies: [first]
-            workspace: { type: worktree }
-            type: command
-            script: |
-              rm old.txt
-              echo c >> new.txt
-      `,
-      '.wave/pipelines/untouched.yaml': yaml`
-        kind: WavePipeline
-        steps:
-          - { id: look, workspace: { type: worktree }, type: command, script: 'cat README.md' }
-      `,
-    }),
-  );
-  git(root, 'init', '-q', '-b', 'main');
-  git(root, 'add', '.gitignore', 'README.md', 'old.txt');
-  git(root, 'commit', '-q', '-m', 'initial');
-  return root;
-}
 
 describe('GET /api/runs/:id/diff', () => {
   it('one commit per worktree step on wave/<run-id>; the diff, ?step= and ?stat=true, kept after the worktree and branch are gone', async () => {
-    const root = gitProject();
+    const root = gitEditProject(serverProject());
     const server = await startTestServer({}, { root });
     const run = await createRun(server, 'edit');
     await waitForStatus(server, run.id, ['completed']);
 
     const log = git(root, 'log', '--format=%s', `main..wave/${run.id}`).trim().split('\n');
     expect(log).toEqual([`wave: ${run.id} second`, `wave: ${run.id} first`]);
-    // The worktree is gone: what follows is answered from the kept diff.
-    expect(existsSync(join(root, '.wave/workspaces', run.id, 'worktree'))).toBe(false);
+    // The worktree is removed just after the run's last event; from then on the kept diff answers.
+    const worktree = join(root, '.wave/workspaces', run.id, 'worktree');
+    await eventually(
+      () => !existsSync(worktree) && !git(root, 'worktree', 'list').includes(worktree),
+      20_000,
+      'the worktree to be removed',
+    );
     git(root, 'branch', '-D', `wave/${run.id}`);
 
     const all = await api<string>(server, 'GET', `/api/runs/${run.id}/diff`);
@@ -106,7 +61,7 @@ describe('GET /api/runs/:id/diff', () => {
   });
 
   it('404 no_changes for a run without a worktree step, or whose worktree step changed nothing', async () => {
-    const root = gitProject();
+    const root = gitEditProject(serverProject());
     const server = await startTestServer({}, { root });
     const plain = await createRun(server, 'logs');
     const untouched = await createRun(server, 'untouched');
@@ -120,7 +75,7 @@ describe('GET /api/runs/:id/diff', () => {
   });
 
   it('404 run_not_found and step_not_found; 400 for a stat that is not a boolean', async () => {
-    const root = gitProject();
+    const root = gitEditProject(serverProject());
     const server = await startTestServer({}, { root });
     const run = await createRun(server, 'edit');
     await waitForStatus(server, run.id, ['completed']);
