@@ -80,6 +80,12 @@ describe('the Changes section in the browser', { timeout: 90_000 }, () => {
       l.first().evaluate((el) => (globalThis as unknown as Styled).getComputedStyle(el).color);
     expect(await colour(added)).not.toBe(await colour(removed));
     expect(await colour(added)).not.toBe(await colour(readme.locator('.diff-context')));
+    // Syntax colours from the bundled highlight.js: the file's language, by its extension.
+    const js = changes.locator('details[data-path="answer.js"]');
+    await js.locator('summary').click();
+    await waitForText(js.locator('.diff-add .hljs-keyword'), 'const');
+    await waitForText(js.locator('.diff-add .hljs-number'), '42');
+    expect(await colour(js.locator('.hljs-keyword'))).not.toBe(await colour(js.locator('.hljs-number')));
     await readme.scrollIntoViewIfNeeded();
     await screenshot(page, 'run-changes-laptop');
 
