@@ -206,6 +206,30 @@ export const LogsQuery = z.object({
   format: z.enum(['text', 'ndjson']).default('text'),
 });
 
+export const DiffQuery = z.object({
+  step: z.string().min(1).max(200).optional().describe("Only this step's commit."),
+  stat: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('Files with added and removed line counts (JSON) instead of the diff.'),
+});
+
+export const DiffStat = z
+  .object({
+    files: z.array(
+      z.object({
+        path: z.string(),
+        added: z.number().int(),
+        removed: z.number().int(),
+        status: z.enum(['added', 'modified', 'deleted', 'renamed']),
+      }),
+    ),
+    added: z.number().int(),
+    removed: z.number().int(),
+  })
+  .meta({ id: 'DiffStat' });
+
 export const RunIdParams = z.object({ id: z.string().min(1).max(200) });
 export const GateParams = RunIdParams.extend({ step: z.string().min(1).max(200) });
 export const ArtifactParams = GateParams.extend({ name: z.string().min(1).max(300) });

@@ -90,6 +90,14 @@ export class LocalRuns implements RunsApi {
     return this.ctx.runs.logs(q);
   }
 
+  diff(id: string, step?: string) {
+    return this.ctx.runs.diff(id, step);
+  }
+
+  diffStat(id: string, step?: string) {
+    return this.ctx.runs.diffStat(id, step);
+  }
+
   async followLogs(q: LogQuery, onText: (text: string) => void): Promise<void> {
     await (await this.ctx.runs.followLogs(q, onText)).done;
   }

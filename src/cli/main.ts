@@ -204,6 +204,16 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runLogs(io, { ...opts, runId }))();
     });
 
+  withRemote(withProject(program.command('diff')))
+    .description("what a run changed in code (its worktree steps' commits)")
+    .argument('<run-id>')
+    .option('--step <step>', "only this step's commit")
+    .option('--stat', 'files with added and removed line counts')
+    .action(async (runId: string, opts: Record<string, unknown>) => {
+      const { runDiff } = await import('./commands/diff.js');
+      await run(() => runDiff(io, { ...opts, runId }))();
+    });
+
   withRemote(withProject(program.command('cancel')))
     .description('cancel a queued or running run')
     .argument('<run-id>')

@@ -83,6 +83,14 @@ export class RemoteRuns implements RunsApi {
     return this.client.answerGate(id, step, answer);
   }
 
+  diff(id: string, step?: string) {
+    return this.client.getDiff(id, step);
+  }
+
+  diffStat(id: string, step?: string) {
+    return this.client.getDiffStat(id, step);
+  }
+
   logs(q: LogQuery) {
     return this.client.logStream(q.runId, { ...(q.step ? { step: q.step } : {}), format: q.format });
   }

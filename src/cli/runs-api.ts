@@ -1,6 +1,7 @@
 import type { EventWatcher } from '../client/events-stream.js';
 import type { RunStatus } from '../events/catalogue.js';
 import type { CancelOutcome, GateView, LogFormat, RunDetailView, RunView } from '../service/run-service.js';
+import type { DiffStat } from '../util/diff-stat.js';
 import { EXIT, ExitError } from './exit.js';
 import type { CliIO } from './io.js';
 import type { ProjectFlags } from './options.js';
@@ -69,6 +70,10 @@ export interface RunsApi {
   logs(q: LogQuery): Promise<AsyncIterable<string | Buffer>>;
   /** The run's output from its start, as it is written, until the run ends. */
   followLogs(q: LogQuery, onText: (text: string) => void): Promise<void>;
+  /** The run's (or one step's) unified diff; no_changes when it changed nothing in a worktree. */
+  diff(id: string, step?: string): Promise<string>;
+  /** The same diff's files with added and removed line counts. */
+  diffStat(id: string, step?: string): Promise<DiffStat>;
   /** Every run's events as they are committed, until `signal` aborts (`wave top`). */
   watchEvents(watcher: EventWatcher, signal: AbortSignal): Promise<void>;
   /** Where the runs are (the project or the server) and how many may run at once. */

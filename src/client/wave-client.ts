@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Insights, Retrospective } from '../api/insights-schemas.js';
 import { Schedule } from '../api/schedule-schemas.js';
-import { Gate, Health, Persona, Pipeline, Run, RunDetail } from '../api/schemas.js';
+import { DiffStat, Gate, Health, Persona, Pipeline, Run, RunDetail } from '../api/schemas.js';
 import type { WaveEvent } from '../events/catalogue.js';
 import { apiError } from './api-error.js';
 import { type EventWatcher, watchAllEvents } from './events-stream.js';
@@ -165,6 +165,19 @@ export class WaveClient {
     ).body;
   }
 
+  /** The run's (or a step's) unified diff. */
+  async getDiff(id: string, step?: string): Promise<string> {
+    const res = await this.transport.request('GET', diffPath(id, step, false), {
+      headers: { accept: 'text/x-diff' },
+    });
+    if (res.status >= 400) throw apiError(res, `reading the changes of ${id}`);
+    return res.body;
+  }
+
+  async getDiffStat(id: string, step?: string) {
+    return (await this.json(DiffStat, 'GET', diffPath(id, step, true), `reading the changes of ${id}`)).body;
+  }
+
   /** The run's output as text (`[step] line`) or NDJSON, chunk by chunk as it arrives: never held whole. */
   async logStream(
     id: string,
@@ -205,4 +218,12 @@ export class WaveClient {
   watchEvents(watcher: EventWatcher, signal: AbortSignal): Promise<void> {
     return watchAllEvents(this.transport, watcher, signal);
   }
+}
+
+function diffPath(id: string, step: string | undefined, stat: boolean): string {
+  const q = new URLSearchParams();
+  if (step) q.set('step', step);
+  if (stat) q.set('stat', 'true');
+  const qs = q.toString();
+  return `/api/runs/${encodeURIComponent(id)}/diff${qs ? `?${qs}` : ''}`;
 }

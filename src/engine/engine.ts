@@ -2,11 +2,13 @@ import { forgeValues } from '../config/forge.js';
 import type { RunError } from '../events/catalogue.js';
 import type { StepSpec } from '../pipeline/model.js';
 import { renderTemplate } from '../pipeline/templates.js';
+import type { GateRecord, StepRecord } from '../store/store.js';
+import { commitStepChanges } from './changes.js';
 import type { RunContext } from './context.js';
 import { runStep, type StepResult } from './step-runner.js';
 import { forgeOf } from './template-values.js';
 import { which } from './which.js';
-import { removeWorktree } from './workspace.js';
+import { removeWorktree, worktreeDir } from './workspace.js';
 
 export interface RunResult {
   /** `interrupted`: halted for a shutdown; no terminal event was written. */
@@ -94,7 +96,7 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
         wake();
       };
       const signalCtx = step.kind === 'gate' ? stepCtx : ctx;
-      const p = runStep(signalCtx, step, records.get(step.id), gates.get(step.id), onBlocked).then(
+      const p = runStepAndCommit(signalCtx, step, records.get(step.id), gates.get(step.id), onBlocked).then(
         (result) => {
           outcome.set(step.id, result);
           live.set(step.id, 'done');
@@ -251,4 +253,22 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     }
     if (drafts.length) await recorder.emit(drafts);
   }
+}
+
+/** A worktree step's changes are committed before the step counts as done, so a gate after it sees them. */
+async function runStepAndCommit(
+  ctx: RunContext,
+  step: StepSpec,
+  record: StepRecord | undefined,
+  gate: GateRecord | undefined,
+  onGateBlocked: () => void,
+): Promise<StepResult> {
+  const result = await runStep(ctx, step, record, gate, onGateBlocked);
+  // A halted run resumes in the same worktree with the step's work still uncommitted.
+  if (step.workspace.type === 'worktree' && result.status !== 'skipped' && !ctx.halted()) {
+    await commitStepChanges(ctx, step, worktreeDir(ctx)).catch((err: unknown) =>
+      ctx.logger.warn({ err, step: step.id }, 'could not commit the step changes'),
+    );
+  }
+  return result;
 }

@@ -6,6 +6,7 @@ import { WaveError } from '../errors.js';
 import type { StepSpec } from '../pipeline/model.js';
 import { renderTemplate } from '../pipeline/templates.js';
 import type { ArtifactRecord } from '../store/store.js';
+import { recordWorktreeBase } from './changes.js';
 import type { RunContext } from './context.js';
 import { removeTree } from './fs-utils.js';
 import { applyMounts } from './mounts.js';
@@ -49,12 +50,17 @@ export async function prepareWorkspace(
   return dir;
 }
 
+/** The run's one git worktree, shared by its worktree steps. */
+export function worktreeDir(ctx: RunContext): string {
+  return join(runWorkspaceRoot(ctx), 'worktree');
+}
+
 async function ensureWorktree(
   ctx: RunContext,
   step: StepSpec,
   values: Record<string, string>,
 ): Promise<string> {
-  const dir = join(runWorkspaceRoot(ctx), 'worktree');
+  const dir = worktreeDir(ctx);
   if (existsSync(join(dir, '.git'))) return dir;
   const root = ctx.project.root;
   try {
@@ -77,12 +83,13 @@ async function ensureWorktree(
       `git worktree add for branch ${branch} from ${base} failed: ${stderr || (err as Error).message}`,
     );
   }
+  await recordWorktreeBase(ctx, dir);
   return dir;
 }
 
 /** Removes the run's worktree when the run ends; the branch stays. */
 export async function removeWorktree(ctx: RunContext): Promise<void> {
-  const dir = join(runWorkspaceRoot(ctx), 'worktree');
+  const dir = worktreeDir(ctx);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) return;
   try {
     await exec('git', ['-C', ctx.project.root, 'worktree', 'remove', '--force', dir]);

@@ -16,6 +16,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerInsightsRoutes } from './routes/insights.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
+import { registerRunChangesRoutes } from './routes/run-changes.js';
 import { registerRunOutputRoutes } from './routes/run-output.js';
 import { registerRunRoutes } from './routes/runs.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
@@ -107,6 +108,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   registerPipelineRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   registerRunOutputRoutes(app, ctx);
+  registerRunChangesRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);

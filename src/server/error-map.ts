@@ -14,6 +14,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   step_not_found: 404,
   pipeline_not_found: 404,
   artifact_not_found: 404,
+  no_changes: 404,
   webhook_not_configured: 404,
   schedule_not_found: 404,
   request_timeout: 408,

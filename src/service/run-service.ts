@@ -9,11 +9,13 @@ import type { PipelineSpec } from '../pipeline/model.js';
 import { type Follower, followRun } from '../runs/follow.js';
 import { claimRun, creationClaim } from '../scheduler/leases.js';
 import type { RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
+import type { DiffStat } from '../util/diff-stat.js';
 import { type CancelOutcome, cancelAndWait, cancelRun } from './cancel-run.js';
 import type { ServiceDeps } from './deps.js';
 import { answerGate, type GateAnswerRequest } from './gate-answer.js';
 import { checkInput, inputTextProblem } from './input-check.js';
 import type { LogFormat } from './log-stream.js';
+import { runChangeStat, runChanges } from './run-changes.js';
 import { newRunId } from './run-ids.js';
 import { findArtifact, followLogs, runLogs } from './run-output.js';
 import {
@@ -288,6 +290,16 @@ export class RunService {
   /** A run's events from `afterSeq` on, in order, until it ends. */
   follow(runId: string, onEvents: (events: WaveEvent[]) => void | Promise<void>): Follower {
     return followRun(this.store, this.deps.changes, runId, { afterSeq: 0, onEvents });
+  }
+
+  /** The run's (or a step's) unified diff; no_changes when it changed nothing in a worktree. */
+  diff(id: string, step?: string): Promise<string> {
+    return runChanges(this.deps, id, step);
+  }
+
+  /** Files with added and removed line counts, from the same diff. */
+  diffStat(id: string, step?: string): Promise<DiffStat> {
+    return runChangeStat(this.deps, id, step);
   }
 
   /** An artifact's record and the checked path of its file. */

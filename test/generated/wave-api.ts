@@ -192,6 +192,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a run changed in code
+         * @description A unified diff of the run's worktree branch against the commit it started from (one commit per worktree step, `wave: <run-id> <step>`); kept as the `diff` artifact once the run ends.
+         */
+        get: operations["getRunDiff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{id}/events": {
         parameters: {
             query?: never;
@@ -620,6 +640,17 @@ export interface components {
             adapter: string;
             model: string | null;
             description: string;
+        };
+        DiffStat: {
+            files: {
+                path: string;
+                added: number;
+                removed: number;
+                /** @enum {string} */
+                status: "added" | "modified" | "deleted" | "renamed";
+            }[];
+            added: number;
+            removed: number;
         };
         Schedule: {
             id: string;
@@ -1601,6 +1632,92 @@ export interface operations {
                 };
             };
             /** @description No run with this id (`run_not_found`), no step of this name (`step_not_found`), or no such artifact or its file is gone (`artifact_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the rate limit (`rate_limited`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server is shutting down (`shutting_down`) or its store is unavailable (`store_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRunDiff: {
+        parameters: {
+            query?: {
+                /** @description Only this step's commit. */
+                step?: string;
+                /** @description Files with added and removed line counts (JSON) instead of the diff. */
+                stat?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The diff (or, with `stat=true`, its files and line counts) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/x-diff": string;
+                    "application/json": components["schemas"]["DiffStat"];
+                };
+            };
+            /** @description Malformed JSON, or a body, query, header or path parameter that fails its schema (`invalid_request`; `details.issues` lists each with its path), or a value the route refuses (`invalid_input`, `input_required`, `invalid_choice`, `invalid_pipeline`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, malformed, expired or forged credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    /** @description Always `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials without the scope this needs (`forbidden`); without authentication, a `Host` that is not the server (`forbidden_host`) or a state-changing request from a foreign `Origin` (`forbidden_origin`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No run with this id (`run_not_found`), no step of this name (`step_not_found`), or a run (or step) without a worktree step or without changes (`no_changes`). */
             404: {
                 headers: {
                     [name: string]: unknown;

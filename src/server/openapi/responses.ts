@@ -49,7 +49,7 @@ const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   403:
     'Credentials without the scope this needs (`forbidden`); without authentication, a `Host` that is ' +
     'not the server (`forbidden_host`) or a state-changing request from a foreign `Origin` (`forbidden_origin`).',
-  404: 'Not found (`run_not_found`, `step_not_found`, `pipeline_not_found`, `artifact_not_found`).',
+  404: 'Not found (`run_not_found`, `step_not_found`, `pipeline_not_found`, `artifact_not_found`, `no_changes`).',
   409: 'Conflicts with the current state (`run_finished`, `gate_not_waiting`, `pipeline_disabled`).',
   413: 'The body is larger than `server.body_limit` (`payload_too_large`).',
   415: 'The body is not JSON, or is sent with a `Content-Encoding` (`unsupported_media_type`).',

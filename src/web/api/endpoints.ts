@@ -1,5 +1,6 @@
 import { requestJson, send } from './http.js';
 import type {
+  DiffStat,
   Gate,
   Insights,
   Persona,
@@ -75,6 +76,15 @@ export async function fetchArtifact(id: string, step: string, name: string): Pro
 export async function fetchLogText(id: string): Promise<Blob> {
   const res = await send(`/api/runs/${enc(id)}/logs`, { headers: { accept: 'text/plain' } });
   return res.blob();
+}
+
+/** The run's files with added and removed line counts (404 `no_changes` without any). */
+export const fetchDiffStat = (id: string) => requestJson<DiffStat>(`/api/runs/${enc(id)}/diff?stat=true`);
+
+/** The run's unified diff, as text. */
+export async function fetchDiffText(id: string): Promise<string> {
+  const res = await send(`/api/runs/${enc(id)}/diff`, { headers: { accept: 'text/x-diff' } });
+  return res.text();
 }
 
 export const listSchedules = () =>

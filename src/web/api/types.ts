@@ -4,7 +4,14 @@ import type {
   Retrospective as RetrospectiveSchema,
 } from '../../api/insights-schemas.js';
 import type { ScheduleT } from '../../api/schedule-schemas.js';
-import type { GateT, Persona as PersonaSchema, PipelineT, RunDetailT, RunT } from '../../api/schemas.js';
+import type {
+  DiffStat as DiffStatSchema,
+  GateT,
+  Persona as PersonaSchema,
+  PipelineT,
+  RunDetailT,
+  RunT,
+} from '../../api/schemas.js';
 import type { RunStatus, WaveEvent } from '../../events/catalogue.js';
 
 /** The API's objects, typed from the server's own schemas (types only: no zod in the bundle). */
@@ -19,6 +26,7 @@ export type Schedule = ScheduleT;
 export type Retrospective = z.infer<typeof RetrospectiveSchema>;
 export type Usage = Retrospective['usage']['total'];
 export type Insights = z.infer<typeof InsightsSchema>;
+export type DiffStat = z.infer<typeof DiffStatSchema>;
 export type { RunStatus, WaveEvent };
 
 export interface RunPage {

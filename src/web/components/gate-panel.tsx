@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { answerGate, getRun } from '../api/endpoints.js';
 import { ApiError, errorMessage } from '../api/http.js';
-import type { Gate } from '../api/types.js';
+import type { DiffStat, Gate } from '../api/types.js';
 import { formatDateTime } from '../state/format.js';
 import { StatusBadge } from './status-badge.js';
 
@@ -33,11 +33,14 @@ export function GatePanel({
   gate,
   runFinished,
   onAnswered,
+  changes = null,
 }: {
   runId: string;
   gate: Gate;
   runFinished: boolean;
   onAnswered: () => void;
+  /** What the run changed so far: an open gate links to it, to approve having seen it. */
+  changes?: DiffStat | null;
 }) {
   const [choice, setChoice] = useState(gate.default ?? gate.choices[0]?.key ?? '');
   const [text, setText] = useState('');
@@ -84,6 +87,13 @@ export function GatePanel({
       {shown.status === 'cancelled' && (
         <p class="gate-answer muted" data-testid="gate-cancelled">
           The run ended before this gate was answered.
+        </p>
+      )}
+      {open && !lostTo && changes && changes.files.length > 0 && (
+        <p class="gate-changes" data-testid="gate-changes">
+          Before answering, <a href="#changes">review the changes</a>: {changes.files.length} file
+          {changes.files.length === 1 ? '' : 's'}, <span class="diff-added">+{changes.added}</span>{' '}
+          <span class="diff-removed">-{changes.removed}</span>.
         </p>
       )}
       {open && !lostTo && (

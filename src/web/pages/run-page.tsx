@@ -2,6 +2,7 @@ import { useMemo } from 'preact/hooks';
 import { fetchLogText } from '../api/endpoints.js';
 import { ArtifactList } from '../components/artifact-list.js';
 import { CancelButton } from '../components/cancel-button.js';
+import { ChangesView } from '../components/changes-view.js';
 import { DagGraph } from '../components/dag-graph.js';
 import { GatePanel } from '../components/gate-panel.js';
 import { LogView } from '../components/log-view.js';
@@ -15,13 +16,14 @@ import { StreamIndicator } from '../components/stream-indicator.js';
 import { TimelineView } from '../components/timeline-view.js';
 import { useChildRuns } from '../hooks/use-child-runs.js';
 import { useNow } from '../hooks/use-now.js';
+import { useRunChanges } from '../hooks/use-run-changes.js';
 import { useRunLive } from '../hooks/use-run-live.js';
 import { saveBlob } from '../save-blob.js';
 import { childEventCount, childRowsByStep } from '../state/child-runs.js';
 import { isTerminalStatus } from '../state/run-projection.js';
 import { throttledSteps } from '../state/throttled-steps.js';
 
-/** One run, live: facts, gates, steps (graph and table), log, timeline, artifacts, cancel. */
+/** One run, live: facts, gates, steps (graph and table), changes, log, timeline, artifacts, cancel. */
 export function RunPage({ id }: { id: string }) {
   const live = useRunLive(id);
   const run = live.detail;
@@ -34,6 +36,9 @@ export function RunPage({ id }: { id: string }) {
     [run?.steps, live.version],
   );
   const childList = useChildRuns(id, childChanges);
+  // A worktree step commits its changes as it ends: fetch them again when a step ends.
+  const endedSteps = run?.steps.filter((s) => s.finished_at !== null).length ?? 0;
+  const changes = useRunChanges(id, endedSteps);
   const childRuns = useMemo(
     () => (run ? childRowsByStep(run, childList, live.events) : new Map()),
     [run?.steps, childList, live.version],
@@ -92,6 +97,7 @@ export function RunPage({ id }: { id: string }) {
               gate={g}
               runFinished={finished}
               onAnswered={live.refresh}
+              changes={changes?.stat ?? null}
             />
           ))}
         </section>
@@ -103,6 +109,12 @@ export function RunPage({ id }: { id: string }) {
         <StepTable steps={run.steps} now={now} childRuns={childRuns} throttled={throttled} />
       </section>
 
+      {changes && (
+        <section aria-labelledby="changes-title" class="panel" id="changes">
+          <h2 id="changes-title">Changes</h2>
+          <ChangesView stat={changes.stat} diff={changes.diff} />
+        </section>
+      )}
       {finished && <RetrospectivePanel key={`${run.id}:${run.finished_at}`} runId={run.id} />}
 
       <section aria-labelledby="log-title" class="panel">
