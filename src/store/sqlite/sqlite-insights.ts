@@ -48,19 +48,12 @@ export class SqliteInsights implements InsightsStore {
            GROUP BY r.pipeline, v ORDER BY r.pipeline, v`,
         )
         .raw(),
-      stepCounts: db
+      steps: db
         .prepare(
-          `SELECT r.pipeline, s.id, MIN(s.idx), COUNT(*), SUM(s.status = 'failed'), SUM(s.attempts - 1)
+          `SELECT r.pipeline, s.id, s.duration_ms AS v, MIN(s.idx), COUNT(*), SUM(s.status = 'failed'),
+                  SUM(s.attempts - 1)
            FROM runs r JOIN steps s ON s.run_id = r.id WHERE ${WINDOW} AND s.attempts > 0
-           GROUP BY r.pipeline, s.id`,
-        )
-        .raw(),
-      stepDurations: db
-        .prepare(
-          `SELECT r.pipeline || char(0) || s.id AS g, s.duration_ms AS v, COUNT(*)
-           FROM runs r JOIN steps s ON s.run_id = r.id
-           WHERE ${WINDOW} AND s.attempts > 0 AND s.duration_ms IS NOT NULL
-           GROUP BY g, v ORDER BY g, v`,
+           GROUP BY r.pipeline, s.id, v ORDER BY r.pipeline, s.id, v`,
         )
         .raw(),
       usageTotals: db
@@ -125,19 +118,34 @@ export class SqliteInsights implements InsightsStore {
 
   stepFigures(window: InsightsWindow): Promise<StepFigures[]> {
     return this.guard(() => {
-      const p = params(window);
-      const durations = fromHistogram(this.s.stepDurations.all(p) as Histogram);
-      return (this.s.stepCounts.all(p) as [string, string, number, number, number, number][]).map(
-        ([pipeline, step, idx, runs, failed, retries]) => ({
-          pipeline,
-          step,
-          idx,
-          runs,
-          failed,
-          retries,
-          durationMs: durations.get(`${pipeline}\0${step}`) ?? NONE,
-        }),
-      );
+      // One row per (pipeline, step, duration), sorted: counts summed here, percentiles from
+      // the rows with a duration.
+      const rows = this.s.steps.all(params(window)) as [
+        string,
+        string,
+        number | null,
+        number,
+        number,
+        number,
+        number,
+      ][];
+      const out: StepFigures[] = [];
+      const histogram: Histogram = [];
+      let current: StepFigures | undefined;
+      for (const [pipeline, step, v, idx, runs, failed, retries] of rows) {
+        if (!current || current.pipeline !== pipeline || current.step !== step) {
+          current = { pipeline, step, idx, runs: 0, failed: 0, retries: 0, durationMs: NONE };
+          out.push(current);
+        }
+        current.idx = Math.min(current.idx, idx);
+        current.runs += runs;
+        current.failed += failed;
+        current.retries += retries;
+        if (v !== null) histogram.push([`${pipeline}\0${step}`, v, runs]);
+      }
+      const durations = fromHistogram(histogram);
+      for (const f of out) f.durationMs = durations.get(`${f.pipeline}\0${f.step}`) ?? NONE;
+      return out;
     });
   }
 
