@@ -1,5 +1,3 @@
-import type { RunStatus, StepStatus } from '../events/catalogue.js';
-
 /** Runs created in [since, until), optionally of one pipeline (API.md "Insights"). */
 export interface InsightsWindow {
   since: string;
@@ -7,33 +5,70 @@ export interface InsightsWindow {
   pipeline?: string;
 }
 
-/** One run's figures for insights: times as epoch ms, null when the run never got there. */
-export interface RunFact {
-  pipeline: string;
-  status: RunStatus;
-  createdMs: number;
-  startedMs: number | null;
-  finishedMs: number | null;
-  errorCode: string | null;
-  errorMessage: string | null;
+/** p50 and p95, nearest-rank (the value at rank max(1, ceil(p·n)) of the sorted sample); nulls when empty. */
+export interface PercentilePair {
+  p50: number | null;
+  p95: number | null;
 }
 
-/** One step of a run in the window; `usage` is the stored JSON Usage (parsed by the caller). */
-export interface StepFact {
+/** Runs of one pipeline created on one UTC day (`YYYY-MM-DD`), counted by status. */
+export interface RunCounts {
   pipeline: string;
-  /** The run's creation day, `YYYY-MM-DD` (UTC). */
   day: string;
-  step: string;
-  /** The step's place in its pipeline. */
-  idx: number;
-  status: StepStatus;
-  attempts: number;
-  durationMs: number | null;
-  usage: string | null;
+  runs: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
 }
 
-/** Insights' part of the store: plain facts read in one pass each; figures are the caller's. */
+/** A pipeline's run times in ms: duration (started → finished) and queue wait (created → started). */
+export interface RunTimes {
+  pipeline: string;
+  durationMs: PercentilePair;
+  queueWaitMs: PercentilePair;
+}
+
+/**
+ * One step of one pipeline over the runs in which it started (attempts > 0): how many, how many
+ * ended failed, its extra attempts, and the percentiles of its durations.
+ */
+export interface StepFigures {
+  pipeline: string;
+  step: string;
+  /** The step's place in its pipeline (the lowest seen). */
+  idx: number;
+  runs: number;
+  failed: number;
+  retries: number;
+  durationMs: PercentilePair;
+}
+
+/**
+ * Usage of every step of a pipeline's runs created on one UTC day; cost as a whole number of
+ * micro-dollars, each step's cost rounded to micro-dollars before it is added.
+ */
+export interface UsageTotals {
+  pipeline: string;
+  day: string;
+  tokensIn: number;
+  tokensOut: number;
+  costMicros: number;
+}
+
+/** Failed runs of a pipeline with one error code; `message` is the latest non-null one ('' if none). */
+export interface ErrorCount {
+  pipeline: string;
+  code: string;
+  message: string;
+  count: number;
+}
+
+/** Insights' part of the store: figures aggregated by the store itself, one query each. */
 export interface InsightsStore {
-  runFacts(window: InsightsWindow): Promise<RunFact[]>;
-  stepFacts(window: InsightsWindow): Promise<StepFact[]>;
+  runCounts(window: InsightsWindow): Promise<RunCounts[]>;
+  runTimes(window: InsightsWindow): Promise<RunTimes[]>;
+  stepFigures(window: InsightsWindow): Promise<StepFigures[]>;
+  usageTotals(window: InsightsWindow): Promise<UsageTotals[]>;
+  /** Per pipeline, the codes with the `limit` highest counts (every code tied at the boundary included). */
+  topErrors(window: InsightsWindow, limit: number): Promise<ErrorCount[]>;
 }

@@ -1,6 +1,6 @@
 import type { Usage } from '../../engine/adapters/types.js';
-import type { InsightsStore, InsightsWindow, RunFact, StepFact } from '../../store/insights-records.js';
-import { addUsage, emptyUsage, entry, parseUsage, percentiles, roundCost } from './figures.js';
+import type { ErrorCount, InsightsStore, InsightsWindow, StepFigures } from '../../store/insights-records.js';
+import { emptyUsage, entry } from './figures.js';
 
 type Percentiles = { p50: number | null; p95: number | null };
 
@@ -28,94 +28,89 @@ export interface Insights {
 
 const TOP_ERRORS = 5;
 
-/** Figures over the runs created in the window, computed from the store (never sampled). */
+/** Figures over the runs created in the window, aggregated by the store (never sampled). */
 export async function computeInsights(store: InsightsStore, window: InsightsWindow): Promise<Insights> {
-  const [runs, steps] = await Promise.all([store.runFacts(window), store.stepFacts(window)]);
-  const byPipeline = new Map<string, { runs: RunFact[]; steps: StepFact[] }>();
-  const group = (name: string) => entry(byPipeline, name, () => ({ runs: [], steps: [] }));
-  for (const r of runs) group(r.pipeline).runs.push(r);
-  for (const s of steps) group(s.pipeline).steps.push(s);
+  const [counts, times, steps, usages, errors] = await Promise.all([
+    store.runCounts(window),
+    store.runTimes(window),
+    store.stepFigures(window),
+    store.usageTotals(window),
+    store.topErrors(window, TOP_ERRORS),
+  ]);
+  const byPipeline = new Map<string, PipelineInsights>();
+  const days = new Map<string, { date: string; runs: number; failed: number; costMicros: number }>();
+  const day = (date: string) => entry(days, date, () => ({ date, runs: 0, failed: 0, costMicros: 0 }));
+  for (const c of counts) {
+    const p = entry(byPipeline, c.pipeline, () => emptyPipeline(c.pipeline));
+    p.runs += c.runs;
+    p.completed += c.completed;
+    p.failed += c.failed;
+    p.cancelled += c.cancelled;
+    const d = day(c.day);
+    d.runs += c.runs;
+    d.failed += c.failed;
+  }
+  for (const t of times) {
+    const p = byPipeline.get(t.pipeline);
+    if (!p) continue;
+    p.duration_ms = t.durationMs;
+    p.queue_wait_ms = t.queueWaitMs;
+  }
+  const costMicros = new Map<string, number>();
+  for (const u of usages) {
+    const p = byPipeline.get(u.pipeline);
+    if (p) {
+      p.usage.tokens_in += u.tokensIn;
+      p.usage.tokens_out += u.tokensOut;
+      costMicros.set(u.pipeline, (costMicros.get(u.pipeline) ?? 0) + u.costMicros);
+    }
+    day(u.day).costMicros += u.costMicros;
+  }
+  for (const [name, micros] of costMicros) {
+    const p = byPipeline.get(name);
+    if (p) p.usage.cost_usd = micros / 1e6;
+  }
+  const stepsOf = new Map<string, StepFigures[]>();
+  for (const s of steps) entry(stepsOf, s.pipeline, () => []).push(s);
+  const errorsOf = new Map<string, ErrorCount[]>();
+  for (const e of errors) entry(errorsOf, e.pipeline, () => []).push(e);
+
   const pipelines = [...byPipeline.keys()].sort().map((name) => {
-    const g = byPipeline.get(name) as { runs: RunFact[]; steps: StepFact[] };
-    return pipelineInsights(name, g.runs, g.steps);
+    const p = byPipeline.get(name) as PipelineInsights;
+    p.success_rate = p.completed + p.failed === 0 ? null : p.completed / (p.completed + p.failed);
+    p.steps = (stepsOf.get(name) ?? [])
+      .sort((a, b) => a.idx - b.idx || (a.step < b.step ? -1 : a.step > b.step ? 1 : 0))
+      .map((s) => ({
+        id: s.step,
+        runs: s.runs,
+        failed: s.failed,
+        retries: s.retries,
+        duration_ms: s.durationMs,
+      }));
+    p.top_errors = (errorsOf.get(name) ?? [])
+      .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code))
+      .slice(0, TOP_ERRORS)
+      .map(({ code, message, count }) => ({ code, message, count }));
+    return p;
   });
-  return { since: window.since, until: window.until, pipelines, daily: dailySeries(runs, steps) };
+  const daily = [...days.values()]
+    .sort((a, b) => a.date.localeCompare(b.date))
+    .map(({ date, runs, failed, costMicros: micros }) => ({ date, runs, failed, cost_usd: micros / 1e6 }));
+  return { since: window.since, until: window.until, pipelines, daily };
 }
 
-function pipelineInsights(pipeline: string, runs: RunFact[], steps: StepFact[]): PipelineInsights {
-  let completed = 0;
-  let failed = 0;
-  let cancelled = 0;
-  const durations: number[] = [];
-  const queueWaits: number[] = [];
-  const errors = new Map<string, { code: string; message: string; count: number }>();
-  for (const r of runs) {
-    if (r.status === 'completed') completed++;
-    else if (r.status === 'failed') failed++;
-    else if (r.status === 'cancelled') cancelled++;
-    if (r.startedMs !== null) {
-      queueWaits.push(r.startedMs - r.createdMs);
-      if (r.finishedMs !== null) durations.push(r.finishedMs - r.startedMs);
-    }
-    if (r.status === 'failed' && r.errorCode) {
-      const e = errors.get(r.errorCode) ?? { code: r.errorCode, message: '', count: 0 };
-      e.count++;
-      // Runs come oldest first: the message shown is the latest one of the code.
-      e.message = r.errorMessage ?? e.message;
-      errors.set(r.errorCode, e);
-    }
-  }
-  const usage = emptyUsage();
-  const byStep = new Map<
-    string,
-    { idx: number; runs: number; failed: number; retries: number; durations: number[] }
-  >();
-  for (const s of steps) {
-    const u = parseUsage(s.usage);
-    if (u) addUsage(usage, u);
-    if (s.attempts === 0) continue; // never started: not a run of this step
-    const st = entry(byStep, s.step, () => ({ idx: s.idx, runs: 0, failed: 0, retries: 0, durations: [] }));
-    st.runs++;
-    if (s.status === 'failed') st.failed++;
-    st.retries += s.attempts - 1;
-    if (s.durationMs !== null) st.durations.push(s.durationMs);
-  }
+function emptyPipeline(pipeline: string): PipelineInsights {
   return {
     pipeline,
-    runs: runs.length,
-    completed,
-    failed,
-    cancelled,
-    success_rate: completed + failed === 0 ? null : completed / (completed + failed),
-    duration_ms: percentiles(durations),
-    queue_wait_ms: percentiles(queueWaits),
-    usage,
-    steps: [...byStep]
-      .sort((a, b) => a[1].idx - b[1].idx)
-      .map(([id, st]) => ({
-        id,
-        runs: st.runs,
-        failed: st.failed,
-        retries: st.retries,
-        duration_ms: percentiles(st.durations),
-      })),
-    top_errors: [...errors.values()]
-      .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code))
-      .slice(0, TOP_ERRORS),
+    runs: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    success_rate: null,
+    duration_ms: { p50: null, p95: null },
+    queue_wait_ms: { p50: null, p95: null },
+    usage: emptyUsage(),
+    steps: [],
+    top_errors: [],
   };
-}
-
-function dailySeries(runs: RunFact[], steps: StepFact[]): Insights['daily'] {
-  const days = new Map<string, { date: string; runs: number; failed: number; cost_usd: number }>();
-  const day = (date: string) => entry(days, date, () => ({ date, runs: 0, failed: 0, cost_usd: 0 }));
-  for (const r of runs) {
-    const d = day(new Date(r.createdMs).toISOString().slice(0, 10));
-    d.runs++;
-    if (r.status === 'failed') d.failed++;
-  }
-  for (const s of steps) {
-    const u = parseUsage(s.usage);
-    if (u) day(s.day).cost_usd = roundCost(day(s.day).cost_usd + u.cost_usd);
-  }
-  return [...days.values()].sort((a, b) => a.date.localeCompare(b.date));
 }
