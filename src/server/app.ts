@@ -16,6 +16,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
 import { registerRunOutputRoutes } from './routes/run-output.js';
+import { registerLineageRoutes } from './routes/lineage.js';
 import { registerRunRoutes } from './routes/runs.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerWebhookRoutes } from './routes/webhooks.js';
@@ -105,6 +106,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   registerHealthRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);
   registerRunRoutes(app, ctx);
+  registerLineageRoutes(app, ctx);
   registerRunOutputRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);

@@ -84,6 +84,7 @@ describe('GET /api/openapi.json', () => {
         'id',
         'input',
         'labels',
+        'origin',
         'parent',
         'pipeline',
         'queue_position',

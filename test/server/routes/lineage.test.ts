@@ -1,0 +1,188 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { api, startTestServer, type TestServer } from '../../helpers/server.js';
+import { yaml } from '../../helpers/tmp.js';
+import { createRun, expectError, getRun, type RunBody, storedEvents, waitForStatus } from '../support.js';
+
+/**
+ * a → (b, c) → d. Each step appends its name to ran.log in the project (the side effect that
+ * shows whether it ran again). c fails until the file `fixed` exists, once b has completed, so
+ * the first run fails in the middle of the DAG with one branch done.
+ */
+const DIAMOND = yaml`
+  kind: WavePipeline
+  steps:
+    - id: a
+      type: command
+      workspace: { type: project }
+      script: |
+        echo a >> ran.log
+        printf '{"n": 1}' > a-out.json
+      output_artifacts:
+        - { name: data, path: a-out.json, type: json }
+    - id: b
+      dependencies: [a]
+      type: command
+      workspace: { type: project }
+      script: |
+        echo b >> ran.log
+        touch b-done
+    - id: c
+      dependencies: [a]
+      type: command
+      workspace: { type: project }
+      script: |
+        for i in $(seq 1 600); do [ -f b-done ] && break; sleep 0.05; done
+        echo c >> ran.log
+        test -f fixed
+    - id: d
+      dependencies: [b, c]
+      type: command
+      workspace: { type: project }
+      memory: { inject_artifacts: [{ step: a, artifact: data, as: data.json }] }
+      script: |
+        echo d >> ran.log
+        cat {{ artifacts.data.json }} > d-saw.json
+`;
+
+const SLOW = yaml`
+  kind: WavePipeline
+  steps:
+    - id: wait
+      type: command
+      workspace: { type: project }
+      script: for i in $(seq 1 1200); do [ -f release ] && break; sleep 0.05; done
+`;
+
+function ranLog(server: TestServer): string[] {
+  return readFileSync(join(server.root, 'ran.log'), 'utf8').trim().split('\n');
+}
+
+async function failedDiamond(server: TestServer): Promise<RunBody> {
+  const run = await createRun(server, 'diamond');
+  const done = await waitForStatus(server, run.id, ['failed', 'completed'], 60_000);
+  expect(done.status).toBe('failed');
+  expect(ranLog(server).sort()).toEqual(['a', 'b', 'c']);
+  return done;
+}
+
+function project(): Record<string, string> {
+  return { '.wave/pipelines/diamond.yaml': DIAMOND, '.wave/pipelines/slow.yaml': SLOW };
+}
+
+describe('POST /api/runs/:id/retry', () => {
+  it('reuses the completed branch and runs only what did not complete', async () => {
+    const server = await startTestServer(project());
+    const source = await failedDiamond(server);
+    writeFileSync(join(server.root, 'fixed'), '');
+    writeFileSync(join(server.root, 'ran.log'), '');
+
+    const res = await api<RunBody>(server, 'POST', `/api/runs/${source.id}/retry`);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.headers.get('location')).toBe(`/api/runs/${res.body.id}`);
+    expect(res.body.origin).toEqual({ kind: 'retry', run_id: source.id, step: null });
+    const retry = await waitForStatus(server, res.body.id, ['failed', 'completed'], 60_000);
+    expect(retry.status).toBe('completed');
+    // a and b were not run again: only c and d wrote their marks.
+    expect(ranLog(server).sort()).toEqual(['c', 'd']);
+    // d read a's artifact, reused from the source run.
+    expect(JSON.parse(readFileSync(join(server.root, 'd-saw.json'), 'utf8'))).toEqual({ n: 1 });
+
+    const events = await storedEvents(server, retry.id);
+    const reused = events.filter((e) => e.type === 'step_completed' && 'reused' in e && e.reused);
+    expect(reused.map((e) => (e as { step: string }).step).sort()).toEqual(['a', 'b']);
+    const started = events.filter((e) => e.type === 'step_started').map((e) => (e as { step: string }).step);
+    expect(started.sort()).toEqual(['c', 'd']);
+    const detail = await getRun<{ steps: { id: string; status: string; artifacts: { name: string }[] }[] }>(
+      server,
+      retry.id,
+    );
+    expect(detail.steps.map((s) => [s.id, s.status])).toEqual([
+      ['a', 'completed'],
+      ['b', 'completed'],
+      ['c', 'completed'],
+      ['d', 'completed'],
+    ]);
+    expect(detail.steps[0]!.artifacts.map((a) => a.name)).toEqual(['data']);
+    // The kept copy belongs to the new run.
+    const art = await api(server, 'GET', `/api/runs/${retry.id}/artifacts/a/data`);
+    expect(art.status).toBe(200);
+
+    // A completed run has nothing to retry.
+    expectError(await api(server, 'POST', `/api/runs/${retry.id}/retry`), 409, 'nothing_to_retry');
+  }, 120_000);
+
+  it('is refused while the source is active (409 run_not_finished), and 404 for an unknown run', async () => {
+    const server = await startTestServer(project());
+    const run = await createRun(server, 'slow');
+    await waitForStatus(server, run.id, ['running']);
+    const err = expectError(await api(server, 'POST', `/api/runs/${run.id}/retry`), 409, 'run_not_finished');
+    expect(err.details).toMatchObject({ status: 'running' });
+    expectError(
+      await api(server, 'POST', `/api/runs/${run.id}/fork`, { from_step: 'wait' }),
+      409,
+      'run_not_finished',
+    );
+    writeFileSync(join(server.root, 'release'), '');
+    await waitForStatus(server, run.id, ['completed'], 60_000);
+    expectError(await api(server, 'POST', '/api/runs/nope-1/retry'), 404, 'run_not_found');
+  }, 120_000);
+});
+
+describe('POST /api/runs/:id/fork', () => {
+  it('runs from_step and its downstream again, reusing the rest', async () => {
+    const server = await startTestServer(project());
+    writeFileSync(join(server.root, 'fixed'), '');
+    const first = await createRun(server, 'diamond');
+    expect((await waitForStatus(server, first.id, ['failed', 'completed'], 60_000)).status).toBe('completed');
+    writeFileSync(join(server.root, 'ran.log'), '');
+
+    const res = await api<RunBody>(server, 'POST', `/api/runs/${first.id}/fork`, {
+      from_step: 'c',
+      input: 'again',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.origin).toEqual({ kind: 'fork', run_id: first.id, step: 'c' });
+    expect(res.body.input).toBe('again');
+    const fork = await waitForStatus(server, res.body.id, ['failed', 'completed'], 60_000);
+    expect(fork.status).toBe('completed');
+    // b is not downstream of c: reused. c and d ran again.
+    expect(ranLog(server).sort()).toEqual(['c', 'd']);
+    const events = await storedEvents(server, fork.id);
+    const reused = events
+      .filter((e) => e.type === 'step_completed' && 'reused' in e && e.reused)
+      .map((e) => (e as { step: string }).step);
+    expect(reused.sort()).toEqual(['a', 'b']);
+  }, 120_000);
+
+  it('step_not_found for an unknown step; step_not_completed naming a step it would reuse', async () => {
+    const server = await startTestServer(project());
+    const source = await failedDiamond(server);
+    const unknown = expectError(
+      await api(server, 'POST', `/api/runs/${source.id}/fork`, { from_step: 'nope' }),
+      404,
+      'step_not_found',
+    );
+    expect(unknown.details).toMatchObject({ step: 'nope' });
+    // Forking from d would reuse c, which failed.
+    const notDone = expectError(
+      await api(server, 'POST', `/api/runs/${source.id}/fork`, { from_step: 'd' }),
+      409,
+      'step_not_completed',
+    );
+    expect(notDone.details).toEqual({ step: 'c' });
+    expect(notDone.message).toContain('"c"');
+    expectError(await api(server, 'POST', `/api/runs/${source.id}/fork`, {}), 400, 'invalid_request');
+    // From b: a is reused, c is not downstream of b and failed.
+    expectError(
+      await api(server, 'POST', `/api/runs/${source.id}/fork`, { from_step: 'b' }),
+      409,
+      'step_not_completed',
+    );
+    // From a everything runs again: allowed.
+    const all = await api<RunBody>(server, 'POST', `/api/runs/${source.id}/fork`, { from_step: 'a' });
+    expect(all.status).toBe(201);
+    await waitForStatus(server, all.body.id, ['failed', 'completed'], 60_000);
+  }, 120_000);
+});
