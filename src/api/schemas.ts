@@ -180,6 +180,7 @@ export const ListRunsQuery = z.object({
     .pipe(z.array(z.string().regex(/^[^:]+:.*$/, 'a label filter is key:value')))
     .optional(),
   parent: z.string().min(1).max(200).optional().describe("Only this run's child runs."),
+  origin: z.string().min(1).max(200).optional().describe("Only this run's retries and forks."),
   include_children: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')

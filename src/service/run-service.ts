@@ -230,6 +230,8 @@ export class RunService {
     cursor?: string;
     /** Only this run's children. */
     parent?: string;
+    /** Only this run's retries and forks. */
+    origin?: string;
     /** Child runs too; by default only top-level runs are listed (API.md "Lineage"). */
     includeChildren?: boolean;
   }) {

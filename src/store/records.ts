@@ -169,6 +169,8 @@ export interface RunQuery {
   mode?: RunMode;
   /** Lineage: a run id lists that run's children; null lists top-level runs only; absent, both. */
   parent?: string | null;
+  /** Lineage: only the retries and forks of this run. */
+  origin?: string;
   limit: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;

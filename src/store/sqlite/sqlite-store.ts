@@ -408,6 +408,10 @@ export class SqliteStore implements Store {
         where.push('mode = ?');
         params.push(q.mode);
       }
+      if (q.origin !== undefined) {
+        where.push('origin_run_id = ?');
+        params.push(q.origin);
+      }
       if (q.parent === null) where.push('parent_run_id IS NULL');
       else if (q.parent !== undefined) {
         where.push('parent_run_id = ?');

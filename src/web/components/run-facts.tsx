@@ -1,6 +1,7 @@
 import type { RunDetail } from '../api/types.js';
 import { elapsedMs, formatDateTime, formatDuration } from '../state/format.js';
 import { pipelineHref, runHref } from '../state/route.js';
+import { LineageFacts } from './lineage.js';
 import { Link } from './link.js';
 
 /** The run's facts: pipeline, parent run (of a child run), trigger, times, input, labels, error. */
@@ -26,6 +27,7 @@ export function RunFacts({ run, now }: { run: RunDetail; now: number }) {
           </dd>
         </div>
       )}
+      <LineageFacts run={run} />
       <div>
         <dt>Triggered by</dt>
         <dd>

@@ -4,6 +4,7 @@ import { ArtifactList } from '../components/artifact-list.js';
 import { CancelButton } from '../components/cancel-button.js';
 import { DagGraph } from '../components/dag-graph.js';
 import { GatePanel } from '../components/gate-panel.js';
+import { RetryButton, useFork } from '../components/lineage.js';
 import { LogView } from '../components/log-view.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { PageTitle } from '../components/page-title.js';
@@ -32,6 +33,7 @@ export function RunPage({ id }: { id: string }) {
     [run?.steps, live.version],
   );
   const childList = useChildRuns(id, childChanges);
+  const fork = useFork(id);
   const childRuns = useMemo(
     () => (run ? childRowsByStep(run, childList, live.events) : new Map()),
     [run?.steps, childList, live.version],
@@ -71,6 +73,7 @@ export function RunPage({ id }: { id: string }) {
         </span>
         <StreamIndicator status={live.stream.status} detail={live.stream.detail} />
         <CancelButton run={run} onDone={live.refresh} />
+        <RetryButton run={run} />
       </div>
       {live.error && <ErrorNotice message={live.error} onRetry={live.refresh} />}
       <RunFacts run={run} now={now} />
@@ -93,7 +96,17 @@ export function RunPage({ id }: { id: string }) {
       <section aria-labelledby="steps-title" class="panel">
         <h2 id="steps-title">Steps</h2>
         <DagGraph steps={run.steps} label={`Step graph of run ${run.id}`} />
-        <StepTable steps={run.steps} now={now} childRuns={childRuns} />
+        {fork.error && (
+          <p class="notice notice-error" role="alert">
+            {fork.error}
+          </p>
+        )}
+        <StepTable
+          steps={run.steps}
+          now={now}
+          childRuns={childRuns}
+          {...(finished ? { onFork: fork } : {})}
+        />
       </section>
 
       <section aria-labelledby="log-title" class="panel">
