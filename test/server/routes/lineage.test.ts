@@ -69,6 +69,10 @@ describe('POST /api/runs/:id/retry', () => {
     const art = await api(server, 'GET', `/api/runs/${retry.id}/artifacts/a/data`);
     expect(art.status).toBe(200);
 
+    // The source lists its retries (the run page links both ways).
+    const derived = await api<{ runs: RunBody[] }>(server, 'GET', `/api/runs?origin=${source.id}`);
+    expect(derived.body.runs.map((r) => r.id)).toEqual([retry.id]);
+
     // A completed run has nothing to retry.
     expectError(await api(server, 'POST', `/api/runs/${retry.id}/retry`), 409, 'nothing_to_retry');
   }, 120_000);
