@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { compositionFiles } from '../../helpers/composition-fixtures.js';
 import { DIAMOND } from '../../helpers/diamond.js';
 import { api, startTestServer, type TestServer } from '../../helpers/server.js';
 import { yaml } from '../../helpers/tmp.js';
@@ -148,5 +149,46 @@ describe('POST /api/runs/:id/fork', () => {
     const all = await api<RunBody>(server, 'POST', `/api/runs/${source.id}/fork`, { from_step: 'a' });
     expect(all.status).toBe(201);
     await waitForStatus(server, all.body.id, ['failed', 'completed'], 60_000);
+  }, 120_000);
+});
+
+describe('retry of a run with a composition step', () => {
+  it('a reused iterate keeps its children and their results; no child runs again', async () => {
+    const server = await startTestServer(
+      compositionFiles({
+        '.wave/pipelines/fanretry.yaml': yaml`
+          kind: WavePipeline
+          steps:
+            - id: each
+              pipeline: echo-child
+              input: "{{ item.name }}"
+              iterate: { over: '[{"name":"a"},{"name":"b"}]', mode: parallel, max_concurrent: 2 }
+            - id: check
+              dependencies: [each]
+              type: command
+              workspace: { type: project }
+              memory: { inject_artifacts: [{ step: each, artifact: collected-output, as: all.json }] }
+              script: |
+                test -f fixed
+                cat {{ artifacts.all.json }} > saw.json
+        `,
+      }),
+    );
+    const source = await createRun(server, 'fanretry');
+    await waitForStatus(server, source.id, ['failed'], 60_000);
+    const children = await api<{ runs: RunBody[] }>(server, 'GET', `/api/runs?parent=${source.id}`);
+    expect(children.body.runs).toHaveLength(2);
+
+    writeFileSync(join(server.root, 'fixed'), '');
+    const res = await api<RunBody>(server, 'POST', `/api/runs/${source.id}/retry`);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const retry = await waitForStatus(server, res.body.id, ['failed', 'completed'], 60_000);
+    expect(retry.status, JSON.stringify(await getRun(server, retry.id))).toBe('completed');
+    // No child run was started again.
+    const all = await api<{ runs: RunBody[] }>(server, 'GET', '/api/runs?include_children=true&limit=200');
+    expect(all.body.runs.filter((r) => r.pipeline === 'echo-child')).toHaveLength(2);
+    // The downstream step read the children's results through the reused step.
+    const saw = readFileSync(join(server.root, 'saw.json'), 'utf8');
+    expect((JSON.parse(saw) as { input: string }[]).map((r) => r.input).sort()).toEqual(['a', 'b']);
   }, 120_000);
 });
