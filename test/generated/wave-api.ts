@@ -961,6 +961,8 @@ export interface operations {
                 label?: string | string[];
                 /** @description Only this run's child runs. */
                 parent?: string;
+                /** @description Only this run's retries and forks. */
+                origin?: string;
                 /** @description Child runs too (by default only top-level runs are listed). */
                 include_children?: "true" | "false";
                 limit?: number;
