@@ -80,6 +80,10 @@ export const Run = z
       .object({ run_id: z.string(), step: z.string() })
       .nullable()
       .describe('Set on a child run of a composition step.'),
+    origin: z
+      .object({ kind: z.enum(['retry', 'fork']), run_id: z.string(), step: z.string().nullable() })
+      .nullable()
+      .describe('Set on a retry or fork: the run it came from (and the step a fork starts at).'),
     child_count: z.number().int().describe("How many child runs this run's composition steps started."),
   })
   .meta({ id: 'Run' });
@@ -176,6 +180,7 @@ export const ListRunsQuery = z.object({
     .pipe(z.array(z.string().regex(/^[^:]+:.*$/, 'a label filter is key:value')))
     .optional(),
   parent: z.string().min(1).max(200).optional().describe("Only this run's child runs."),
+  origin: z.string().min(1).max(200).optional().describe("Only this run's retries and forks."),
   include_children: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -240,3 +245,10 @@ export type RunDetailT = z.infer<typeof RunDetail>;
 export type GateT = z.infer<typeof Gate>;
 export type PipelineT = z.infer<typeof Pipeline>;
 export type HealthT = z.infer<typeof Health>;
+
+export const ForkRunBody = z
+  .object({
+    from_step: z.string().min(1).max(200),
+    input: z.string().max(1_000_000).optional(),
+  })
+  .strict();

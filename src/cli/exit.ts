@@ -38,6 +38,8 @@ const USAGE_CODES = new Set([
   'gate_not_waiting',
   'run_finished',
   'run_not_finished',
+  'nothing_to_retry',
+  'step_not_completed',
   'missing_tool',
   'forbidden',
   'unauthorized',

@@ -7,8 +7,10 @@ import { EXIT } from './exit.js';
 import { type CliIO, out } from './io.js';
 import { withLocalContext } from './local.js';
 import type { ProjectFlags } from './options.js';
+import { announce } from './remote-run.js';
 import { runInForeground } from './run-session.js';
 import {
+  type DeriveRequest,
   type EventWatcher,
   type GateAnswer,
   gatePresets,
@@ -53,11 +55,42 @@ export class LocalRuns implements RunsApi {
       runHere: !req.detach,
     });
     if (!req.detach) return runInForeground(io, ctx, run, { json: req.json, detached: false });
-    // A detached run goes on in a `wave resume` of its own, its output in .wave/logs/.
+    this.detach(run.id);
+    out(io, run.id);
+    return EXIT.ok;
+  }
+
+  async derive(sourceId: string, req: DeriveRequest): Promise<number> {
+    const run = await this.ctx.runs.derive(sourceId, req.how, {
+      trigger: { source: 'cli', actor: req.actor },
+      mode: 'local',
+      runHere: !req.detach,
+      detached: req.detach,
+      ...(req.input !== undefined ? { input: req.input } : {}),
+    });
+    if (req.detach) this.detach(run.id);
+    announce(this.io, run.id, req.json);
+    if (req.detach) return EXIT.ok;
+    return runInForeground(this.io, this.ctx, run, { json: req.json, detached: false });
+  }
+
+  async retryDetached(sourceId: string, actor: string): Promise<string> {
+    const run = await this.ctx.runs.derive(
+      sourceId,
+      { kind: 'retry' },
+      { trigger: { source: 'cli', actor }, mode: 'local', detached: true },
+    );
+    this.detach(run.id);
+    return run.id;
+  }
+
+  /** A detached run goes on in a `wave resume` of its own, its output in .wave/logs/. */
+  private detach(runId: string): void {
+    const { ctx, io } = this;
     const logDir = ctx.project.runtimePath('.wave/logs');
     mkdirSync(logDir, { recursive: true });
-    const log = openSync(join(logDir, `${run.id}.log`), 'a');
-    const args = [BIN, 'resume', run.id, '-C', ctx.project.paths.root];
+    const log = openSync(join(logDir, `${runId}.log`), 'a');
+    const args = [BIN, 'resume', runId, '-C', ctx.project.paths.root];
     if (this.flags.config) args.push('--config', this.flags.config);
     const child = spawn(process.execPath, args, {
       detached: true,
@@ -66,8 +99,6 @@ export class LocalRuns implements RunsApi {
       env: { ...io.env } as NodeJS.ProcessEnv,
     });
     child.unref();
-    out(io, run.id);
-    return EXIT.ok;
   }
 
   async resume(id: string, opts: { json: boolean }): Promise<number> {

@@ -153,6 +153,28 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runResume(io, { ...opts, runId }))();
     });
 
+  withRemote(withProject(program.command('retry')))
+    .description('a new run of a failed or cancelled run: reuses the steps that completed, runs the rest')
+    .argument('<run-id>')
+    .option('--json', 'print the events as JSON lines (the new run id goes to stderr)')
+    .option('--detach', 'print the new run id and return; the run goes on in the background')
+    .action(async (runId: string, opts: Record<string, unknown>) => {
+      const { runRetry } = await import('./commands/derive.js');
+      await run(() => runRetry(io, { ...opts, runId }))();
+    });
+
+  withRemote(withProject(program.command('fork')))
+    .description('a new run of a finished run from one step: that step and its downstream run again')
+    .argument('<run-id>')
+    .requiredOption('--from-step <step>', 'the step to run again (with every step downstream of it)')
+    .option('--input <text>', "the new run's input (default: the source run's)")
+    .option('--json', 'print the events as JSON lines (the new run id goes to stderr)')
+    .option('--detach', 'print the new run id and return; the run goes on in the background')
+    .action(async (runId: string, opts: Record<string, unknown>) => {
+      const { runFork } = await import('./commands/derive.js');
+      await run(() => runFork(io, { ...opts, runId }))();
+    });
+
   withRemote(withProject(list.command('runs')))
     .description('the runs in the project store, newest first')
     .option('--status <statuses>', 'comma-separated: queued,running,waiting,completed,failed,cancelled')

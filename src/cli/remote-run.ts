@@ -22,6 +22,8 @@ export interface RemoteRunOptions {
   json: boolean;
   detach: boolean;
   actor: string;
+  /** Creates the run another way (a retry or fork) instead of POST /api/runs; its id is printed first. */
+  create?: () => Promise<{ id: string }>;
 }
 
 /**
@@ -32,11 +34,16 @@ export interface RemoteRunOptions {
  */
 export async function runRemote(io: CliIO, client: WaveClient, opts: RemoteRunOptions): Promise<number> {
   const pipeline = await client.getPipeline(opts.pipeline);
-  const { run } = await client.createRun({
-    pipeline: opts.pipeline,
-    ...(opts.input !== null ? { input: opts.input } : {}),
-    ...(Object.keys(opts.labels).length ? { labels: opts.labels } : {}),
-  });
+  const run = opts.create
+    ? await opts.create()
+    : (
+        await client.createRun({
+          pipeline: opts.pipeline,
+          ...(opts.input !== null ? { input: opts.input } : {}),
+          ...(Object.keys(opts.labels).length ? { labels: opts.labels } : {}),
+        })
+      ).run;
+  if (opts.create && !opts.detach) announce(io, run.id, opts.json);
   if (opts.detach) {
     out(io, run.id);
     return EXIT.ok;
@@ -131,6 +138,12 @@ export async function runRemote(io: CliIO, client: WaveClient, opts: RemoteRunOp
     process.off('SIGINT', sigint);
     process.off('SIGTERM', sigint);
   }
+}
+
+/** The new run's id first (CLI.md); on stderr with --json, where stdout is only events. */
+export function announce(io: CliIO, id: string, json: boolean): void {
+  if (json) err(io, id);
+  else out(io, id);
 }
 
 async function summarize(client: WaveClient, runId: string, terminal: WaveEvent): Promise<RunSummary> {

@@ -7,6 +7,7 @@ import type { CliIO } from './io.js';
 import { runRemote } from './remote-run.js';
 import {
   type CancelOutcome,
+  type DeriveRequest,
   type EventWatcher,
   type GateAnswer,
   gatePresets,
@@ -58,6 +59,33 @@ export class RemoteRuns implements RunsApi {
       detach: req.detach,
       actor: req.actor,
     });
+  }
+
+  async derive(sourceId: string, req: DeriveRequest): Promise<number> {
+    const source = await this.client.getRun(sourceId);
+    const how =
+      req.how.kind === 'fork'
+        ? {
+            kind: 'fork' as const,
+            fromStep: req.how.fromStep,
+            ...(req.input !== undefined ? { input: req.input } : {}),
+          }
+        : { kind: 'retry' as const };
+    return runRemote(this.io, this.client, {
+      pipeline: source.pipeline,
+      input: null,
+      labels: {},
+      autoApprove: false,
+      presets: {},
+      json: req.json,
+      detach: req.detach,
+      actor: req.actor,
+      create: () => this.client.deriveRun(sourceId, how),
+    });
+  }
+
+  async retryDetached(sourceId: string): Promise<string> {
+    return (await this.client.deriveRun(sourceId, { kind: 'retry' })).id;
   }
 
   async resume(): Promise<number> {

@@ -1,6 +1,13 @@
 import type { EventWatcher } from '../client/events-stream.js';
 import type { RunStatus } from '../events/catalogue.js';
-import type { CancelOutcome, GateView, LogFormat, RunDetailView, RunView } from '../service/run-service.js';
+import type {
+  CancelOutcome,
+  Derivation,
+  GateView,
+  LogFormat,
+  RunDetailView,
+  RunView,
+} from '../service/run-service.js';
 import type { DiffStat } from '../util/diff-stat.js';
 import { EXIT, ExitError } from './exit.js';
 import type { CliIO } from './io.js';
@@ -23,6 +30,16 @@ export interface RunRequest {
   autoApprove: boolean;
   gates: GatePreset[];
   mock: boolean;
+  json: boolean;
+  detach: boolean;
+  actor: string;
+}
+
+/** `wave retry` / `wave fork`: how the new run is made and shown. */
+export interface DeriveRequest {
+  how: Derivation;
+  /** A fork's new input; absent: the source run's. */
+  input?: string;
   json: boolean;
   detach: boolean;
   actor: string;
@@ -61,6 +78,10 @@ export interface RunsApi {
   get(id: string): Promise<RunDetailView>;
   /** Submits, then follows the run to its end (unless detached); the exit code of CLI.md. */
   run(req: RunRequest): Promise<number>;
+  /** A retry or fork of a finished run, followed like `run`; the exit code of CLI.md. */
+  derive(sourceId: string, req: DeriveRequest): Promise<number>;
+  /** A retry that goes on in the background (`wave top`'s `r`): the new run's id. */
+  retryDetached(sourceId: string, actor: string): Promise<string>;
   /** Continues a run that stopped; the exit code of CLI.md. */
   resume(id: string, opts: { json: boolean }): Promise<number>;
   /** Cancels and waits a bounded while to tell how the run ended. */

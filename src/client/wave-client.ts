@@ -116,6 +116,24 @@ export class WaveClient {
       .body;
   }
 
+  /** POST /api/runs/:id/retry or /fork: the new run (API.md "Lineage"). */
+  async deriveRun(id: string, how: { kind: 'retry' } | { kind: 'fork'; fromStep: string; input?: string }) {
+    const path = `/api/runs/${encodeURIComponent(id)}/${how.kind}`;
+    const body =
+      how.kind === 'fork'
+        ? { from_step: how.fromStep, ...(how.input !== undefined ? { input: how.input } : {}) }
+        : undefined;
+    return (
+      await this.json(
+        Run,
+        'POST',
+        path,
+        `${how.kind === 'fork' ? 'forking' : 'retrying'} run ${id}`,
+        body ? { body } : {},
+      )
+    ).body;
+  }
+
   async cancelRun(id: string) {
     return (
       await this.json(Run, 'POST', `/api/runs/${encodeURIComponent(id)}/cancel`, `cancelling run ${id}`)

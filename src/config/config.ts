@@ -63,6 +63,13 @@ export interface Config {
   };
   /** wave.yaml `schedules`, as written (checked when `wave serve` loads them). */
   schedules: ScheduleConfig[];
+  /** wave.yaml `pricing`: USD per million tokens, by model or model family. */
+  pricing: Record<string, ModelPrice>;
+}
+
+export interface ModelPrice {
+  input_per_mtok: number;
+  output_per_mtok: number;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';

@@ -199,6 +199,13 @@ export const ManifestSchema = z.strictObject({
     })
     .optional(),
   schedules: z.array(ScheduleConfigSchema).optional(),
+  /** Per model (or model family, e.g. `sonnet`): turns tokens into cost_usd when an adapter reports tokens only. */
+  pricing: z
+    .record(
+      z.string().min(1),
+      z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }),
+    )
+    .optional(),
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -228,6 +228,7 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
       retention: retentionOf(file.storage?.retention),
     },
     schedules: file.schedules ?? [],
+    pricing: file.pricing ?? {},
   };
   return { config, diagnostics };
 }

@@ -89,6 +89,8 @@ export const EventSchema = z.discriminatedUnion('type', [
     status: z.literal('success'),
     duration_ms: z.number(),
     attempt: z.number().int(),
+    /** Reused from the run this one retries or forks: not run again (API.md "Lineage"). */
+    reused: z.boolean().optional(),
   }),
   z.object({
     ...stepScoped,

@@ -14,6 +14,7 @@ import { registerWebUi } from './plugins/web-ui.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerInsightsRoutes } from './routes/insights.js';
+import { registerLineageRoutes } from './routes/lineage.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
 import { registerRunChangesRoutes } from './routes/run-changes.js';
@@ -107,6 +108,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   registerHealthRoutes(app, ctx);
   registerPipelineRoutes(app, ctx);
   registerRunRoutes(app, ctx);
+  registerLineageRoutes(app, ctx);
   registerRunOutputRoutes(app, ctx);
   registerRunChangesRoutes(app, ctx);
   registerEventRoutes(app, ctx);

@@ -20,6 +20,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   request_timeout: 408,
   run_finished: 409,
   run_not_finished: 409,
+  nothing_to_retry: 409,
+  step_not_completed: 409,
   gate_not_waiting: 409,
   pipeline_disabled: 409,
   schedule_from_config: 409,

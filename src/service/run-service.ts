@@ -8,12 +8,13 @@ import { ValidationError } from '../pipeline/diagnostics.js';
 import type { PipelineSpec } from '../pipeline/model.js';
 import { type Follower, followRun } from '../runs/follow.js';
 import { claimRun, creationClaim } from '../scheduler/leases.js';
-import type { RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
+import type { NewRun, RunMode, RunOptions, RunRecord, Store } from '../store/store.js';
 import type { DiffStat } from '../util/diff-stat.js';
 import { type CancelOutcome, cancelAndWait, cancelRun } from './cancel-run.js';
 import type { ServiceDeps } from './deps.js';
 import { answerGate, type GateAnswerRequest } from './gate-answer.js';
 import { checkInput, inputTextProblem } from './input-check.js';
+import { checkSource, copyReusedArtifacts, type Derivation, readSource, reusedSteps } from './lineage.js';
 import type { LogFormat } from './log-stream.js';
 import { runChangeStat, runChanges } from './run-changes.js';
 import { newRunId } from './run-ids.js';
@@ -33,6 +34,7 @@ import { triggerWebhookRuns, type WebhookDelivery } from './webhook-runs.js';
 export type { ArtifactRecord, RunRecord, StepRecord } from '../store/store.js';
 export type { CancelOutcome } from './cancel-run.js';
 export type { GateAnswerRequest } from './gate-answer.js';
+export type { Derivation } from './lineage.js';
 export type { LogFormat } from './log-stream.js';
 export type { GateView, RunDetailView, RunView, StepView } from './views.js';
 export type { WebhookDelivery } from './webhook-runs.js';
@@ -99,7 +101,49 @@ export class RunService {
     return result;
   }
 
-  private async create(req: CreateRunRequest): Promise<{ run: RunRecord; created: boolean }> {
+  /**
+   * POST /api/runs/:id/retry and /fork: a new run of the source's pipeline (as defined now, so a
+   * fixed step runs fixed) that takes over the steps it reuses and runs the rest.
+   */
+  async derive(
+    sourceId: string,
+    how: Derivation,
+    req: Pick<CreateRunRequest, 'trigger' | 'mode' | 'runHere'> & {
+      input?: string | null;
+      detached?: boolean;
+    },
+  ): Promise<RunRecord> {
+    const source = await this.requireRun(sourceId);
+    checkSource(source, how);
+    const { steps, artifacts } = await readSource(this.store, source.id);
+    const { lineage: _child, ...options } = source.options;
+    const request: CreateRunRequest = {
+      pipeline: source.pipeline,
+      input: req.input !== undefined ? req.input : source.input,
+      labels: source.labels,
+      trigger: req.trigger,
+      mode: req.mode,
+      options: { ...options, detached: req.detached ?? false },
+      ...(req.runHere ? { runHere: true } : {}),
+    };
+    const { run } = await this.create(request, async (spec, id) => {
+      const reused = reusedSteps(spec, steps, how);
+      const root = this.project.runtimePath('.wave/artifacts');
+      return {
+        kind: how.kind,
+        runId: source.id,
+        step: how.kind === 'fork' ? how.fromStep : null,
+        reuse: { steps: reused, artifacts: await copyReusedArtifacts(artifacts, reused, root, id) },
+      };
+    });
+    if (req.mode === 'server') this.deps.scheduler.wake();
+    return run;
+  }
+
+  private async create(
+    req: CreateRunRequest,
+    originOf?: (spec: PipelineSpec, id: string) => Promise<NonNullable<NewRun['origin']>>,
+  ): Promise<{ run: RunRecord; created: boolean }> {
     const spec = (await this.runnablePipeline(req.pipeline)).spec;
     if (spec.disabled) {
       throw new WaveError(
@@ -126,8 +170,10 @@ export class RunService {
         );
       }
     }
+    const id = newRunId(spec.name);
+    const origin = originOf ? await originOf(spec, id) : undefined;
     return this.store.createRun({
-      id: newRunId(spec.name),
+      id,
       pipeline: spec.name,
       input,
       labels: req.labels ?? {},
@@ -145,6 +191,7 @@ export class RunService {
           }
         : {}),
       ...(req.runHere ? { claim: creationClaim(this.deps.owner) } : {}),
+      ...(origin ? { origin } : {}),
     });
   }
 
@@ -185,6 +232,8 @@ export class RunService {
     cursor?: string;
     /** Only this run's children. */
     parent?: string;
+    /** Only this run's retries and forks. */
+    origin?: string;
     /** Child runs too; by default only top-level runs are listed (API.md "Lineage"). */
     includeChildren?: boolean;
   }) {

@@ -48,6 +48,7 @@ export interface RunView {
   cancel_requested: boolean;
   error: RunError | null;
   parent: { run_id: string; step: string } | null;
+  origin: { kind: 'retry' | 'fork'; run_id: string; step: string | null } | null;
   child_count: number;
   steps?: StepView[];
   gates?: GateView[];
@@ -76,6 +77,7 @@ export function toRunView(run: RunRecord, queuePosition: number | null): RunView
     cancel_requested: run.cancelRequested,
     error: run.error,
     parent: run.parent ? { run_id: run.parent.runId, step: run.parent.step } : null,
+    origin: run.origin ? { kind: run.origin.kind, run_id: run.origin.runId, step: run.origin.step } : null,
     child_count: run.childCount,
   };
 }

@@ -58,6 +58,25 @@ export interface RunRecord {
   parent: RunParent | null;
   /** How many child runs this run's composition steps started. */
   childCount: number;
+  /** Set on a retry or fork: the run it came from (API.md "Lineage"). */
+  origin: RunOrigin | null;
+}
+
+export interface RunOrigin {
+  kind: 'retry' | 'fork';
+  runId: string;
+  /** The fork's `from_step`; null for a retry. */
+  step: string | null;
+}
+
+/**
+ * What a retry or fork takes over from its source run, written with the new run: each step is
+ * announced completed (`reused: true`), its artifacts (already copied to the new run's
+ * directory), outcomes and gate answer are kept, its usage is not (it was counted in the source).
+ */
+export interface ReusedSteps {
+  steps: string[];
+  artifacts: Omit<ArtifactRecord, 'runId'>[];
 }
 
 /**
@@ -139,6 +158,8 @@ export interface NewRun {
   claim?: { owner: string; leaseMs: number };
   /** A child run of a composition step: driven by its parent, never by a scheduler. */
   parent?: RunParent;
+  /** A retry or fork: where it came from and what it reuses from there. */
+  origin?: RunOrigin & { reuse: ReusedSteps };
 }
 
 export interface RunQuery {
@@ -148,6 +169,8 @@ export interface RunQuery {
   mode?: RunMode;
   /** Lineage: a run id lists that run's children; null lists top-level runs only; absent, both. */
   parent?: string | null;
+  /** Lineage: only the retries and forks of this run. */
+  origin?: string;
   limit: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;

@@ -40,6 +40,7 @@ async function submit(url: string, pipeline: string): Promise<string> {
 async function runOf(url: string, id: string) {
   return (await (await fetch(`${url}/api/runs/${id}`)).json()) as {
     status: string;
+    origin?: unknown;
     gates: { step: string; answer: { choice: string; text: string | null; by: string | null } | null }[];
   };
 }
@@ -111,7 +112,7 @@ describe('wave top in a terminal', () => {
     expect(gate.answer).toMatchObject({ choice: 'yes', text: 'ship it today' });
   });
 
-  it('f cycles the status filters; r says retry is not available yet', async () => {
+  it('f cycles the status filters; r retries the selected failed run on the server', async () => {
     const cwd = tempProject(projectFiles());
     const server = await spawnServer(cwd);
     const ok = await submit(server.url, 'steady');
@@ -136,7 +137,17 @@ describe('wave top in a terminal', () => {
     expect(failed).toMatch(row(bad, 'failed'));
     expect(failed).not.toContain(ok);
     pane.keys('r');
-    await pane.waitFor(/retry is not available yet/, 'the retry message');
+    const said = await pane.waitFor(new RegExp(`retrying ${bad} as \\S+`), 'the retry message');
+    const retryId = new RegExp(`retrying ${bad} as (\\S+)`).exec(said)![1]!;
+    const retry = await eventually(
+      async () => {
+        const r = await runOf(server.url, retryId);
+        return r.status === 'failed' ? r : null;
+      },
+      20_000,
+      'the retry to end',
+    );
+    expect(retry.origin).toEqual({ kind: 'retry', run_id: bad, step: null });
   });
 
   it('--server: survives a restart of the server: reconnects, then shows the runs made after it', async () => {

@@ -155,6 +155,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a failed or cancelled run
+         * @description A new run (`origin.kind: "retry"`) that reuses the steps that completed in the source run (`step_completed` with `reused: true`) and runs the rest.
+         */
+        post: operations["retryRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{id}/fork": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fork a finished run from a step
+         * @description A new run (`origin.kind: "fork"`) in which `from_step` and every step downstream of it run again; every other step is reused from the source run.
+         */
+        post: operations["forkRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{id}/logs": {
         parameters: {
             query?: never;
@@ -563,6 +603,13 @@ export interface components {
                 run_id: string;
                 step: string;
             } | null;
+            /** @description Set on a retry or fork: the run it came from (and the step a fork starts at). */
+            origin: {
+                /** @enum {string} */
+                kind: "retry" | "fork";
+                run_id: string;
+                step: string | null;
+            } | null;
             /** @description How many child runs this run's composition steps started. */
             child_count: number;
         };
@@ -595,6 +642,13 @@ export interface components {
             parent: {
                 run_id: string;
                 step: string;
+            } | null;
+            /** @description Set on a retry or fork: the run it came from (and the step a fork starts at). */
+            origin: {
+                /** @enum {string} */
+                kind: "retry" | "fork";
+                run_id: string;
+                step: string | null;
             } | null;
             /** @description How many child runs this run's composition steps started. */
             child_count: number;
@@ -972,6 +1026,8 @@ export interface operations {
                 label?: string | string[];
                 /** @description Only this run's child runs. */
                 parent?: string;
+                /** @description Only this run's retries and forks. */
+                origin?: string;
                 /** @description Child runs too (by default only top-level runs are listed). */
                 include_children?: "true" | "false";
                 limit?: number;
@@ -1441,6 +1497,231 @@ export interface operations {
                 };
             };
             /** @description The gate is not waiting: answered, timed out or not reached yet (`gate_not_waiting`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than `server.body_limit` (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON, or is sent with a `Content-Encoding` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the rate limit (`rate_limited`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server is shutting down (`shutting_down`) or its store is unavailable (`store_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    retryRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new run, queued */
+            201: {
+                headers: {
+                    /** @description The new run: `/api/runs/{id}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description Malformed JSON, or a body, query, header or path parameter that fails its schema (`invalid_request`; `details.issues` lists each with its path), or a value the route refuses (`invalid_input`, `input_required`, `invalid_choice`, `invalid_pipeline`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, malformed, expired or forged credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    /** @description Always `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials without the scope this needs (`forbidden`); without authentication, a `Host` that is not the server (`forbidden_host`) or a state-changing request from a foreign `Origin` (`forbidden_origin`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No run with this id (`run_not_found`), or its pipeline is gone (`pipeline_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The run is still active (`run_not_finished`) or completed (`nothing_to_retry`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than `server.body_limit` (`payload_too_large`). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not JSON, or is sent with a `Content-Encoding` (`unsupported_media_type`). */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Over the rate limit (`rate_limited`); retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds until the limit resets. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server is shutting down (`shutting_down`) or its store is unavailable (`store_unavailable`). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    forkRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    from_step: string;
+                    input?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The new run, queued */
+            201: {
+                headers: {
+                    /** @description The new run: `/api/runs/{id}`. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description Malformed JSON, or a body, query, header or path parameter that fails its schema (`invalid_request`; `details.issues` lists each with its path), or a value the route refuses (`invalid_input`, `input_required`, `invalid_choice`, `invalid_pipeline`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing, malformed, expired or forged credentials (`unauthorized`). */
+            401: {
+                headers: {
+                    /** @description Always `Bearer`. */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Credentials without the scope this needs (`forbidden`); without authentication, a `Host` that is not the server (`forbidden_host`) or a state-changing request from a foreign `Origin` (`forbidden_origin`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No run with this id (`run_not_found`) or no step `from_step` (`step_not_found`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The run is still active (`run_not_finished`), or a step the fork would reuse did not complete there (`step_not_completed`, `details.step` names it). */
             409: {
                 headers: {
                     [name: string]: unknown;

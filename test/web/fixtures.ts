@@ -63,6 +63,7 @@ export function runDetail(extra: Partial<RunDetail> = {}): RunDetail {
     cancel_requested: false,
     error: null,
     parent: null,
+    origin: null,
     child_count: 0,
     steps: [
       step('build'),

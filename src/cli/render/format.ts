@@ -55,6 +55,7 @@ export function describeEvent(e: WaveEvent, s: Styles = PLAIN): string | null {
     case 'step_started':
       return `${tag}started${e.persona ? ` (${e.persona})` : ''}${e.attempt > 1 ? `, attempt ${e.attempt}` : ''}`;
     case 'step_completed':
+      if (e.reused) return s.green(`${tag}reused (completed in the source run)`);
       return s.green(`${tag}completed in ${formatDuration(e.duration_ms)}`);
     case 'step_failed':
       return s.red(

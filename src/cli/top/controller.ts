@@ -36,12 +36,13 @@ export interface UiState {
 export type Effect =
   | { kind: 'quit' }
   | { kind: 'cancel'; runId: string }
+  | { kind: 'retry'; runId: string }
   | { kind: 'load-gate'; runId: string }
   | { kind: 'load-details'; runId: string }
   | { kind: 'answer'; runId: string; step: string; choice: string; text: string | null };
 
-export const RETRY_UNAVAILABLE =
-  'retry is not available yet: it arrives with `wave retry` (for now start the pipeline again with wave run)';
+/** Only a failed or cancelled run can be retried (API.md "Lineage"). */
+const RETRYABLE: ReadonlySet<RunStatus> = new Set(['failed', 'cancelled']);
 
 export function initialUi(): UiState {
   return { mode: { kind: 'table' }, selected: null, filter: 'all', search: '', message: null };
@@ -145,8 +146,25 @@ function browse(ui: UiState, key: Key, visible: readonly RunRow[], pageRows: num
       };
     case 'g':
       return target ? { ui: cleared, effects: [{ kind: 'load-gate', runId: target }] } : none;
-    case 'r':
-      return { ui: { ...ui, message: { text: RETRY_UNAVAILABLE, error: true } }, effects: [] };
+    case 'r': {
+      if (!target) return none;
+      const status = visible.find((r) => r.id === target)?.status;
+      if (status && !RETRYABLE.has(status))
+        return {
+          ui: {
+            ...ui,
+            message: {
+              text: `run ${target} is ${status}: only a failed or cancelled run is retried`,
+              error: true,
+            },
+          },
+          effects: [],
+        };
+      return {
+        ui: { ...ui, message: { text: `retrying ${target}…`, error: false } },
+        effects: [{ kind: 'retry', runId: target }],
+      };
+    }
     case 'f': {
       const filter = FILTERS[(FILTERS.indexOf(ui.filter) + 1) % FILTERS.length]!;
       return { ui: { ...cleared, filter, mode: { kind: 'table' } }, effects: [] };

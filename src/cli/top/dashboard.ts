@@ -175,6 +175,12 @@ export async function runDashboard(deps: DashboardDeps): Promise<void> {
           .then((o) => say(cancelText(effect.runId, o)))
           .catch(failed(`cancelling ${effect.runId}`));
         return;
+      case 'retry':
+        api
+          .retryDetached(effect.runId, deps.actor)
+          .then((id) => say(`retrying ${effect.runId} as ${id}`))
+          .catch(failed(`retrying ${effect.runId}`));
+        return;
       case 'load-gate':
         api
           .get(effect.runId)

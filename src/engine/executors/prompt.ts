@@ -5,6 +5,7 @@ import { renderTemplate } from '../../pipeline/templates.js';
 import { createAdapter } from '../adapters/registry.js';
 import type { RunContext } from '../context.js';
 import { judgeGuidance } from '../contracts/llm-judge.js';
+import { priceUsage } from '../pricing.js';
 import { retryRateLimited } from '../rate-limit-retry.js';
 import type { ExecOptions, ExecResult } from './types.js';
 
@@ -71,13 +72,14 @@ export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecO
   if (opts.feedback) prompt += `\n\n---\n${opts.feedback}`;
 
   const adapter = createAdapter(adapterName, adapterConfig, { mock: ctx.mock });
+  const model = resolveModel(step.model ?? persona?.model ?? null, adapterConfig);
   const result = await retryRateLimited(ctx, step, opts.attempt, () =>
     adapter.run({
       name: adapterName,
       config: adapterConfig ?? { binary: adapterName },
       prompt,
       systemPrompt: systemPrompt(ctx, step.persona),
-      model: resolveModel(step.model ?? persona?.model ?? null, adapterConfig),
+      model,
       permissions: persona?.permissions ?? { allowed_tools: [], deny: [] },
       cwd: opts.workspace,
       env: opts.env,
@@ -90,14 +92,15 @@ export async function runPromptStep(ctx: RunContext, step: StepSpec, opts: ExecO
       onActivity: (stream, content) => ctx.recorder.activity({ step: step.id, stream, content }),
     }),
   );
-  if (result.ok) return { ok: true, usage: result.usage, tail: result.outputTail };
+  const usage = priceUsage(result.usage, model, ctx.project.config.pricing);
+  if (result.ok) return { ok: true, usage, tail: result.outputTail };
   const error = result.error ?? { code: 'agent_error', message: 'the agent failed' };
   const cancelled = error.code === 'cancelled';
   return {
     ok: false,
     cancelled,
     error,
-    usage: result.usage,
+    usage,
     tail: result.outputTail,
     retryable: !cancelled && error.code !== 'adapter_missing',
   };

@@ -111,6 +111,7 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
           ...(q.label ? { labels } : {}),
           ...(q.cursor ? { cursor: q.cursor } : {}),
           ...(q.parent ? { parent: q.parent } : {}),
+          ...(q.origin ? { origin: q.origin } : {}),
           ...(q.include_children ? { includeChildren: true } : {}),
         });
         body = JSON.stringify(RunList.parse(page));

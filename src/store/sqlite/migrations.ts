@@ -303,7 +303,19 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   {
-    version: 11,
+    version: 8,
+    name: 'lineage: where a retried or forked run came from',
+    // A retry or fork names its source run (and the fork's step); the index lists a run's
+    // retries and forks for the "links both ways" of the run page.
+    sql: `
+      ALTER TABLE runs ADD COLUMN origin_kind TEXT CHECK (origin_kind IN ('retry', 'fork'));
+      ALTER TABLE runs ADD COLUMN origin_run_id TEXT;
+      ALTER TABLE runs ADD COLUMN origin_step TEXT;
+      CREATE INDEX runs_origin ON runs (origin_run_id) WHERE origin_run_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 9,
     name: 'insights: runs by creation time',
     // GET /api/insights reads the runs created in a window; covering its counts and run times.
     sql: `

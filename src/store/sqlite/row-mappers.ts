@@ -27,11 +27,14 @@ export interface RunRow {
   parent_step: string | null;
   parent_index: number | null;
   child_count: number;
+  origin_kind: string | null;
+  origin_run_id: string | null;
+  origin_step: string | null;
 }
 
 /** Columns of `runs` read for a RunRecord (never the large `spec`). */
 export const RUN_COLUMNS =
-  'num, id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, started_at, finished_at, cancel_requested, cancel_by, error, mode, options, owner, lease_expires_at, wants_slot, outcomes, parent_run_id, parent_step, parent_index, (SELECT COUNT(*) FROM runs AS c WHERE c.parent_run_id = runs.id) AS child_count';
+  'num, id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, started_at, finished_at, cancel_requested, cancel_by, error, mode, options, owner, lease_expires_at, wants_slot, outcomes, parent_run_id, parent_step, parent_index, origin_kind, origin_run_id, origin_step, (SELECT COUNT(*) FROM runs AS c WHERE c.parent_run_id = runs.id) AS child_count';
 
 /** Most rows hold `{}` or `[]`: no parse needed for those (listing runs maps many rows). */
 function parseJson(text: string, empty: object): unknown {
@@ -65,6 +68,10 @@ export function toRun(r: RunRow): RunRecord {
         ? { runId: r.parent_run_id, step: r.parent_step, index: r.parent_index ?? 0 }
         : null,
     childCount: r.child_count,
+    origin:
+      r.origin_kind !== null && r.origin_run_id !== null
+        ? { kind: r.origin_kind as 'retry' | 'fork', runId: r.origin_run_id, step: r.origin_step }
+        : null,
   };
 }
 

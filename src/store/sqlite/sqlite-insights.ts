@@ -18,7 +18,7 @@ const DAY = 'substr(r.created_at, 1, 10)';
 const msBetween = (a: string, b: string) =>
   `CAST(round((julianday(${b}) - julianday(${a})) * 86400000) AS INTEGER)`;
 
-/** Insights on SQLite: the window is found through runs_created (migration 11); figures are SQL aggregates. */
+/** Insights on SQLite: the window is found through runs_created (migration 9); figures are SQL aggregates. */
 export class SqliteInsights implements InsightsStore {
   private readonly s;
 

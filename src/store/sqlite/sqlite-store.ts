@@ -99,8 +99,8 @@ export class SqliteStore implements Store {
         'INSERT INTO events (seq, run, type, origin, step, json, ts, stream, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       insertRun: db.prepare(
-        `INSERT INTO runs (id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, mode, options, spec, owner, lease_expires_at, parent_run_id, parent_step, parent_index)
-         VALUES (@id, @pipeline, 'queued', @input, @labels, @trigger_source, @trigger_actor, @created_at, @mode, @options, @spec, @owner, @lease, @parent_run_id, @parent_step, @parent_index)`,
+        `INSERT INTO runs (id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, mode, options, spec, owner, lease_expires_at, parent_run_id, parent_step, parent_index, origin_kind, origin_run_id, origin_step)
+         VALUES (@id, @pipeline, 'queued', @input, @labels, @trigger_source, @trigger_actor, @created_at, @mode, @options, @spec, @owner, @lease, @parent_run_id, @parent_step, @parent_index, @origin_kind, @origin_run_id, @origin_step)`,
       ),
       insertLabel: db.prepare('INSERT INTO run_labels (run_num, key, value) VALUES (?, ?, ?)'),
       insertStep: db.prepare(
@@ -130,6 +130,12 @@ export class SqliteStore implements Store {
          ON CONFLICT (run_id, step, name) DO UPDATE SET path = excluded.path, type = excluded.type, size = excluded.size,
            sha256 = excluded.sha256, created_at = excluded.created_at`,
       ),
+      copyGate: db.prepare(
+        `INSERT INTO gates (run_id, step, status, prompt, choices, freeform, default_choice, timeout_at, answer_choice, answer_text, answer_by, answer_at)
+         SELECT ?, step, status, prompt, choices, freeform, default_choice, timeout_at, answer_choice, answer_text, answer_by, answer_at
+         FROM gates WHERE run_id = ? AND step = ? AND status IN ('answered', 'timed_out')`,
+      ),
+      outcomesById: db.prepare('SELECT outcomes FROM runs WHERE id = ?').pluck(),
       setUsage: db.prepare('UPDATE steps SET usage = ? WHERE run_id = ? AND id = ?'),
       setOutcomes: db.prepare('UPDATE runs SET outcomes = ? WHERE id = ?'),
       answerGate: db.prepare(
@@ -307,6 +313,9 @@ export class SqliteStore implements Store {
         parent_run_id: run.parent?.runId ?? null,
         parent_step: run.parent?.step ?? null,
         parent_index: run.parent?.index ?? null,
+        origin_kind: run.origin?.kind ?? null,
+        origin_run_id: run.origin?.runId ?? null,
+        origin_step: run.origin?.step ?? null,
       });
       const num = Number(info.lastInsertRowid);
       for (const [k, v] of Object.entries(run.labels)) this.s.insertLabel.run(num, k, v);
@@ -332,9 +341,44 @@ export class SqliteStore implements Store {
           trigger: run.trigger,
         },
       ]);
+      if (run.origin) this.writeReused(run.id, run.origin.runId, run.origin.reuse, createdAt, emit);
       return { record: toRun(this.s.runById.get(run.id) as RunRow), created: true };
     });
     return { run: result.record, created: result.created, events };
+  }
+
+  /**
+   * A retry's or fork's reused steps, inside its creating transaction: completed before the run
+   * starts, so the engine treats them as done. Usage is left behind: it was counted in the source.
+   */
+  private writeReused(
+    runId: string,
+    sourceId: string,
+    reuse: NonNullable<NewRun['origin']>['reuse'],
+    at: string,
+    emit: (drafts: readonly EventDraft[]) => WaveEvent[],
+  ): void {
+    const steps = new Set(reuse.steps);
+    for (const step of reuse.steps) this.s.copyGate.run(runId, sourceId, step);
+    for (const a of reuse.artifacts)
+      this.s.upsertArtifact.run(runId, a.step, a.name, a.path, a.type, a.size, a.sha256, a.createdAt);
+    const outcomes = JSON.parse((this.s.outcomesById.get(sourceId) as string | undefined) ?? '[]') as {
+      step: string;
+    }[];
+    const kept = outcomes.filter((o) => steps.has(o.step));
+    if (kept.length) this.s.setOutcomes.run(JSON.stringify(kept), runId);
+    emit(
+      reuse.steps.map((step) => ({
+        type: 'step_completed' as const,
+        run_id: runId,
+        ts: at,
+        step,
+        status: 'success' as const,
+        duration_ms: 0,
+        attempt: 0,
+        reused: true,
+      })),
+    );
   }
 
   getRun(id: string): Promise<RunRecord | null> {
@@ -366,6 +410,10 @@ export class SqliteStore implements Store {
       if (q.mode) {
         where.push('mode = ?');
         params.push(q.mode);
+      }
+      if (q.origin !== undefined) {
+        where.push('origin_run_id = ?');
+        params.push(q.origin);
       }
       if (q.parent === null) where.push('parent_run_id IS NULL');
       else if (q.parent !== undefined) {

@@ -23,6 +23,8 @@ export interface RunQuery {
   cursor?: string | null;
   /** Only this run's child runs (the API lists top-level runs otherwise). */
   parent?: string;
+  /** Only this run's retries and forks. */
+  origin?: string;
 }
 
 export function listRuns(q: RunQuery = {}, signal?: AbortSignal): Promise<RunPage> {
@@ -32,6 +34,7 @@ export function listRuns(q: RunQuery = {}, signal?: AbortSignal): Promise<RunPag
   if (q.limit) query.set('limit', String(q.limit));
   if (q.cursor) query.set('cursor', q.cursor);
   if (q.parent) query.set('parent', q.parent);
+  if (q.origin) query.set('origin', q.origin);
   const text = query.toString();
   return requestJson(`/api/runs${text ? `?${text}` : ''}`, signal ? { signal } : {});
 }
@@ -52,6 +55,20 @@ export const createRun = (body: { pipeline: string; input?: string; labels?: Rec
 
 export const cancelRun = (id: string) =>
   requestJson<Run>(`/api/runs/${enc(id)}/cancel`, { method: 'POST', body: {} });
+
+export const retryRun = (id: string) =>
+  requestJson<Run>(`/api/runs/${enc(id)}/retry`, {
+    method: 'POST',
+    body: {},
+    headers: { 'x-wave-client': 'ui' },
+  });
+
+export const forkRun = (id: string, fromStep: string) =>
+  requestJson<Run>(`/api/runs/${enc(id)}/fork`, {
+    method: 'POST',
+    body: { from_step: fromStep },
+    headers: { 'x-wave-client': 'ui' },
+  });
 
 export const answerGate = (id: string, step: string, answer: { choice: string; text?: string }) =>
   requestJson<Gate>(`/api/runs/${enc(id)}/gate/${enc(step)}`, { method: 'POST', body: answer });

@@ -1,12 +1,14 @@
 import type { RunDetail } from '../api/types.js';
-import { elapsedMs, formatDateTime, formatDuration } from '../state/format.js';
+import { elapsedMs, formatDateTime, formatDuration, formatUsage, totalUsage } from '../state/format.js';
 import { pipelineHref, runHref } from '../state/route.js';
+import { LineageFacts } from './lineage.js';
 import { Link } from './link.js';
 
 /** The run's facts: pipeline, parent run (of a child run), trigger, times, input, labels, error. */
 export function RunFacts({ run, now }: { run: RunDetail; now: number }) {
   const labels = Object.entries(run.labels);
   const duration = run.duration_ms ?? elapsedMs(run.started_at, run.finished_at, now);
+  const usage = totalUsage(run.steps);
   return (
     <dl class="facts">
       <div>
@@ -26,6 +28,7 @@ export function RunFacts({ run, now }: { run: RunDetail; now: number }) {
           </dd>
         </div>
       )}
+      <LineageFacts run={run} />
       <div>
         <dt>Triggered by</dt>
         <dd>
@@ -49,6 +52,12 @@ export function RunFacts({ run, now }: { run: RunDetail; now: number }) {
         <dt>Duration</dt>
         <dd data-testid="run-duration">{formatDuration(duration)}</dd>
       </div>
+      {usage && (
+        <div>
+          <dt>Usage</dt>
+          <dd data-testid="run-usage">{formatUsage(usage)}</dd>
+        </div>
+      )}
       {run.queue_position !== null && (
         <div>
           <dt>Queue position</dt>

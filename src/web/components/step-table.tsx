@@ -15,12 +15,15 @@ export function StepTable({
   now,
   childRuns = new Map(),
   throttled = new Map(),
+  onFork,
 }: {
   steps: readonly Step[];
   now: number;
   childRuns?: ReadonlyMap<string, readonly ChildRow[]>;
   /** Pending steps waiting for a place on their adapter, and how far back in line. */
   throttled?: ReadonlyMap<string, string>;
+  /** A finished run: each step offers "Fork from here". */
+  onFork?: { fork: (step: string) => void; busy: boolean };
 }) {
   return (
     <div class="table-scroll">
@@ -34,6 +37,7 @@ export function StepTable({
             <th scope="col">Duration</th>
             <th scope="col">Persona</th>
             <th scope="col">Usage</th>
+            {onFork && <th scope="col">Fork</th>}
           </tr>
         </thead>
         <tbody>
@@ -55,11 +59,24 @@ export function StepTable({
               <td>{formatDuration(s.duration_ms ?? elapsedMs(s.started_at, s.finished_at, now))}</td>
               <td>{s.persona ?? '—'}</td>
               <td>{formatUsage(s.usage)}</td>
+              {onFork && (
+                <td>
+                  <button
+                    type="button"
+                    class="button-secondary"
+                    disabled={onFork.busy}
+                    onClick={() => onFork.fork(s.id)}
+                    aria-label={`Fork from step ${s.id}`}
+                  >
+                    Fork from here
+                  </button>
+                </td>
+              )}
             </tr>,
             ...(childRuns.get(s.id)?.length
               ? [
                   <tr key={`${s.id}/children`} class="child-runs-row">
-                    <td colSpan={COLUMNS}>
+                    <td colSpan={COLUMNS + (onFork ? 1 : 0)}>
                       <ChildRunList step={s.id} rows={childRuns.get(s.id)!} now={now} />
                     </td>
                   </tr>,

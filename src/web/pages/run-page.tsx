@@ -5,6 +5,7 @@ import { CancelButton } from '../components/cancel-button.js';
 import { ChangesView } from '../components/changes-view.js';
 import { DagGraph } from '../components/dag-graph.js';
 import { GatePanel } from '../components/gate-panel.js';
+import { RetryButton, useFork } from '../components/lineage.js';
 import { LogView } from '../components/log-view.js';
 import { ErrorNotice, Loading } from '../components/notice.js';
 import { PageTitle } from '../components/page-title.js';
@@ -39,6 +40,7 @@ export function RunPage({ id }: { id: string }) {
   // A worktree step commits its changes as it ends: fetch them again when a step ends.
   const endedSteps = run?.steps.filter((s) => s.finished_at !== null).length ?? 0;
   const changes = useRunChanges(id, endedSteps);
+  const fork = useFork(id);
   const childRuns = useMemo(
     () => (run ? childRowsByStep(run, childList, live.events) : new Map()),
     [run?.steps, childList, live.version],
@@ -83,6 +85,7 @@ export function RunPage({ id }: { id: string }) {
         </span>
         <StreamIndicator status={live.stream.status} detail={live.stream.detail} />
         <CancelButton run={run} onDone={live.refresh} />
+        <RetryButton run={run} />
       </div>
       {live.error && <ErrorNotice message={live.error} onRetry={live.refresh} />}
       <RunFacts run={run} now={now} />
@@ -106,7 +109,18 @@ export function RunPage({ id }: { id: string }) {
       <section aria-labelledby="steps-title" class="panel">
         <h2 id="steps-title">Steps</h2>
         <DagGraph steps={run.steps} label={`Step graph of run ${run.id}`} />
-        <StepTable steps={run.steps} now={now} childRuns={childRuns} throttled={throttled} />
+        {fork.error && (
+          <p class="notice notice-error" role="alert">
+            {fork.error}
+          </p>
+        )}
+        <StepTable
+          steps={run.steps}
+          now={now}
+          childRuns={childRuns}
+          throttled={throttled}
+          {...(finished ? { onFork: fork } : {})}
+        />
       </section>
 
       {changes && (

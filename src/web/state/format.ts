@@ -50,6 +50,19 @@ export function formatClock(iso: string, millis = false): string {
   return millis ? `${base}.${pad(d.getMilliseconds(), 3)}` : base;
 }
 
+type UsageT = { tokens_in: number; tokens_out: number; cost_usd: number };
+
+/** A run's usage: its steps' added up (reused steps carry none: they were counted in their source run). */
+export function totalUsage(steps: readonly { usage: UsageT | null }[]): UsageT | null {
+  const used = steps.flatMap((s) => (s.usage ? [s.usage] : []));
+  if (used.length === 0) return null;
+  return used.reduce((a, u) => ({
+    tokens_in: a.tokens_in + u.tokens_in,
+    tokens_out: a.tokens_out + u.tokens_out,
+    cost_usd: a.cost_usd + u.cost_usd,
+  }));
+}
+
 export function formatUsage(
   usage: { tokens_in: number; tokens_out: number; cost_usd: number } | null,
 ): string {

@@ -46,6 +46,7 @@ export function describeEvent(e: WaveEvent): { text: string; tone: TimelineEntry
       return { text: `${e.kind} step started${persona}, attempt ${e.attempt}`, tone: 'info' };
     }
     case 'step_completed':
+      if (e.reused) return { text: 'reused from the run this one came from', tone: 'ok' };
       return { text: `completed in ${formatDuration(e.duration_ms)}`, tone: 'ok' };
     case 'step_failed':
       return {

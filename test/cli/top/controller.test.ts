@@ -5,7 +5,6 @@ import {
   gateLoaded,
   initialUi,
   press,
-  RETRY_UNAVAILABLE,
   settleSelection,
   type UiState,
   visibleRuns,
@@ -165,9 +164,17 @@ describe('keys of wave top', () => {
     expect(typeKeys(m, '/q').effects).toEqual([]);
   });
 
-  it('r says that retry is not available yet', () => {
-    const r = typeKeys(setup(), 'r');
-    expect(r.ui.message).toEqual({ text: RETRY_UNAVAILABLE, error: true });
-    expect(r.effects).toEqual([]);
+  it('r retries the selected failed or cancelled run, and refuses any other', () => {
+    const m = setup();
+    const running = typeKeys(m, 'ffr');
+    expect(running.ui.selected).toBe('build-1');
+    expect(running.effects).toEqual([]);
+    expect(running.ui.message).toMatchObject({ error: true });
+    expect(running.ui.message?.text).toContain('only a failed or cancelled run is retried');
+    // f six times: the failed filter.
+    const failed = typeKeys(m, 'ffffffr');
+    expect(failed.ui.selected).toBe('build-0');
+    expect(failed.effects).toEqual([{ kind: 'retry', runId: 'build-0' }]);
+    expect(failed.ui.message).toEqual({ text: 'retrying build-0…', error: false });
   });
 });

@@ -84,6 +84,7 @@ describe('GET /api/openapi.json', () => {
         'id',
         'input',
         'labels',
+        'origin',
         'parent',
         'pipeline',
         'queue_position',
@@ -134,7 +135,9 @@ describe('GET /api/openapi.json', () => {
         .filter((p) => p.in === 'query')
         .map((p) => p.name)
         .sort(),
-    ).toEqual(['cursor', 'include_children', 'label', 'limit', 'parent', 'pipeline', 'status'].sort());
+    ).toEqual(
+      ['cursor', 'include_children', 'label', 'limit', 'origin', 'parent', 'pipeline', 'status'].sort(),
+    );
   });
 
   it('documents exactly the routes Fastify serves under /api, and every documented one is served', async () => {

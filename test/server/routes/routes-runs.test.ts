@@ -20,6 +20,7 @@ const RUN_FIELDS = [
   'id',
   'input',
   'labels',
+  'origin',
   'parent',
   'pipeline',
   'queue_position',

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../../src/events/catalogue.js';
 import { EVENT_TYPE_NAMES, isTerminalEvent } from '../../../src/web/state/event-types.js';
-import { elapsedMs, formatBytes, formatDuration } from '../../../src/web/state/format.js';
+import {
+  elapsedMs,
+  formatBytes,
+  formatDuration,
+  formatUsage,
+  totalUsage,
+} from '../../../src/web/state/format.js';
 import { timelineOf } from '../../../src/web/state/timeline.js';
 import { eventFactory } from '../fixtures.js';
 
@@ -58,5 +64,18 @@ describe('formatting', () => {
     expect(formatBytes(12)).toBe('12 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(50 * 1024 * 1024)).toBe('50 MiB');
+  });
+});
+
+describe('run usage totals', () => {
+  it("adds up the steps' usage, and says the cost; none without usage", () => {
+    const total = totalUsage([
+      { usage: { tokens_in: 1000, tokens_out: 20, cost_usd: 0.01 } },
+      { usage: null },
+      { usage: { tokens_in: 500, tokens_out: 5, cost_usd: 0.0025 } },
+    ]);
+    expect(total).toEqual({ tokens_in: 1500, tokens_out: 25, cost_usd: 0.0125 });
+    expect(formatUsage(total)).toBe('1,500 in / 25 out, $0.0125');
+    expect(totalUsage([{ usage: null }])).toBeNull();
   });
 });
