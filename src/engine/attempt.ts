@@ -1,5 +1,6 @@
 import type { WaveEvent } from '../events/catalogue.js';
 import type { StepSpec } from '../pipeline/model.js';
+import { findTemplateRefs } from '../pipeline/templates.js';
 import type { Outcome, SideEffects } from '../store/store.js';
 import type { Usage } from './adapters/types.js';
 import { collectArtifacts, injectArtifacts, readJsonPath, workspaceFile } from './artifacts.js';
@@ -290,8 +291,7 @@ function noteRehearsedCommands(ctx: RunContext, step: StepSpec): void {
   const texts = [step.command ?? '', ...step.contracts.map((c) => c.command ?? '')];
   const names = new Set<string>();
   for (const text of texts)
-    for (const m of text.matchAll(/\{\{\s*(project\.[\w.]+)\s*\}\}/g))
-      if (PROJECT_COMMAND.test(m[1]!)) names.add(m[1]!);
+    for (const { name } of findTemplateRefs(text)) if (PROJECT_COMMAND.test(name)) names.add(name);
   if (names.size === 0) return;
   ctx.recorder.activity({
     step: step.id,

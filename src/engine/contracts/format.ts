@@ -5,7 +5,14 @@ import type { ContractChecker } from './types.js';
 type Json = Record<string, unknown>;
 type Kind = 'issue' | 'pr' | 'implementation' | 'analysis' | 'generic';
 
-const PLACEHOLDER = /\b(TODO|FIXME|XXX|TBD)\b|\[placeholder\]/i;
+/**
+ * The words by which an agent's output admits it is not finished (GOWAVE.md §7 format): the
+ * contract refuses output that contains them. Issue bodies are checked for the first three only,
+ * case-sensitively, as the Go Wave does; titles and generic objects for all, in any case.
+ */
+const UNFINISHED_WORDS = ['TODO', 'TBD', 'FIXME', 'XXX'];
+const UNFINISHED_TEXT = new RegExp(`\\b(${UNFINISHED_WORDS.join('|')})\\b|\\[placeholder\\]`, 'i');
+const UNFINISHED_BODY = new RegExp(`\\b(${UNFINISHED_WORDS.slice(0, 3).join('|')})\\b`);
 
 /** Which rules apply, from the schema file's name (GOWAVE.md §7 format). */
 export function formatKind(schemaPath: string | undefined): Kind {
@@ -27,12 +34,12 @@ function issueRules(o: Json): string[] {
   const title = str(o.title);
   if (title.length < 10 || title.length > 200)
     out.push(`title must be 10–200 characters (is ${title.length})`);
-  if (PLACEHOLDER.test(title)) out.push('title contains placeholder text');
+  if (UNFINISHED_TEXT.test(title)) out.push('title contains placeholder text');
   const body = str(o.body);
   if (body.length < 50) out.push(`body must be at least 50 characters (is ${body.length})`);
   if (!/^##\s*Description/im.test(body)) out.push('body lacks a "## Description" section');
   if (!/^##\s*Acceptance Criteria/im.test(body)) out.push('body lacks a "## Acceptance Criteria" section');
-  if (/\b(TODO|TBD|FIXME)\b/.test(body)) out.push('body contains TODO, TBD or FIXME');
+  if (UNFINISHED_BODY.test(body)) out.push('body contains TODO, TBD or FIXME');
   if ('labels' in o && (!Array.isArray(o.labels) || o.labels.length === 0)) out.push('labels is empty');
   return out;
 }
@@ -82,7 +89,7 @@ function genericRules(o: Json): string[] {
   if (Object.keys(o).length === 0) return ['the object is empty'];
   const found: string[] = [];
   const walk = (v: unknown, path: string) => {
-    if (typeof v === 'string' && PLACEHOLDER.test(v))
+    if (typeof v === 'string' && UNFINISHED_TEXT.test(v))
       found.push(`${path || '(root)'} contains placeholder text`);
     else if (Array.isArray(v)) {
       for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`);

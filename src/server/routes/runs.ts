@@ -13,11 +13,7 @@ import type { ServerContext } from '../context.js';
 import { AUTHENTICATED, errorResponses, JSON_BODY, json } from '../openapi/responses.js';
 import { ResponseCache } from '../response-cache.js';
 import type { App } from '../types.js';
-
-/** The web UI and the CLI say who they are; anything else is an API client. */
-function triggerSource(header: string | string[] | undefined): 'ui' | 'cli' | 'api' {
-  return header === 'ui' || header === 'cli' ? header : 'api';
-}
+import { triggerSource } from './trigger-source.js';
 
 const RunList = z.object({ runs: z.array(Run), next_cursor: z.string().nullable() });
 
@@ -69,10 +65,7 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
         pipeline: request.body.pipeline,
         input: request.body.input ?? null,
         labels: request.body.labels ?? {},
-        trigger: {
-          source: triggerSource(request.headers['x-wave-client'] as string | undefined),
-          actor: request.actor,
-        },
+        trigger: triggerSource(request.headers['x-wave-client'] as string | undefined, request.actor),
         mode: 'server',
         ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
       });
