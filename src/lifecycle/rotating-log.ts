@@ -22,18 +22,20 @@ export class RotatingLog {
   write(chunk: Buffer | string): void {
     let rest = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     while (rest.length > 0) {
-      if (this.size === 0 || this.size + rest.length <= this.maxBytes) {
+      if (this.size + rest.length <= this.maxBytes) {
         this.append(rest);
         return;
       }
-      const newline = rest.indexOf(0x0a);
-      if (newline === -1) {
+      // The line that crosses the limit ends this file: cut at its newline (a burst of many
+      // lines in one chunk is spread over as many files as it needs).
+      const cut = rest.indexOf(0x0a, Math.max(0, this.maxBytes - this.size - 1));
+      if (cut === -1) {
         // The current line goes on: it stays whole in this file.
         this.append(rest);
         return;
       }
-      this.append(rest.subarray(0, newline + 1));
-      rest = rest.subarray(newline + 1);
+      this.append(rest.subarray(0, cut + 1));
+      rest = rest.subarray(cut + 1);
       this.rotate();
     }
   }

@@ -42,6 +42,24 @@ describe('RotatingLog', () => {
     }
   });
 
+  it('splits a burst of many lines in one chunk across files, each within the limit plus one line', () => {
+    const path = join(tempDir(), 'server.log');
+    const log = new RotatingLog(path, 500, 5);
+    log.write(line(0));
+    // What a pipe hands over when the writer falls behind: many lines at once, some after a rotation.
+    log.write(Array.from({ length: 40 }, (_, i) => line(i + 1)).join(''));
+    log.close();
+    const files = logFiles(path, 5).filter((f) => existsSync(f));
+    expect(files.length).toBeGreaterThan(3);
+    for (const f of files) expect(statSync(f).size).toBeLessThanOrEqual(500 + line(0).length);
+    const all = [...files]
+      .reverse()
+      .flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean))
+      .map((l) => Number(l.split(' ')[1]));
+    expect(all.at(-1)).toBe(40);
+    expect(all).toEqual([...all].sort((a, b) => a - b));
+  });
+
   it('appends to an existing log and counts its size', () => {
     const path = join(tempDir(), 'server.log');
     writeFileSync(path, 'a'.repeat(290) + '\n');
