@@ -106,7 +106,8 @@ describe('runs board in the browser', { timeout: 60_000 }, () => {
     await page.getByLabel('Status').selectOption('completed');
     await page.waitForURL(/\?status=completed$/);
     await card(page, 'completed', quick.id).waitFor();
-    expect(await page.locator('section[data-status]').count()).toBe(1);
+    // The board re-renders as the filter's answer arrives: wait for the filtered columns.
+    await expect.poll(() => page.locator('section[data-status]').count(), { timeout: 10_000 }).toBe(1);
     expect(await page.locator(`[data-run-id="${fails.id}"]`).count()).toBe(0);
 
     // A run created now appears in the filtered board too.
