@@ -2,7 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
 import { chromiumFacts, ensureChromium, runSystemDeps } from './chromium.js';
+import { startPgCluster } from './pg-cluster.js';
+import { ensurePostgres, postgresFacts } from './pg-deps.js';
 import { ensureTmux, tmuxFacts } from './tmux-deps.js';
 
 /** The newest modification time of a file or of any file under a folder. */
@@ -16,16 +19,19 @@ function newestMtime(path: string): number {
 }
 
 /**
- * Browser tests need Debian's Chromium, the `wave top` tests tmux: installed here when missing and
- * possible (root), else the run stops at once with the command that installs them.
+ * Browser tests need Debian's Chromium, the `wave top` tests tmux, the PostgreSQL tests Debian's
+ * postgresql: installed here when missing and possible (root), else the run stops at once with
+ * the command that installs them. One throwaway PostgreSQL cluster serves the whole run (each
+ * test file makes its own database in it: test/helpers/pg.ts), stopped at the end.
  * End-to-end tests run the real `wave` binary, so dist/ must match src/ (incremental build);
  * browser tests load the built UI (dist/web), rebuilt when its sources changed.
  */
-export default function setup(): void {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const root = fileURLToPath(new URL('../../', import.meta.url));
   try {
     ensureChromium({ facts: chromiumFacts, install: () => runSystemDeps(root) });
     ensureTmux({ facts: tmuxFacts, install: () => runSystemDeps(root) });
+    ensurePostgres({ facts: postgresFacts, install: () => runSystemDeps(root) });
   } catch (err) {
     // One line, not a stack trace through vitest's internals: the line says what to run.
     process.stderr.write(`npm test: ${(err as Error).message}\n`);
@@ -50,4 +56,7 @@ export default function setup(): void {
       stdio: 'inherit',
     });
   }
+  const cluster = await startPgCluster();
+  project.provide('pgAdminUrl', cluster.adminUrl);
+  return () => cluster.stop();
 }

@@ -1,0 +1,151 @@
+import pg from 'pg';
+import { WaveError } from '../../errors.js';
+import { PG_MIGRATIONS } from './pg-migrations.js';
+
+/** What runs a statement: the pool (its own transaction) or a client inside `tx`. */
+export interface Queryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+/** BIGINT (seq, epoch ms, counts) as a JS number: every value Wave stores fits in 2^53. */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8 && format !== 'binary') return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** Ids of advisory locks Wave takes (one bigint namespace per database). */
+export const ADVISORY = {
+  migrate: 0x57415645_01, // 'WAVE' 1
+} as const;
+
+/** The URL without its password, for messages and /api/health. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/** host:port (and database) of a URL, for "cannot reach …" messages. */
+export function describeTarget(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname || 'localhost'}:${u.port || '5432'}${u.pathname || ''}`;
+  } catch {
+    return '(unparseable storage.url)';
+  }
+}
+
+/** A pool with Wave's type parsing; `tx` runs a function in one transaction on one client. */
+export class PgDb implements Queryable {
+  readonly pool: pg.Pool;
+
+  constructor(
+    readonly url: string,
+    opts: { max?: number; applicationName?: string } = {},
+  ) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: opts.max ?? 10,
+      types,
+      application_name: opts.applicationName ?? 'wave',
+      connectionTimeoutMillis: 10_000,
+    });
+    // An idle client's connection dropping must not crash the process: the next query
+    // reconnects (or fails as store_unavailable).
+    this.pool.on('error', () => {});
+  }
+
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(sql, params as unknown[] | undefined);
+  }
+
+  async tx<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Applies pending migrations in one transaction under an advisory lock; returns those applied. */
+  async migrate(): Promise<number[]> {
+    return await this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY.migrate]);
+      await c.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      );
+      const { rows } = await c.query<{ version: number }>('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((r) => r.version));
+      const done: number[] = [];
+      for (const m of [...PG_MIGRATIONS].sort((a, b) => a.version - b.version)) {
+        if (applied.has(m.version)) continue;
+        await c.query(m.sql);
+        await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          m.version,
+          m.name,
+          new Date().toISOString(),
+        ]);
+        done.push(m.version);
+      }
+      return done;
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+/** Connection-level failures (the database is away), as opposed to a bad statement. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'].includes(
+      code,
+    ) ||
+    code.startsWith('08') || // connection exception class
+    code === '57P01' || // admin_shutdown
+    code === '57P02' ||
+    code === '57P03' || // cannot_connect_now (starting up)
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+      e?.message ?? '',
+    )
+  );
+}
+
+/** Translates a failure to reach or use the database into one a user can act on (no password). */
+export function pgStoreError(url: string, err: unknown): WaveError {
+  const e = err as { code?: string; message?: string };
+  const target = describeTarget(url);
+  let message: string;
+  if (e?.code === '28P01' || e?.code === '28000') {
+    message = `the PostgreSQL store at ${target} refused the credentials in storage.url (wrong user or password)`;
+  } else if (e?.code === '3D000') {
+    message = `the PostgreSQL store at ${target}: the database does not exist (create it first)`;
+  } else if (isConnectionError(err)) {
+    message = `cannot reach the PostgreSQL store at ${target} (${e?.code ?? e?.message ?? 'no answer'})`;
+  } else {
+    message = `the PostgreSQL store at ${target} could not be used: ${e?.message ?? String(err)}`;
+  }
+  return new WaveError('store_unavailable', message, { target, pg: e?.code ?? null }, { cause: err });
+}
