@@ -35,6 +35,7 @@ import { type ArtifactPayload, artifactPayloads } from './pg-artifacts.js';
 import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db.js';
 import { insertEvents, readEventRows, readOutputRows } from './pg-events.js';
 import { projectPg } from './pg-projection.js';
+import { pgRollups } from './pg-rollups.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -135,6 +136,7 @@ export class PostgresStore implements StoreCore {
     try {
       result = await this.db.tx(async (c) => {
         if (ordered) await c.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY.seq]);
+        const finished: string[] = [];
         const emit: Emit = async (drafts) => {
           if (!ordered) throw new Error('events written outside the seq lock');
           const { rows } = await c.query<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
@@ -147,13 +149,15 @@ export class PostgresStore implements StoreCore {
           });
           await insertEvents(c, out, this.origin);
           for (const event of out) {
-            await projectPg(c, event);
+            await projectPg(c, event, finished);
             // One push per event: `push(...out)` overflows the call stack past ~100k events.
             written.push(event);
           }
           return out;
         };
         const value = await fn(c, emit);
+        // After fn: the usage of a run's last step may be written with its terminal event.
+        for (const runId of finished) await pgRollups.add(c, runId);
         const last = written[written.length - 1];
         await c.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, last ? String(last.seq) : '']);
         return value;

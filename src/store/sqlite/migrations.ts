@@ -1,4 +1,4 @@
-import { FINISHED, rollupWrites } from './insight-rollup-sql.js';
+import { FINISHED, rollupWrites, SQLITE } from '../insight-rollup-sql.js';
 
 /**
  * Numbered schema migrations, applied in order inside one transaction at open. A migration is
@@ -377,7 +377,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         last_at TEXT,
         PRIMARY KEY (span, period, pipeline, code)
       ) WITHOUT ROWID;
-      ${rollupWrites(FINISHED, '1').join(';\n')};
+      ${rollupWrites(SQLITE, FINISHED, '1').join(';\n')};
     `,
   },
 ];

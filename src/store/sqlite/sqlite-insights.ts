@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import { contributions, NOT_FINISHED, SQLITE } from '../insight-rollup-sql.js';
 import type {
   InsightRows,
   InsightsPeriods,
@@ -6,7 +7,6 @@ import type {
   InsightsWindow,
   TimeBucket,
 } from '../insights-records.js';
-import { contributions, NOT_FINISHED } from './insight-rollup-sql.js';
 import type { Db } from './open-database.js';
 
 const PIPELINE = '(@pipeline IS NULL OR r.pipeline = @pipeline)';
@@ -34,10 +34,11 @@ export class SqliteInsights implements InsightsStore {
   ) {
     const prepare = (sqls: Partial<Record<keyof RowStatements, string>>) =>
       Object.fromEntries(Object.entries(sqls).map(([k, sql]) => [k, db.prepare(sql).raw()])) as RowStatements;
-    this.window = prepare(contributions(CREATED, '1', 'days'));
+    this.window = prepare(contributions(SQLITE, CREATED, '1', 'days'));
     // A period compares with created_at as its prefix: '2026-11-20T05' <= '2026-11-20T05:…'.
     this.unfinished = prepare(
       contributions(
+        SQLITE,
         `${NOT_FINISHED} AND r.created_at >= @from AND r.created_at < @to AND ${PIPELINE}`,
         '1',
         'days',

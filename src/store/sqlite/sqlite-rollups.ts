@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { rollupEmptiesRemoved, rollupWrites } from './insight-rollup-sql.js';
+import { rollupEmptiesRemoved, rollupWrites, SQLITE } from '../insight-rollup-sql.js';
 import type { Db } from './open-database.js';
 
 const ONE_RUN = 'r.id = @id';
@@ -14,8 +14,8 @@ export class SqliteRollups {
   private readonly removes: Statement[];
 
   constructor(db: Db) {
-    this.adds = rollupWrites(ONE_RUN, '1').map((sql) => db.prepare(sql));
-    this.removes = [...rollupWrites(ONE_RUN, '-1'), ...rollupEmptiesRemoved(ONE_RUN)].map((sql) =>
+    this.adds = rollupWrites(SQLITE, ONE_RUN, '1').map((sql) => db.prepare(sql));
+    this.removes = [...rollupWrites(SQLITE, ONE_RUN, '-1'), ...rollupEmptiesRemoved(ONE_RUN)].map((sql) =>
       db.prepare(sql),
     );
   }
