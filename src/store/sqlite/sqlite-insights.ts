@@ -19,8 +19,9 @@ type RowStatements = Record<'runs' | 'runTimes' | 'steps' | 'errors', Statement>
   Partial<Record<'usage' | 'stepTimes', Statement>>;
 
 /**
- * Insights on SQLite: whole days from the rollup tables (migration 11, kept by sqlite-rollups.ts)
- * plus their unfinished runs; partial days aggregated from runs through runs_created (migration 9).
+ * Insights on SQLite: whole days or hours from the rollup tables (migration 11, kept by
+ * sqlite-rollups.ts) plus their unfinished runs; the rest of a window aggregated from runs
+ * through runs_created (migration 9).
  */
 export class SqliteInsights implements InsightsStore {
   private readonly rollups: RowStatements;
