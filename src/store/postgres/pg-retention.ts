@@ -131,7 +131,8 @@ export class PgRetention implements RetentionStore {
 
   /**
    * Deletes a finished run's output lines in chunks, each statement its own transaction that
-   * re-checks the run is finished; returns how many went.
+   * re-checks the run is finished; returns how many went. Lines another server's pruning holds
+   * are left to it.
    */
   private async deleteLines(id: string, last: number): Promise<number> {
     let total = 0;
@@ -140,7 +141,7 @@ export class PgRetention implements RetentionStore {
         `DELETE FROM events WHERE seq IN (
            SELECT e.seq FROM events e JOIN runs r ON r.id = e.run_id
            WHERE e.run_id = $1 AND e.type = 'stream_activity' AND e.seq < $2 AND r.status NOT IN ${ACTIVE}
-           ORDER BY e.seq LIMIT $3)`,
+           ORDER BY e.seq LIMIT $3 FOR UPDATE OF e SKIP LOCKED)`,
         [id, last, LINES_PER_CHUNK],
       );
       total += rowCount ?? 0;
