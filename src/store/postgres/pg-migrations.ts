@@ -202,6 +202,12 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
     `,
   },
   {
+    version: 2,
+    name: 'gates listed in the order they were first reached',
+    // SQLite lists a run's gates by rowid (an upsert keeps it); a serial column does the same here.
+    sql: 'ALTER TABLE gates ADD COLUMN num BIGSERIAL',
+  },
+  {
     version: 3,
     name: 'indexes for pruning by run',
     // Retention deletes a run's idempotency keys and finished deliveries by run id, one run per
