@@ -33,8 +33,11 @@ import type { CancelResult, GateAnswerInput, InstanceRecord, SideEffects, Store 
 import { decodeCursor, encodeCursor, IDEMPOTENCY_TTL_MS } from '../store-rules.js';
 import { type ArtifactPayload, artifactPayloads } from './pg-artifacts.js';
 import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db.js';
+import { PgDeliveries } from './pg-deliveries.js';
 import { insertEvents, readEventRows, readOutputRows } from './pg-events.js';
 import { projectPg } from './pg-projection.js';
+import { PgRetention } from './pg-retention.js';
+import { PgScheduleStore } from './pg-schedules.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -56,8 +59,8 @@ export interface PostgresStoreOptions {
 export const EVENTS_CHANNEL = 'wave_events';
 export const DEFAULT_ARTIFACT_INLINE_LIMIT = 1024 * 1024;
 
-/** The Store's methods without the sub-stores, which live in their own files. */
-export type StoreCore = Omit<Store, 'schedules' | 'retention' | 'deliveries' | 'insights'>;
+/** The Store without insights (not yet on PostgreSQL); the other sub-stores live in their own files. */
+export type StoreCore = Omit<Store, 'insights'>;
 
 /** An instance as PostgreSQL keeps it: its role and how many runs it holds. */
 export type PgInstanceRecord = InstanceRecord & { role: InstanceRole; running: number };
@@ -81,6 +84,9 @@ export class PostgresStore implements StoreCore {
   private readonly inlineLimit: number;
   private readonly artifactDir: string | null;
   private readonly started: Promise<void>;
+  readonly schedules: PgScheduleStore;
+  readonly retention: PgRetention;
+  readonly deliveries: PgDeliveries;
 
   constructor(opts: PostgresStoreOptions) {
     this.location = redactUrl(opts.url);
@@ -96,6 +102,10 @@ export class PostgresStore implements StoreCore {
     this.started = this.db.migrate().then(() => undefined);
     // Failing to start is reported by ready() and by each method; not an unhandled rejection.
     this.started.catch(() => {});
+    const ready = () => this.ready();
+    this.schedules = new PgScheduleStore(this.db, this.location, this.now, ready);
+    this.retention = new PgRetention(this.db, this.location, this.now, ready);
+    this.deliveries = new PgDeliveries(this.db, this.location, this.now, ready);
   }
 
   /** Connects and migrates; rejects with store_unavailable saying why (start fails fast on it). */
