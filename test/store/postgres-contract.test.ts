@@ -4,5 +4,5 @@ import { describeStoreContract } from './contract/describe-store-contract.js';
 
 const openStore = pgStores();
 
-// PostgresStore has every part of the contract; insights (not part of it) are not on PostgreSQL yet.
+// Insights are not part of the contract (their own tests seed figures on each store).
 describeStoreContract('postgres', (opts = {}) => openStore(opts) as unknown as Store);

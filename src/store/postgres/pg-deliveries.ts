@@ -32,12 +32,10 @@ export class PgDeliveries implements DeliveryStore {
     private readonly db: PgDb,
     private readonly location: string,
     private readonly now: () => Date,
-    /** Resolves once the database is reachable and migrated (the owning store's start). */
-    private readonly ready: () => Promise<void> = async () => {},
   ) {}
 
   private guard<T>(fn: () => Promise<T>): Promise<T> {
-    return pgGuard(this.location, this.ready, fn);
+    return pgGuard(this.location, fn);
   }
 
   enqueueDeliveries(deliveries: readonly NewDelivery[], uptoSeq: number): Promise<void> {

@@ -41,12 +41,10 @@ export class PgRetention implements RetentionStore {
     private readonly location: string,
     // The same construction as the other sub-stores; cutoffs arrive from the caller.
     _now: () => Date,
-    /** Resolves once the database is reachable and migrated (the owning store's start). */
-    private readonly ready: () => Promise<void> = async () => {},
   ) {}
 
   private guard<T>(fn: () => Promise<T>): Promise<T> {
-    return pgGuard(this.location, this.ready, fn);
+    return pgGuard(this.location, fn);
   }
 
   findPrunableRuns(cutoffs: PruneCutoffs, limit: number): Promise<PrunableRun[]> {

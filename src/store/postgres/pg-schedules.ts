@@ -100,12 +100,10 @@ export class PgScheduleStore implements ScheduleStore {
     private readonly location: string,
     // The same construction as the other sub-stores; every method here is given its time.
     _now: () => Date,
-    /** Resolves once the database is reachable and migrated (the owning store's start). */
-    private readonly ready: () => Promise<void> = async () => {},
   ) {}
 
   private guard<T>(fn: () => Promise<T>): Promise<T> {
-    return pgGuard(this.location, this.ready, fn);
+    return pgGuard(this.location, fn);
   }
 
   private async row(q: Queryable, id: string): Promise<ScheduleRecord | null> {

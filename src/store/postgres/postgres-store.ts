@@ -59,7 +59,7 @@ export interface PostgresStoreOptions {
 export const EVENTS_CHANNEL = 'wave_events';
 export const DEFAULT_ARTIFACT_INLINE_LIMIT = 1024 * 1024;
 
-/** The Store without insights (not yet on PostgreSQL); the other sub-stores live in their own files. */
+/** The Store without `insights` (PgInsights comes from its own branch). */
 export type StoreCore = Omit<Store, 'insights'>;
 
 /** An instance as PostgreSQL keeps it: its role and how many runs it holds. */
@@ -77,6 +77,9 @@ type Emit = (drafts: readonly EventDraft[]) => Promise<WaveEvent[]>;
 export class PostgresStore implements StoreCore {
   readonly kind = 'postgres' as const;
   readonly location: string;
+  readonly schedules: PgScheduleStore;
+  readonly retention: PgRetention;
+  readonly deliveries: PgDeliveries;
   private readonly db: PgDb;
   private readonly origin: string;
   private readonly onCommit: (events: WaveEvent[]) => void;
@@ -84,9 +87,6 @@ export class PostgresStore implements StoreCore {
   private readonly inlineLimit: number;
   private readonly artifactDir: string | null;
   private readonly started: Promise<void>;
-  readonly schedules: PgScheduleStore;
-  readonly retention: PgRetention;
-  readonly deliveries: PgDeliveries;
 
   constructor(opts: PostgresStoreOptions) {
     this.location = redactUrl(opts.url);
@@ -97,15 +97,15 @@ export class PostgresStore implements StoreCore {
     this.origin = opts.origin;
     this.onCommit = opts.onCommit ?? (() => {});
     this.now = opts.now ?? (() => new Date());
+    // The sub-stores share the pool; its queries wait for the migration like this store's.
+    this.schedules = new PgScheduleStore(this.db, this.location, this.now);
+    this.retention = new PgRetention(this.db, this.location, this.now);
+    this.deliveries = new PgDeliveries(this.db, this.location, this.now);
     this.inlineLimit = opts.artifactInlineLimit ?? DEFAULT_ARTIFACT_INLINE_LIMIT;
     this.artifactDir = opts.artifactDir ?? null;
-    this.started = this.db.migrate().then(() => undefined);
+    this.started = this.db.open();
     // Failing to start is reported by ready() and by each method; not an unhandled rejection.
     this.started.catch(() => {});
-    const ready = () => this.ready();
-    this.schedules = new PgScheduleStore(this.db, this.location, this.now, ready);
-    this.retention = new PgRetention(this.db, this.location, this.now, ready);
-    this.deliveries = new PgDeliveries(this.db, this.location, this.now, ready);
   }
 
   /** Connects and migrates; rejects with store_unavailable saying why (start fails fast on it). */
