@@ -210,6 +210,16 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
     sql: 'ALTER TABLE gates ADD COLUMN num BIGSERIAL',
   },
   {
+    version: 3,
+    name: 'indexes for pruning by run',
+    // Retention deletes a run's idempotency keys and finished deliveries by run id, one run per
+    // transaction: without these, each delete would scan its whole table.
+    sql: `
+      CREATE INDEX remembered_keys_run ON remembered_keys (run_id) WHERE run_id IS NOT NULL;
+      CREATE INDEX notification_deliveries_run ON notification_deliveries (run_id);
+    `,
+  },
+  {
     version: 5,
     name: 'insights: rollups of finished runs per day and per hour, by pipeline',
     // SQLite's migration 11: GET /api/insights reads whole days and hours from these (span 'd'

@@ -33,9 +33,13 @@ import type { CancelResult, GateAnswerInput, InstanceRecord, SideEffects, Store 
 import { decodeCursor, encodeCursor, IDEMPOTENCY_TTL_MS } from '../store-rules.js';
 import { type ArtifactPayload, artifactPayloads } from './pg-artifacts.js';
 import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db.js';
+import { PgDeliveries } from './pg-deliveries.js';
 import { insertEvents, readEventRows, readOutputRows } from './pg-events.js';
+import { PgInsights } from './pg-insights.js';
 import { projectPg } from './pg-projection.js';
+import { PgRetention } from './pg-retention.js';
 import { pgRollups } from './pg-rollups.js';
+import { PgScheduleStore } from './pg-schedules.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -57,9 +61,6 @@ export interface PostgresStoreOptions {
 export const EVENTS_CHANNEL = 'wave_events';
 export const DEFAULT_ARTIFACT_INLINE_LIMIT = 1024 * 1024;
 
-/** The Store's methods without the sub-stores, which live in their own files. */
-export type StoreCore = Omit<Store, 'schedules' | 'retention' | 'deliveries' | 'insights'>;
-
 /** An instance as PostgreSQL keeps it: its role and how many runs it holds. */
 export type PgInstanceRecord = InstanceRecord & { role: InstanceRole; running: number };
 export type InstanceRole = 'all' | 'api' | 'worker';
@@ -72,9 +73,13 @@ type Emit = (drafts: readonly EventDraft[]) => Promise<WaveEvent[]>;
  * row lock, so it cannot deadlock with another), which holds until COMMIT; MAX(seq)+1 is read
  * under it. Each write NOTIFYs the channel inside its transaction, delivered at commit.
  */
-export class PostgresStore implements StoreCore {
+export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly location: string;
+  readonly schedules: PgScheduleStore;
+  readonly retention: PgRetention;
+  readonly deliveries: PgDeliveries;
+  readonly insights: PgInsights;
   private readonly db: PgDb;
   private readonly origin: string;
   private readonly onCommit: (events: WaveEvent[]) => void;
@@ -92,9 +97,14 @@ export class PostgresStore implements StoreCore {
     this.origin = opts.origin;
     this.onCommit = opts.onCommit ?? (() => {});
     this.now = opts.now ?? (() => new Date());
+    // The sub-stores share the pool; its queries wait for the migration like this store's.
+    this.schedules = new PgScheduleStore(this.db, this.location, this.now);
+    this.retention = new PgRetention(this.db, this.location, this.now, opts.artifactDir ?? null);
+    this.deliveries = new PgDeliveries(this.db, this.location, this.now);
+    this.insights = new PgInsights(this.db, this.location, this.now);
     this.inlineLimit = opts.artifactInlineLimit ?? DEFAULT_ARTIFACT_INLINE_LIMIT;
     this.artifactDir = opts.artifactDir ?? null;
-    this.started = this.db.migrate().then(() => undefined);
+    this.started = this.db.open();
     // Failing to start is reported by ready() and by each method; not an unhandled rejection.
     this.started.catch(() => {});
   }
