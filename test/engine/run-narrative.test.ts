@@ -63,6 +63,26 @@ describe('retrospective.persona: a narrative written after the run ends', () => 
     );
   });
 
+  it('is written for the top-level run only, not for its child runs', async () => {
+    const h = await harness({
+      'wave.yaml': manifest('unused'),
+      '.wave/pipelines/child.yaml': PIPELINE,
+      '.wave/pipelines/parent.yaml': yaml`
+        kind: WavePipeline
+        steps:
+          - id: sub
+            pipeline: child
+      `,
+    });
+    const f = await h.run('parent', { mock: true });
+    expect(f.result.status).toBe('completed');
+    await h.ctx.narratives.settled();
+    const [child] = await h.ctx.store.listChildren(f.run.id);
+    expect(child?.pipeline).toBe('child');
+    expect((await h.ctx.insights.retrospective(f.run.id)).narrative).toMatch(/^Mock retrospective/);
+    expect((await h.ctx.insights.retrospective(child!.id)).narrative).toBeNull();
+  });
+
   it('leaves the narrative null and logs when the persona fails', async () => {
     const h = await harness({
       'wave.yaml': manifest(join(CLAUDE_SCENARIOS, 'error-result.jsonl')),
