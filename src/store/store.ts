@@ -47,12 +47,17 @@ export type CancelResult =
   | { kind: 'finished'; run: RunRecord };
 
 /** A process that owns runs, as the store knows it. */
+export type InstanceRole = 'all' | 'api' | 'worker';
+
 export interface InstanceRecord {
   id: string;
   host: string;
   pid: number;
+  role: InstanceRole;
   heartbeatAt: number;
   dead: boolean;
+  /** Runs it owns that are running or waiting. */
+  running: number;
 }
 
 /**
@@ -120,15 +125,23 @@ export interface Store {
 
   /** Takes ownership of one run if it is active and free (no owner, expired lease, dead instance). */
   claimRun(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null>;
-  /** FIFO: the oldest queued server run, if fewer than `cap` server runs are running. */
-  claimNextRun(owner: string, leaseMs: number, cap: number): Promise<RunRecord | null>;
+  /**
+   * FIFO: the oldest queued server run, if fewer than `cap` server runs are running and, with
+   * `globalCap`, fewer than that many server runs are running or waiting over all owners.
+   */
+  claimNextRun(
+    owner: string,
+    leaseMs: number,
+    cap: number,
+    globalCap?: number | null,
+  ): Promise<RunRecord | null>;
   /** The owner's heartbeat: renews its runs' leases and its instance row. */
   renewLeases(owner: string, leaseMs: number): Promise<void>;
   releaseRun(runId: string, owner: string): Promise<void>;
   /** Running or waiting runs of `mode` (and claimed queued ones) whose owner is gone. */
   findOrphans(mode: RunRecord['mode']): Promise<RunRecord[]>;
   /** Records (or refreshes) a process that owns runs; forgets dead ones that own none. */
-  registerInstance(instance: { id: string; host: string; pid: number }): Promise<void>;
+  registerInstance(instance: { id: string; host: string; pid: number; role: InstanceRole }): Promise<void>;
   /** Instances not marked dead, optionally only those on `host`. */
   listInstances(host?: string): Promise<InstanceRecord[]>;
   /** Marks an instance dead (its process is gone, or it stopped): its runs may be claimed at once. */
