@@ -6,7 +6,7 @@ import type { StoreFactory } from './store-factory.js';
 
 export function claimsContract(openStore: StoreFactory): void {
   describe('Store.claimNextRun: FIFO under a cap', () => {
-    it('claims the oldest queued server run while fewer than cap are running or claimed', async () => {
+    it('claims the oldest queued server run while its owner holds fewer than cap running or claimed', async () => {
       const clock = new TestClock();
       const store = openStore({ now: clock.now });
       const ids: string[] = [];
@@ -23,7 +23,6 @@ export function claimsContract(openStore: StoreFactory): void {
       // Claimed but not started yet still takes a slot.
       expect((await store.claimNextRun('srv', 30_000, 2))?.id).toBe(ids[1]);
       expect(await store.claimNextRun('srv', 30_000, 2)).toBeNull();
-      expect(await store.claimNextRun('other', 30_000, 2)).toBeNull();
 
       await store.append(ids[0]!, [draft.runStarted(ids[0]!)]);
       expect(await store.claimNextRun('srv', 30_000, 2)).toBeNull();
@@ -35,17 +34,21 @@ export function claimsContract(openStore: StoreFactory): void {
       expect(await store.claimNextRun('srv', 30_000, 10)).toBeNull(); // the queue is empty
     });
 
-    it('with a global cap, counts running and waiting server runs of every owner', async () => {
+    it("counts the owner's own runs against cap, and every owner's against globalCap", async () => {
       const store = openStore();
-      const waiting = await runAtGate(store, { claim: { owner: 'w1', leaseMs: 30_000 } });
-      expect((await store.getRun(waiting))?.status).toBe('waiting');
       const ids: string[] = [];
-      for (let i = 0; i < 3; i++) ids.push((await store.createRun(newRun())).run.id);
-      expect((await store.claimNextRun('w2', 30_000, 5, 2))?.id).toBe(ids[0]);
-      // The waiting run of w1 and the claim of w2 fill the global cap of 2.
-      expect(await store.claimNextRun('w3', 30_000, 5, 2)).toBeNull();
-      expect((await store.claimNextRun('w3', 30_000, 5, 3))?.id).toBe(ids[1]);
-      expect((await store.claimNextRun('w3', 30_000, 5, null))?.id).toBe(ids[2]);
+      for (let i = 0; i < 5; i++) ids.push((await store.createRun(newRun())).run.id);
+      expect((await store.claimNextRun('a', 30_000, 1))?.id).toBe(ids[0]);
+      await store.append(ids[0]!, [draft.runStarted(ids[0]!)]);
+      expect(await store.claimNextRun('a', 30_000, 1)).toBeNull();
+      // Another worker has a cap of its own.
+      expect((await store.claimNextRun('b', 30_000, 1))?.id).toBe(ids[1]);
+      // Two held over all owners: a global cap of 2 leaves no room for a third worker.
+      expect(await store.claimNextRun('c', 30_000, 5, 2)).toBeNull();
+      expect((await store.claimNextRun('c', 30_000, 5, 3))?.id).toBe(ids[2]);
+      expect((await store.claimNextRun('c', 30_000, 5, null))?.id).toBe(ids[3]);
+      await store.append(ids[0]!, [draft.runCompleted(ids[0]!)]);
+      expect((await store.claimNextRun('a', 30_000, 1, 4))?.id).toBe(ids[4]);
     });
 
     it('does not count waiting runs against the cap, and skips cancelled ones', async () => {
