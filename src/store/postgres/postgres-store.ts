@@ -348,7 +348,7 @@ export class PostgresStore implements StoreCore {
     copyFrom?: string,
   ): Promise<unknown> {
     const content = copyFrom
-      ? '(SELECT content FROM artifacts WHERE run_id = $10 AND step = $2 AND name = $3)'
+      ? 'COALESCE($9::bytea, (SELECT content FROM artifacts WHERE run_id = $10 AND step = $2 AND name = $3))'
       : '$9::bytea';
     return c.query(
       `INSERT INTO artifacts (run_id, step, name, path, type, size, sha256, created_at, content)
