@@ -26,6 +26,10 @@ const TABLES = [
   'schedule_slots',
   'notification_deliveries',
   'notification_cursor',
+  'insight_runs',
+  'insight_times',
+  'insight_steps',
+  'insight_errors',
 ] as const;
 
 /** Tables whose having any row makes a target "not empty". */

@@ -35,8 +35,10 @@ import { type ArtifactPayload, artifactPayloads } from './pg-artifacts.js';
 import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db.js';
 import { PgDeliveries } from './pg-deliveries.js';
 import { insertEvents, readEventRows, readOutputRows } from './pg-events.js';
+import { PgInsights } from './pg-insights.js';
 import { projectPg } from './pg-projection.js';
 import { PgRetention } from './pg-retention.js';
+import { pgRollups } from './pg-rollups.js';
 import { PgScheduleStore } from './pg-schedules.js';
 
 export interface PostgresStoreOptions {
@@ -59,9 +61,6 @@ export interface PostgresStoreOptions {
 export const EVENTS_CHANNEL = 'wave_events';
 export const DEFAULT_ARTIFACT_INLINE_LIMIT = 1024 * 1024;
 
-/** The Store without `insights` (PgInsights comes from its own branch). */
-export type StoreCore = Omit<Store, 'insights'>;
-
 /** An instance as PostgreSQL keeps it: its role and how many runs it holds. */
 export type PgInstanceRecord = InstanceRecord & { role: InstanceRole; running: number };
 export type InstanceRole = 'all' | 'api' | 'worker';
@@ -74,12 +73,13 @@ type Emit = (drafts: readonly EventDraft[]) => Promise<WaveEvent[]>;
  * row lock, so it cannot deadlock with another), which holds until COMMIT; MAX(seq)+1 is read
  * under it. Each write NOTIFYs the channel inside its transaction, delivered at commit.
  */
-export class PostgresStore implements StoreCore {
+export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly location: string;
   readonly schedules: PgScheduleStore;
   readonly retention: PgRetention;
   readonly deliveries: PgDeliveries;
+  readonly insights: PgInsights;
   private readonly db: PgDb;
   private readonly origin: string;
   private readonly onCommit: (events: WaveEvent[]) => void;
@@ -101,6 +101,7 @@ export class PostgresStore implements StoreCore {
     this.schedules = new PgScheduleStore(this.db, this.location, this.now);
     this.retention = new PgRetention(this.db, this.location, this.now);
     this.deliveries = new PgDeliveries(this.db, this.location, this.now);
+    this.insights = new PgInsights(this.db, this.location, this.now);
     this.inlineLimit = opts.artifactInlineLimit ?? DEFAULT_ARTIFACT_INLINE_LIMIT;
     this.artifactDir = opts.artifactDir ?? null;
     this.started = this.db.open();
@@ -145,6 +146,7 @@ export class PostgresStore implements StoreCore {
     try {
       result = await this.db.tx(async (c) => {
         if (ordered) await c.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY.seq]);
+        const finished: string[] = [];
         const emit: Emit = async (drafts) => {
           if (!ordered) throw new Error('events written outside the seq lock');
           const { rows } = await c.query<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
@@ -157,13 +159,15 @@ export class PostgresStore implements StoreCore {
           });
           await insertEvents(c, out, this.origin);
           for (const event of out) {
-            await projectPg(c, event);
+            await projectPg(c, event, finished);
             // One push per event: `push(...out)` overflows the call stack past ~100k events.
             written.push(event);
           }
           return out;
         };
         const value = await fn(c, emit);
+        // After fn: the usage of a run's last step may be written with its terminal event.
+        for (const runId of finished) await pgRollups.add(c, runId);
         const last = written[written.length - 1];
         await c.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, last ? String(last.seq) : '']);
         return value;
@@ -737,9 +741,12 @@ export class PostgresStore implements StoreCore {
       const nowMs = this.now().getTime();
       // Dead instances whose runs were all taken over are history: one row per process ever
       // started would otherwise pile up.
+      // SKIP LOCKED: servers starting together do not wait on (or deadlock over) the same rows.
       await c.query(
-        `DELETE FROM instances WHERE dead = 1 AND id NOT IN
-           (SELECT owner FROM runs WHERE owner IS NOT NULL AND status IN ('queued', 'running', 'waiting'))`,
+        `DELETE FROM instances WHERE id IN (
+           SELECT id FROM instances WHERE dead = 1 AND id NOT IN
+             (SELECT owner FROM runs WHERE owner IS NOT NULL AND status IN ('queued', 'running', 'waiting'))
+           FOR UPDATE SKIP LOCKED)`,
       );
       await c.query(
         `INSERT INTO instances (id, host, pid, role, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $5)
