@@ -11,6 +11,8 @@ export interface RunFileDirs {
   artifacts: string;
   /** runtime.workspace_root: a run's workspaces are under `<dir>/<run-id>`. */
   workspaces: string;
+  /** storage.artifact_dir (PostgreSQL): large artifacts copied there, under `<dir>/<run-id>`. */
+  sharedArtifacts?: string | null;
 }
 
 export interface PruneReport {
@@ -64,6 +66,7 @@ export async function pruneRuns(
       for (const id of deleted) {
         removeTree(join(dirs.artifacts, id));
         removeTree(join(dirs.workspaces, id));
+        if (dirs.sharedArtifacts) removeTree(join(dirs.sharedArtifacts, id));
       }
     }
     if (opts.dryRun || batch.length < BATCH) break;
@@ -100,5 +103,6 @@ export function runFileDirsOf(project: Project): RunFileDirs {
   return {
     artifacts: project.runtimePath('.wave/artifacts'),
     workspaces: project.runtimePath(project.config.runtime.workspace_root),
+    sharedArtifacts: project.storage.artifactDir ?? null,
   };
 }
