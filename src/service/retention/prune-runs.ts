@@ -11,8 +11,6 @@ export interface RunFileDirs {
   artifacts: string;
   /** runtime.workspace_root: a run's workspaces are under `<dir>/<run-id>`. */
   workspaces: string;
-  /** storage.artifact_dir (PostgreSQL): large artifacts copied there, under `<dir>/<run-id>`. */
-  sharedArtifacts?: string | null;
 }
 
 export interface PruneReport {
@@ -66,7 +64,6 @@ export async function pruneRuns(
       for (const id of deleted) {
         removeTree(join(dirs.artifacts, id));
         removeTree(join(dirs.workspaces, id));
-        if (dirs.sharedArtifacts) removeTree(join(dirs.sharedArtifacts, id));
       }
     }
     if (opts.dryRun || batch.length < BATCH) break;
@@ -103,6 +100,5 @@ export function runFileDirsOf(project: Project): RunFileDirs {
   return {
     artifacts: project.runtimePath('.wave/artifacts'),
     workspaces: project.runtimePath(project.config.runtime.workspace_root),
-    sharedArtifacts: project.storage.artifactDir ?? null,
   };
 }

@@ -69,24 +69,6 @@ describe('pruneRuns', () => {
     expect(fileSize(path)).toBeLessThan(peak / 2);
   });
 
-  it("also removes a pruned run's folder in the shared storage.artifact_dir", async () => {
-    const root = tempDir('wave-prune-');
-    const shared = tempDir('wave-shared-');
-    const dirs = { ...dirsIn(root), sharedArtifacts: shared };
-    const clock = new TestClock();
-    const store = openStore({ path: join(root, 'state.db'), now: clock.now });
-    const old = await finishedRun(store, dirs, 1);
-    clock.advance(40 * DAY);
-    const recent = await finishedRun(store, dirs, 1);
-    for (const id of [old, recent]) {
-      mkdirSync(join(shared, id, 'build'), { recursive: true });
-      writeFileSync(join(shared, id, 'build', 'big.bin'), 'x');
-    }
-    await pruneRuns(store, dirs, policyOlderThan(30 * DAY, clock.now()), { dryRun: false });
-    expect(existsSync(join(shared, old))).toBe(false);
-    expect(existsSync(join(shared, recent, 'build', 'big.bin'))).toBe(true);
-  });
-
   it('switches a database made without incremental auto_vacuum, once, and reclaims its space', async () => {
     const root = tempDir('wave-prune-');
     const path = join(root, 'state.db');
