@@ -99,7 +99,7 @@ export class PostgresStore implements Store {
     this.now = opts.now ?? (() => new Date());
     // The sub-stores share the pool; its queries wait for the migration like this store's.
     this.schedules = new PgScheduleStore(this.db, this.location, this.now);
-    this.retention = new PgRetention(this.db, this.location, this.now);
+    this.retention = new PgRetention(this.db, this.location, this.now, opts.artifactDir ?? null);
     this.deliveries = new PgDeliveries(this.db, this.location, this.now);
     this.insights = new PgInsights(this.db, this.location, this.now);
     this.inlineLimit = opts.artifactInlineLimit ?? DEFAULT_ARTIFACT_INLINE_LIMIT;
@@ -139,39 +139,52 @@ export class PostgresStore implements Store {
   private async write<T>(
     ordered: boolean,
     fn: (c: Queryable, emit: Emit) => Promise<T>,
+    lock?: number,
   ): Promise<{ result: T; events: WaveEvent[] }> {
     await this.ready();
     const written: WaveEvent[] = [];
     let result: T;
+    // Round trips are the cost here: BEGIN, the seq lock and the current seq go as one script,
+    // NOTIFY and COMMIT as another.
+    // `lock`: another advisory lock the transaction needs before its first statement's snapshot.
+    const open = ordered
+      ? `BEGIN; SELECT pg_advisory_xact_lock(${ADVISORY.seq}); SELECT COALESCE(MAX(seq), 0) AS seq FROM events`
+      : lock !== undefined
+        ? `BEGIN; SELECT pg_advisory_xact_lock(${lock})`
+        : 'BEGIN';
+    const close = () => {
+      const last = written[written.length - 1];
+      return `SELECT pg_notify('${EVENTS_CHANNEL}', '${last ? last.seq : ''}'); COMMIT`;
+    };
     try {
-      result = await this.db.tx(async (c) => {
-        if (ordered) await c.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY.seq]);
-        const finished: string[] = [];
-        const emit: Emit = async (drafts) => {
-          if (!ordered) throw new Error('events written outside the seq lock');
-          const { rows } = await c.query<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
-          let seq = rows[0]!.seq;
-          const fallbackTs = this.now().toISOString();
-          const out = drafts.map((draft) => {
-            seq += 1;
-            const { type, run_id, ts, ...rest } = draft as EventDraft & Record<string, unknown>;
-            return { seq, ts: ts ?? fallbackTs, type, run_id, ...rest } as WaveEvent;
-          });
-          await insertEvents(c, out, this.origin);
-          for (const event of out) {
-            await projectPg(c, event, finished);
-            // One push per event: `push(...out)` overflows the call stack past ~100k events.
-            written.push(event);
-          }
-          return out;
-        };
-        const value = await fn(c, emit);
-        // After fn: the usage of a run's last step may be written with its terminal event.
-        for (const runId of finished) await pgRollups.add(c, runId);
-        const last = written[written.length - 1];
-        await c.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, last ? String(last.seq) : '']);
-        return value;
-      });
+      result = await this.db.txScripted(
+        open,
+        async (c, opened) => {
+          let seq = ordered ? (opened[2]!.rows[0] as { seq: number }).seq : 0;
+          const finished: string[] = [];
+          const emit: Emit = async (drafts) => {
+            if (!ordered) throw new Error('events written outside the seq lock');
+            const fallbackTs = this.now().toISOString();
+            const out = drafts.map((draft) => {
+              seq += 1;
+              const { type, run_id, ts, ...rest } = draft as EventDraft & Record<string, unknown>;
+              return { seq, ts: ts ?? fallbackTs, type, run_id, ...rest } as WaveEvent;
+            });
+            await insertEvents(c, out, this.origin);
+            for (const event of out) {
+              await projectPg(c, event, finished);
+              // One push per event: `push(...out)` overflows the call stack past ~100k events.
+              written.push(event);
+            }
+            return out;
+          };
+          const value = await fn(c, emit);
+          // After fn: the usage of a run's last step may be written with its terminal event.
+          for (const runId of finished) await pgRollups.add(c, runId);
+          return value;
+        },
+        close,
+      );
     } catch (err) {
       throw err instanceof WaveError ? err : pgStoreError(this.db.url, err);
     }
@@ -631,40 +644,31 @@ export class PostgresStore implements Store {
     );
   }
 
+  /**
+   * One conditional UPDATE: a concurrent claimer waits for the row lock, then finds the run no
+   * longer free (PostgreSQL re-checks the condition on the row it waited for).
+   */
   async claimRun(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null> {
     const { result } = await this.write(false, async (c) => {
-      // The row lock makes a concurrent claimer wait and then see this claim.
-      const { rows } = await c.query<{
-        status: string;
-        owner: string | null;
-        lease_expires_at: number | null;
-      }>('SELECT status, owner, lease_expires_at FROM runs WHERE id = $1 FOR UPDATE', [runId]);
-      const row = rows[0];
-      if (!row) return null;
-      const active = row.status === 'queued' || row.status === 'running' || row.status === 'waiting';
       const nowMs = this.now().getTime();
-      const expired = row.lease_expires_at !== null && row.lease_expires_at < nowMs;
-      const free = row.owner === null || row.owner === owner || expired || (await this.isDead(c, row.owner));
-      if (!active || !free) return null;
-      await c.query('UPDATE runs SET owner = $1, lease_expires_at = $2 WHERE id = $3', [
-        owner,
-        nowMs + leaseMs,
-        runId,
-      ]);
-      return toRun((await this.runRow(c, runId))!);
+      const { rows } = await c.query<RunRow>(
+        `UPDATE runs SET owner = $2, lease_expires_at = $3
+         WHERE id = $1 AND status IN ('queued', 'running', 'waiting')
+           AND (owner IS NULL OR owner = $2 OR (lease_expires_at IS NOT NULL AND lease_expires_at < $4)
+                OR owner IN (SELECT id FROM instances WHERE dead = 1))
+         RETURNING ${RUN_COLUMNS}`,
+        [runId, owner, nowMs + leaseMs, nowMs],
+      );
+      return rows[0] ? toRun(rows[0]) : null;
     });
     return result;
   }
 
-  private async isDead(c: Queryable, id: string): Promise<boolean> {
-    const { rows } = await c.query('SELECT 1 FROM instances WHERE id = $1 AND dead = 1', [id]);
-    return rows.length > 0;
-  }
-
   /**
-   * FIFO among queued server runs, skipping rows other claimers hold. `cap`: server runs this
-   * owner holds (running, or claimed and not started); `globalCap`: the same over all owners.
-   * The global count is taken under an advisory lock so two claimers cannot both see room for one.
+   * FIFO among queued server runs, skipping rows other claimers hold, in one statement. `cap`:
+   * server runs this owner holds (running, or claimed and not started); `globalCap`: the same
+   * over all owners, counted under an advisory lock taken before the statement so two claimers
+   * cannot both see room for one.
    */
   async claimNextRun(
     owner: string,
@@ -672,32 +676,28 @@ export class PostgresStore implements Store {
     cap: number,
     globalCap: number | null = null,
   ): Promise<RunRecord | null> {
-    const { result } = await this.write(false, async (c) => {
-      const held = `mode = 'server' AND parent_run_id IS NULL AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`;
-      // Per owner: an owner claims one run at a time (its scheduler loop), so no lock is needed.
-      const mine = await c.query<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM runs WHERE owner = $1 AND ${held}`,
-        [owner],
-      );
-      if (mine.rows[0]!.n >= cap) return null;
-      if (globalCap !== null) {
-        await c.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY.claim]);
-        const all = await c.query<{ n: number }>(`SELECT COUNT(*) AS n FROM runs WHERE ${held}`);
-        if (all.rows[0]!.n >= globalCap) return null;
-      }
-      const { rows } = await c.query<{ id: string }>(
-        `SELECT id FROM runs WHERE status = 'queued' AND mode = 'server' AND owner IS NULL AND parent_run_id IS NULL
-         ORDER BY num LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      );
-      const row = rows[0];
-      if (!row) return null;
-      await c.query('UPDATE runs SET owner = $1, lease_expires_at = $2 WHERE id = $3', [
-        owner,
-        this.now().getTime() + leaseMs,
-        row.id,
-      ]);
-      return toRun((await this.runRow(c, row.id))!);
-    });
+    const held = `mode = 'server' AND parent_run_id IS NULL AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`;
+    const { result } = await this.write(
+      false,
+      async (c) => {
+        // Per owner no lock is needed: an owner claims one run at a time (its scheduler loop).
+        const { rows } = await c.query<RunRow>(
+          // LIMIT 0 when there is no room: the caps are decided before any row is locked, so a
+          // claimer at its cap never holds the oldest run while another skips past it.
+          `UPDATE runs SET owner = $1, lease_expires_at = $2
+           WHERE id = (SELECT id FROM runs WHERE status = 'queued' AND mode = 'server' AND owner IS NULL
+                         AND parent_run_id IS NULL ORDER BY num
+                         LIMIT (SELECT CASE WHEN (SELECT COUNT(*) FROM runs WHERE owner = $1 AND ${held}) < $3
+                                  AND ($4::bigint IS NULL OR (SELECT COUNT(*) FROM runs WHERE ${held}) < $4::bigint)
+                                THEN 1 ELSE 0 END)
+                         FOR UPDATE SKIP LOCKED)
+           RETURNING ${RUN_COLUMNS}`,
+          [owner, this.now().getTime() + leaseMs, cap, globalCap],
+        );
+        return rows[0] ? toRun(rows[0]) : null;
+      },
+      globalCap !== null ? ADVISORY.claim : undefined,
+    );
     return result;
   }
 
