@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -123,10 +124,14 @@ describe('wave db copy --to URL', () => {
     noStack(again.stderr);
   });
 
-  it('refuses a --to that is not a PostgreSQL URL (exit 2)', async () => {
+  it('refuses a --to that is not a PostgreSQL URL, or a project without a store (exit 2)', async () => {
     const cwd = tempProject({});
     const result = await runWave(['db', 'copy', '--to', 'mysql://x/y'], { cwd });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--to: expected a postgres:// (or postgresql://) URL');
+    const empty = await runWave(['db', 'copy', '--to', 'postgres://u@127.0.0.1:1/x'], { cwd });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toMatch(/no SQLite store at .*state\.db: nothing to copy/);
+    expect(existsSync(join(cwd, '.wave/state.db'))).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { WaveError } from '../../errors.js';
 import { copySqliteToPostgres } from '../../store/copy-to-postgres.js';
@@ -48,6 +49,12 @@ export async function runDbCopy(io: CliIO, raw: unknown): Promise<number> {
     throw new WaveError(
       'invalid_usage',
       'wave db copy copies a SQLite store: this project is configured with storage.driver postgres (unset storage.url / WAVE_STORAGE_URL to copy its .wave/state.db)',
+    );
+  }
+  if (!existsSync(project.storagePath)) {
+    throw new WaveError(
+      'invalid_usage',
+      `no SQLite store at ${project.storagePath}: nothing to copy (run wave db copy in the project whose runs you want to move)`,
     );
   }
   const target = describeTarget(opts.to);
