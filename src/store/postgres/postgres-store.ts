@@ -68,10 +68,10 @@ export type InstanceRole = 'all' | 'api' | 'worker';
 type Emit = (drafts: readonly EventDraft[]) => Promise<WaveEvent[]>;
 
 /**
- * The Store on PostgreSQL, shared by any number of processes. Seq order is commit order: every
- * transaction that may write events takes one transaction-level advisory lock first (before any
- * row lock, so it cannot deadlock with another), which holds until COMMIT; MAX(seq)+1 is read
- * under it. Each write NOTIFYs the channel inside its transaction, delivered at commit.
+ * The Store on PostgreSQL, shared by any number of processes. Seq order is commit order: a
+ * transaction that wrote events numbers them last, under a transaction-level advisory lock that
+ * holds until COMMIT, reading MAX(seq) under it (see `write`). Each write NOTIFYs the channel
+ * inside its transaction, delivered at commit.
  */
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -134,24 +134,20 @@ export class PostgresStore implements Store {
 
   /**
    * Runs `fn` in one transaction, announces the commit (NOTIFY), then publishes the events it
-   * wrote. `ordered`: the transaction may write events, so it takes the seq lock first.
+   * wrote. Events get their seq last, under the seq lock held until COMMIT: that lock is the
+   * one point every writer of events passes in turn, so it is held for three round trips only
+   * (lock, insert, commit), and taken after every row lock the transaction needs, so a holder
+   * never waits for anything another writer holds (no deadlock). `lock`: an advisory lock taken
+   * with BEGIN, before the first statement's snapshot.
    */
   private async write<T>(
-    ordered: boolean,
     fn: (c: Queryable, emit: Emit) => Promise<T>,
     lock?: number,
   ): Promise<{ result: T; events: WaveEvent[] }> {
     await this.ready();
     const written: WaveEvent[] = [];
     let result: T;
-    // Round trips are the cost here: BEGIN, the seq lock and the current seq go as one script,
-    // NOTIFY and COMMIT as another.
-    // `lock`: another advisory lock the transaction needs before its first statement's snapshot.
-    const open = ordered
-      ? `BEGIN; SELECT pg_advisory_xact_lock(${ADVISORY.seq}); SELECT COALESCE(MAX(seq), 0) AS seq FROM events`
-      : lock !== undefined
-        ? `BEGIN; SELECT pg_advisory_xact_lock(${lock})`
-        : 'BEGIN';
+    const open = lock !== undefined ? `BEGIN; SELECT pg_advisory_xact_lock(${lock})` : 'BEGIN';
     const close = () => {
       const last = written[written.length - 1];
       return `SELECT pg_notify('${EVENTS_CHANNEL}', '${last ? last.seq : ''}'); COMMIT`;
@@ -159,18 +155,15 @@ export class PostgresStore implements Store {
     try {
       result = await this.db.txScripted(
         open,
-        async (c, opened) => {
-          let seq = ordered ? (opened[2]!.rows[0] as { seq: number }).seq : 0;
+        async (c) => {
           const finished: string[] = [];
           const emit: Emit = async (drafts) => {
-            if (!ordered) throw new Error('events written outside the seq lock');
             const fallbackTs = this.now().toISOString();
             const out = drafts.map((draft) => {
-              seq += 1;
               const { type, run_id, ts, ...rest } = draft as EventDraft & Record<string, unknown>;
-              return { seq, ts: ts ?? fallbackTs, type, run_id, ...rest } as WaveEvent;
+              // seq first (the wire form's key order); its value is set before the insert.
+              return { seq: 0, ts: ts ?? fallbackTs, type, run_id, ...rest } as WaveEvent;
             });
-            await insertEvents(c, out, this.origin);
             for (const event of out) {
               await projectPg(c, event, finished);
               // One push per event: `push(...out)` overflows the call stack past ~100k events.
@@ -181,6 +174,14 @@ export class PostgresStore implements Store {
           const value = await fn(c, emit);
           // After fn: the usage of a run's last step may be written with its terminal event.
           for (const runId of finished) await pgRollups.add(c, runId);
+          if (written.length > 0) {
+            const [, max] = (await c.query(
+              `SELECT pg_advisory_xact_lock(${ADVISORY.seq}); SELECT COALESCE(MAX(seq), 0) AS seq FROM events`,
+            )) as unknown as [unknown, { rows: { seq: number }[] }];
+            let seq = max.rows[0]!.seq;
+            for (const event of written) (event as { seq: number }).seq = ++seq;
+            await insertEvents(c, written, this.origin);
+          }
           return value;
         },
         close,
@@ -207,7 +208,7 @@ export class PostgresStore implements Store {
   }
 
   async createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }> {
-    const { result, events } = await this.write(true, async (c, emit) => {
+    const { result, events } = await this.write(async (c, emit) => {
       const nowMs = this.now().getTime();
       const idem = run.idempotency;
       // Keys are per actor: one actor never reaches another's run through a shared key.
@@ -527,7 +528,7 @@ export class PostgresStore implements Store {
     const payloads: ArtifactPayload[] = side?.artifacts
       ? await artifactPayloads(runId, side.artifacts, this.inlineLimit, this.artifactDir)
       : [];
-    const { result } = await this.write(true, async (c, emit) => {
+    const { result } = await this.write(async (c, emit) => {
       const events = await emit(drafts);
       if (side?.usage)
         await c.query('UPDATE steps SET usage = $1 WHERE run_id = $2 AND id = $3', [
@@ -564,7 +565,7 @@ export class PostgresStore implements Store {
   }
 
   async answerGate(runId: string, step: string, answer: GateAnswerInput): Promise<WaveEvent | null> {
-    const { result } = await this.write(true, async (c, emit) => {
+    const { result } = await this.write(async (c, emit) => {
       const { rows } = await c.query<{ status: RunStatus }>('SELECT status FROM runs WHERE id = $1', [runId]);
       const status = rows[0]?.status;
       if (status !== 'running' && status !== 'waiting') return null;
@@ -617,7 +618,7 @@ export class PostgresStore implements Store {
   }
 
   async requestCancel(runId: string, by: string | null): Promise<CancelResult | null> {
-    const { result } = await this.write(true, async (c, emit): Promise<CancelResult | null> => {
+    const { result } = await this.write(async (c, emit): Promise<CancelResult | null> => {
       const row = await this.runRow(c, runId);
       if (!row) return null;
       const run = toRun(row);
@@ -639,9 +640,7 @@ export class PostgresStore implements Store {
   }
 
   async setWantsSlot(runId: string, wants: boolean): Promise<void> {
-    await this.write(false, (c) =>
-      c.query('UPDATE runs SET wants_slot = $1 WHERE id = $2', [wants ? 1 : 0, runId]),
-    );
+    await this.write((c) => c.query('UPDATE runs SET wants_slot = $1 WHERE id = $2', [wants ? 1 : 0, runId]));
   }
 
   /**
@@ -649,7 +648,7 @@ export class PostgresStore implements Store {
    * longer free (PostgreSQL re-checks the condition on the row it waited for).
    */
   async claimRun(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null> {
-    const { result } = await this.write(false, async (c) => {
+    const { result } = await this.write(async (c) => {
       const nowMs = this.now().getTime();
       const { rows } = await c.query<RunRow>(
         `UPDATE runs SET owner = $2, lease_expires_at = $3
@@ -678,7 +677,6 @@ export class PostgresStore implements Store {
   ): Promise<RunRecord | null> {
     const held = `mode = 'server' AND parent_run_id IS NULL AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`;
     const { result } = await this.write(
-      false,
       async (c) => {
         // Per owner no lock is needed: an owner claims one run at a time (its scheduler loop).
         const { rows } = await c.query<RunRow>(
@@ -702,7 +700,7 @@ export class PostgresStore implements Store {
   }
 
   async renewLeases(owner: string, leaseMs: number): Promise<void> {
-    await this.write(false, async (c) => {
+    await this.write(async (c) => {
       const nowMs = this.now().getTime();
       await c.query('UPDATE runs SET lease_expires_at = $1 WHERE owner = $2', [nowMs + leaseMs, owner]);
       await c.query('UPDATE instances SET heartbeat_at = $1 WHERE id = $2', [nowMs, owner]);
@@ -710,7 +708,7 @@ export class PostgresStore implements Store {
   }
 
   async releaseRun(runId: string, owner: string): Promise<void> {
-    await this.write(false, (c) =>
+    await this.write((c) =>
       c.query('UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE id = $1 AND owner = $2', [
         runId,
         owner,
@@ -737,7 +735,7 @@ export class PostgresStore implements Store {
     pid: number;
     role?: InstanceRole;
   }): Promise<void> {
-    await this.write(false, async (c) => {
+    await this.write(async (c) => {
       const nowMs = this.now().getTime();
       // Dead instances whose runs were all taken over are history: one row per process ever
       // started would otherwise pile up.
@@ -785,7 +783,7 @@ export class PostgresStore implements Store {
   }
 
   async markInstanceDead(id: string): Promise<void> {
-    await this.write(false, (c) => c.query('UPDATE instances SET dead = 1 WHERE id = $1', [id]));
+    await this.write((c) => c.query('UPDATE instances SET dead = 1 WHERE id = $1', [id]));
   }
 
   cancelRequested(owner: string): Promise<{ id: string; by: string | null }[]> {
@@ -800,7 +798,7 @@ export class PostgresStore implements Store {
 
   /** The first of any number of instances wins: the insert or the takeover of an expired key is one statement. */
   async rememberKey(scope: string, key: string, ttlMs: number): Promise<boolean> {
-    const { result } = await this.write(false, async (c) => {
+    const { result } = await this.write(async (c) => {
       const nowMs = this.now().getTime();
       const { rowCount } = await c.query(
         `INSERT INTO remembered_keys (scope, key, run_id, expires_at, fingerprint) VALUES ($1, $2, NULL, $3, NULL)
@@ -814,7 +812,7 @@ export class PostgresStore implements Store {
   }
 
   async forgetKey(scope: string, key: string): Promise<void> {
-    await this.write(false, (c) =>
+    await this.write((c) =>
       c.query('DELETE FROM remembered_keys WHERE scope = $1 AND key = $2', [scope, key]),
     );
   }
