@@ -97,7 +97,7 @@ async function memory(server) {
 
 async function sseClients(server) {
   const metrics = await api(server.url, 'GET', '/metrics');
-  return Number(/^wave_sse_clients (\d+)/m.exec(metrics)[1]);
+  return Number(/^wave_sse_clients(?:\{[^}]*\})? (\d+)/m.exec(metrics)[1]);
 }
 
 async function gateWaiting(server, runId) {

@@ -45,6 +45,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       .option('--port <port>', 'port (default 8080; 0 picks a free one)')
       .option('--bind <host:port>', 'address and port together')
       .option('--max-concurrent <n>', 'runs at once; FIFO beyond that (default 5)')
+      .option('--role <role>', 'all (default), api (only the API) or worker (only runs)')
       .option('--mock', 'run every prompt step with the built-in mock adapter')
       .option('--insecure', 'allow a non-loopback bind without authentication')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent');
@@ -344,6 +345,24 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .action(async (opts: Record<string, unknown>) => {
       const { runPrune } = await import('./commands/prune.js');
       await run(() => runPrune(io, opts))();
+    });
+
+  const db = program
+    .command('db')
+    .description("the store's schema, and moving it to PostgreSQL")
+    .exitOverride();
+  withProject(db.command('migrate'))
+    .description("apply the configured store's pending migrations (SQLite or PostgreSQL)")
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDbMigrate } = await import('./commands/db.js');
+      await run(() => runDbMigrate(io, opts))();
+    });
+  withProject(db.command('copy'))
+    .description('copy the SQLite store, ids and seq kept, into an empty PostgreSQL store')
+    .option('--to <url>', 'the PostgreSQL store: postgres://user:pass@host:5432/db')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDbCopy } = await import('./commands/db.js');
+      await run(() => runDbCopy(io, opts))();
     });
 
   withProject(program.command('init'))

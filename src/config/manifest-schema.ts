@@ -87,6 +87,11 @@ const NotificationSchema = z.strictObject({
 export const ServerConfigSchema = z.strictObject({
   bind: z.string().optional(),
   max_concurrent: z.number().int().min(1).max(1000).optional(),
+  role: z.enum(['all', 'api', 'worker']).optional(),
+  global_max_concurrent: z.number().int().min(1).max(100_000).nullable().optional(),
+  lease_timeout: duration
+    .refine((v) => (parseDuration(v) ?? 0) >= 1000, { message: 'must be at least 1s' })
+    .optional(),
   recovery: z.enum(['resume', 'fail']).optional(),
   body_limit: z.number().int().min(1024).optional(),
   shutdown_grace: duration.optional(),
@@ -186,9 +191,11 @@ export const ManifestSchema = z.strictObject({
   server: ServerConfigSchema.optional(),
   storage: z
     .strictObject({
-      // postgres is a known name (its store comes next); anything else is a configuration error.
       driver: z.enum(['sqlite', 'postgres']).optional(),
       path: z.string().optional(),
+      url: z.string().optional(),
+      artifact_inline_limit: z.number().int().min(0).optional(),
+      artifact_dir: z.string().optional(),
       retention: z
         .strictObject({
           runs: duration.optional(),

@@ -19,6 +19,8 @@ import { claimNextRun, claimRun, findOrphans } from './leases.js';
 
 export interface SchedulerOptions {
   maxConcurrent: number;
+  /** server.global_max_concurrent: the cap over every worker sharing the store; null = none. */
+  globalMaxConcurrent?: number | null;
   recovery: 'resume' | 'fail';
   mock: boolean;
   logger: Logger;
@@ -42,6 +44,8 @@ export class RunScheduler implements SlotControl {
   private stopped = false;
   private started = false;
   private unsubscribe: (() => void) | undefined;
+  private sweep: NodeJS.Timeout | undefined;
+  private sweeping = false;
   private readonly gates: GatePolicy = { presets: {}, autoApprove: false, actor: null, unanswered: 'wait' };
 
   constructor(
@@ -58,6 +62,25 @@ export class RunScheduler implements SlotControl {
       if (mayFreeOrFillSlot(notice)) this.pump();
     });
     this.pump();
+    // A lease running out is a moment in time, not a commit: no change feed announces it. So
+    // twice per lease_timeout the scheduler looks for runs whose owner went silent (a worker
+    // killed, its host lost) and resumes them, as a restart would.
+    const every = Math.max(500, Math.floor(this.deps.supervisor.leaseMs / 2));
+    this.sweep = setInterval(() => void this.sweepOrphans(), every);
+    this.sweep.unref();
+  }
+
+  private async sweepOrphans(): Promise<void> {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = true;
+    try {
+      await this.recover();
+      this.pump();
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'looking for orphaned runs failed');
+    } finally {
+      this.sweeping = false;
+    }
   }
 
   get runningCount(): number {
@@ -137,7 +160,11 @@ export class RunScheduler implements SlotControl {
         this.reserved++;
         let run: RunRecord | null;
         try {
-          run = await claimNextRun(this.deps.store, this.deps.supervisor.owner, this.opts.maxConcurrent);
+          run = await claimNextRun(this.deps.store, this.deps.supervisor.owner, {
+            cap: this.opts.maxConcurrent,
+            globalCap: this.opts.globalMaxConcurrent ?? null,
+            leaseMs: this.deps.supervisor.leaseMs,
+          });
         } finally {
           this.reserved--;
         }
@@ -182,11 +209,20 @@ export class RunScheduler implements SlotControl {
   private async recover(): Promise<void> {
     const orphans = await findOrphans(this.deps.store, 'server');
     for (const orphan of orphans) {
+      if (this.stopped) return;
+      // This process's own run (its lease lapsed while the database was away) is still running
+      // here: taking it again would run it twice.
+      if (this.executing.has(orphan.id) || orphan.owner === this.deps.supervisor.owner) continue;
       if (orphan.status === 'queued') {
         await this.deps.store.releaseRun(orphan.id, orphan.owner ?? '');
         continue;
       }
-      const run = await claimRun(this.deps.store, orphan.id, this.deps.supervisor.owner);
+      const run = await claimRun(
+        this.deps.store,
+        orphan.id,
+        this.deps.supervisor.owner,
+        this.deps.supervisor.leaseMs,
+      );
       if (!run) continue;
       if (this.opts.recovery === 'fail') {
         await this.failInterrupted(run);
@@ -209,7 +245,12 @@ export class RunScheduler implements SlotControl {
   private async failInterrupted(run: RunRecord): Promise<void> {
     for (const child of await this.deps.store.listChildren(run.id)) {
       if (TERMINAL_RUN_STATUSES.has(child.status)) continue;
-      const claimed = await claimRun(this.deps.store, child.id, this.deps.supervisor.owner);
+      const claimed = await claimRun(
+        this.deps.store,
+        child.id,
+        this.deps.supervisor.owner,
+        this.deps.supervisor.leaseMs,
+      );
       if (claimed) await this.failInterrupted(claimed);
     }
     const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();
@@ -231,6 +272,7 @@ export class RunScheduler implements SlotControl {
   /** Stops taking runs; running ones are halted by the caller (they resume at next start). */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.sweep);
     this.unsubscribe?.();
   }
 

@@ -66,24 +66,36 @@ export async function createContext(
     const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
     const origin = randomBytes(6).toString('hex');
     const store = openStore(
-      { driver: project.config.storage.driver, path: opts.storePath ?? project.storagePath },
+      { ...project.storage, path: opts.storePath ?? project.storagePath },
       { origin, onCommit: (events) => changes.committed(events) },
     );
     releases.push(() => store.close());
+    // A database that cannot be reached or refuses the credentials fails the start here, with
+    // one line saying which (store_unavailable: exit 3), before anything else is built.
+    await store.ready();
     const changes = new ChangeFeed(store, bus, { origin, logger });
     await changes.start();
     releases.push(() => changes.stop());
     const owner = newOwnerId();
-    const supervisor = new RunSupervisor(store, changes, owner, logger);
+    const server = project.config.server;
+    const supervisor = new RunSupervisor(store, changes, owner, logger, {
+      role: server.role,
+      leaseMs: server.lease_timeout_ms,
+    });
     await supervisor.start();
     releases.push(() => supervisor.stop());
-    const server = project.config.server;
     const adapterLimits = AdapterLimits.fromConfig(project.config.adapters);
     const narratives = new NarrativeWriter({ store, project, logger });
     releases.push(() => narratives.stop());
     const scheduler = new RunScheduler(
       { store, bus, changes, project, supervisor, logger, adapterLimits, narratives },
-      { maxConcurrent: server.max_concurrent, recovery: server.recovery, mock: server.mock, logger },
+      {
+        maxConcurrent: server.max_concurrent,
+        globalMaxConcurrent: server.global_max_concurrent,
+        recovery: server.recovery,
+        mock: server.mock,
+        logger,
+      },
     );
     releases.push(() => scheduler.stop());
     const runs = new RunService({ store, changes, project, supervisor, scheduler, owner });

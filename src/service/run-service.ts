@@ -19,7 +19,7 @@ import type { LogFormat } from './log-stream.js';
 import { withReusedChildren } from './reused-children.js';
 import { runChangeStat, runChanges } from './run-changes.js';
 import { newRunId } from './run-ids.js';
-import { findArtifact, followLogs, runLogs } from './run-output.js';
+import { findArtifact, followLogs, openArtifact, runLogs } from './run-output.js';
 import {
   type GateView,
   pipelineOutputs,
@@ -191,7 +191,7 @@ export class RunService {
             },
           }
         : {}),
-      ...(req.runHere ? { claim: creationClaim(this.deps.owner) } : {}),
+      ...(req.runHere ? { claim: creationClaim(this.deps.owner, this.deps.supervisor.leaseMs) } : {}),
       ...(origin ? { origin } : {}),
     });
   }
@@ -284,7 +284,7 @@ export class RunService {
         `run ${existing.id} is queued for a wave serve; the server starts it`,
       );
     }
-    const run = await claimRun(this.store, existing.id, this.deps.owner);
+    const run = await claimRun(this.store, existing.id, this.deps.owner, this.deps.supervisor.leaseMs);
     if (!run) {
       throw new WaveError(
         'invalid_usage',
@@ -356,6 +356,11 @@ export class RunService {
   /** An artifact's record and the checked path of its file. */
   artifact(id: string, step: string, name: string) {
     return findArtifact(this.deps, id, step, name);
+  }
+
+  /** An artifact's record and its content: kept in the store, or read from its file. */
+  openArtifact(id: string, step: string, name: string) {
+    return openArtifact(this.deps, id, step, name);
   }
 
   /** The runs one verified webhook delivery asks for, created once per delivery id. */

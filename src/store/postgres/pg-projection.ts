@@ -42,10 +42,33 @@ export async function projectPg(c: Queryable, e: WaveEvent, finished: string[] =
     const { rows } = await c.query<{ started_at: string | null }>(SQL.stepStartedAt, [e.run_id, e.step]);
     startedAt = rows[0]?.started_at ?? null;
   }
-  for (const change of projectEvent(e, { stepStartedAt: () => startedAt })) {
+  const changes = projectEvent(e, { stepStartedAt: () => startedAt });
+  for (const change of changes)
     if (change.op === 'runFinished' && (await finishesNow(c, change.runId))) finished.push(change.runId);
-    await write(c, change);
+  if (changes.length === 1) {
+    const [sql, params] = statementOf(changes[0]!);
+    await c.query(sql, params);
+  } else if (changes.length > 1) {
+    const [sql, params] = combined(changes.map(statementOf));
+    await c.query(sql, params);
   }
+}
+
+type Statement = [sql: string, params: unknown[]];
+
+/**
+ * One event's changes as one statement (a round trip each would be the cost): each becomes a
+ * data-modifying WITH query, its parameters renumbered. They run on one snapshot without
+ * seeing each other's rows, which is right because one event's changes touch distinct tables.
+ */
+function combined(statements: Statement[]): Statement {
+  const params: unknown[] = [];
+  const parts = statements.map(([sql, ps], i) => {
+    const offset = params.length;
+    params.push(...ps);
+    return `c${i} AS (${sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
+  });
+  return [`WITH ${parts.join(', ')} SELECT 1`, params];
 }
 
 /** Whether the run is not finished yet: a second terminal event must not roll it up again. */
@@ -55,53 +78,50 @@ async function finishesNow(c: Queryable, runId: string): Promise<boolean> {
   return status !== undefined && status !== 'completed' && status !== 'failed' && status !== 'cancelled';
 }
 
-function write(c: Queryable, ch: StateChange): Promise<unknown> {
+/** A state change as one parameterised statement. */
+function statementOf(ch: StateChange): Statement {
   switch (ch.op) {
     case 'runStarted':
-      return c.query(SQL.runStarted, [ch.at, ch.runId]);
+      return [SQL.runStarted, [ch.at, ch.runId]];
     case 'runWaiting':
-      return c.query(SQL.runWaiting, [ch.runId]);
+      return [SQL.runWaiting, [ch.runId]];
     case 'runResumed':
-      return c.query(SQL.runResumed, [ch.runId]);
+      return [SQL.runResumed, [ch.runId]];
     case 'runFinished':
-      return c.query(SQL.runFinished, [ch.status, ch.at, json(ch.error), ch.cancelBy, ch.runId]);
+      return [SQL.runFinished, [ch.status, ch.at, json(ch.error), ch.cancelBy, ch.runId]];
     case 'gatesCancelled':
-      return c.query(SQL.gatesCancelled, [ch.runId]);
+      return [SQL.gatesCancelled, [ch.runId]];
     case 'stepsCancelled':
-      return c.query(SQL.stepsCancelled, [ch.at, ch.runId]);
+      return [SQL.stepsCancelled, [ch.at, ch.runId]];
     case 'attemptsCancelled':
-      return c.query(SQL.attemptsCancelled, [ch.at, ch.runId]);
+      return [SQL.attemptsCancelled, [ch.at, ch.runId]];
     case 'stepStarted':
-      return c.query(SQL.stepStarted, [ch.attempt, ch.at, ch.runId, ch.step]);
+      return [SQL.stepStarted, [ch.attempt, ch.at, ch.runId, ch.step]];
     case 'attemptStarted':
-      return c.query(SQL.attemptStarted, [ch.runId, ch.step, ch.attempt, ch.at]);
+      return [SQL.attemptStarted, [ch.runId, ch.step, ch.attempt, ch.at]];
     case 'stepCompleted':
-      return c.query(SQL.stepCompleted, [ch.at, ch.durationMs, ch.runId, ch.step]);
+      return [SQL.stepCompleted, [ch.at, ch.durationMs, ch.runId, ch.step]];
     case 'stepFailed':
-      return c.query(SQL.stepFailed, [
-        ch.status,
-        ch.finishedAt,
-        ch.durationMs,
-        json(ch.error),
-        ch.runId,
-        ch.step,
-      ]);
+      return [SQL.stepFailed, [ch.status, ch.finishedAt, ch.durationMs, json(ch.error), ch.runId, ch.step]];
     case 'attemptFinished':
-      return c.query(SQL.attemptFinished, [ch.status, ch.at, json(ch.error), ch.runId, ch.step, ch.attempt]);
+      return [SQL.attemptFinished, [ch.status, ch.at, json(ch.error), ch.runId, ch.step, ch.attempt]];
     case 'stepSkipped':
-      return c.query(SQL.stepSkipped, [ch.at, ch.runId, ch.step]);
+      return [SQL.stepSkipped, [ch.at, ch.runId, ch.step]];
     case 'gateWaiting':
-      return c.query(SQL.gateWaiting, [
-        ch.runId,
-        ch.step,
-        ch.prompt,
-        JSON.stringify(ch.choices),
-        ch.freeform ? 1 : 0,
-        ch.defaultChoice,
-        ch.timeoutAt,
-      ]);
+      return [
+        SQL.gateWaiting,
+        [
+          ch.runId,
+          ch.step,
+          ch.prompt,
+          JSON.stringify(ch.choices),
+          ch.freeform ? 1 : 0,
+          ch.defaultChoice,
+          ch.timeoutAt,
+        ],
+      ];
     case 'stepWaiting':
-      return c.query(SQL.stepWaiting, [ch.runId, ch.step]);
+      return [SQL.stepWaiting, [ch.runId, ch.step]];
   }
 }
 

@@ -325,6 +325,14 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   {
+    version: 10,
+    name: 'instances: role',
+    // Which part of the work an instance does (server.role), for GET /api/health.
+    sql: `
+      ALTER TABLE instances ADD COLUMN role TEXT NOT NULL DEFAULT 'all' CHECK (role IN ('all', 'api', 'worker'));
+    `,
+  },
+  {
     version: 11,
     name: 'insights: rollups of finished runs per day and per hour, by pipeline',
     // GET /api/insights reads whole days and hours from these instead of every run (span 'd' or

@@ -6,7 +6,7 @@ import { seqs, sseProject, startRun, storedEvents, waitForGate, waitForRunEnd } 
 async function sseGauge(server: TestServer): Promise<number> {
   const res = await api<string>(server, 'GET', '/metrics');
   expect(res.status).toBe(200);
-  const m = res.body.match(/^wave_sse_clients (\d+)$/m);
+  const m = res.body.match(/^wave_sse_clients\{instance="[^"]+"\} (\d+)$/m);
   expect(m, 'wave_sse_clients in /metrics').not.toBeNull();
   return Number(m![1]);
 }
