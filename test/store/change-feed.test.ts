@@ -169,7 +169,12 @@ async function wakeable() {
   bus.subscribe((events) => received.push(...events));
   const here = openStore({ path, origin: 'here' });
   const listeners = new Set<() => void>();
-  const woken = { listeners, wake: () => listeners.forEach((l) => l()) };
+  const woken = {
+    listeners,
+    wake: () => {
+      for (const l of listeners) l();
+    },
+  };
   const hold: { on: boolean; waiting: (() => void) | null } = { on: false, waiting: null };
   const store = new Proxy(here, {
     get(target, prop, receiver) {
