@@ -21,6 +21,10 @@ const types = {
 /** Ids of advisory locks Wave takes (one bigint namespace per database). */
 export const ADVISORY = {
   migrate: 0x57415645_01, // 'WAVE' 1
+  /** Held from a transaction's start to its commit by every writer of events: seq order is commit order. */
+  seq: 0x57415645_02,
+  /** Held by claims that count runs over all owners (server.global_max_concurrent). */
+  claim: 0x57415645_03,
 } as const;
 
 /** The URL without its password, for messages and /api/health. */
@@ -47,12 +51,16 @@ export function describeTarget(url: string): string {
 /** A pool with Wave's type parsing; `tx` runs a function in one transaction on one client. */
 export class PgDb implements Queryable {
   readonly pool: pg.Pool;
+  /** Where Wave's tables are, when not the default schema (created by `migrate`). */
+  readonly schema: string | null;
 
   constructor(
     readonly url: string,
-    opts: { max?: number; applicationName?: string } = {},
+    opts: { max?: number; applicationName?: string; schema?: string } = {},
   ) {
+    this.schema = opts.schema ?? null;
     this.pool = new pg.Pool({
+      ...(this.schema ? { options: `-c search_path=${quoteIdent(this.schema)}` } : {}),
       connectionString: url,
       max: opts.max ?? 10,
       types,
@@ -90,6 +98,7 @@ export class PgDb implements Queryable {
   async migrate(): Promise<number[]> {
     return await this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY.migrate]);
+      if (this.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
       await c.query(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
       );
@@ -113,6 +122,11 @@ export class PgDb implements Queryable {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** A name as an SQL identifier, quoted. */
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** Connection-level failures (the database is away), as opposed to a bad statement. */

@@ -201,4 +201,10 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       );
     `,
   },
+  {
+    version: 2,
+    name: 'gates listed in the order they were first reached',
+    // SQLite lists a run's gates by rowid (an upsert keeps it); a serial column does the same here.
+    sql: 'ALTER TABLE gates ADD COLUMN num BIGSERIAL',
+  },
 ];
