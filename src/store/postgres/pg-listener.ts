@@ -1,11 +1,9 @@
 import pg from 'pg';
 
-/** The channel every event-writing transaction notifies, with the seq it wrote as payload. */
-export const EVENTS_CHANNEL = 'wave_events';
-
 export interface PgListenerOptions {
   url: string;
-  channel?: string;
+  /** The channel every write notifies (PostgresStore's EVENTS_CHANNEL), the seq it wrote as payload. */
+  channel: string;
   /** First wait before reconnecting; it doubles on each failure up to `maxBackoffMs`. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -76,14 +74,14 @@ export class PgListener {
     client.on('error', lost);
     client.on('end', () => lost());
     client.on('notification', (msg) => {
-      if (msg.channel !== (this.opts.channel ?? EVENTS_CHANNEL)) return;
+      if (msg.channel !== this.opts.channel) return;
       const seq = Number(msg.payload);
       if (Number.isSafeInteger(seq) && seq > this.notifiedSeq) this.notifiedSeq = seq;
       this.wake();
     });
     try {
       await client.connect();
-      await client.query(`LISTEN ${pg.escapeIdentifier(this.opts.channel ?? EVENTS_CHANNEL)}`);
+      await client.query(`LISTEN ${pg.escapeIdentifier(this.opts.channel)}`);
     } catch (err) {
       this.connecting = false;
       client.removeAllListeners();

@@ -34,6 +34,7 @@ import { decodeCursor, encodeCursor, IDEMPOTENCY_TTL_MS } from '../store-rules.j
 import { type ArtifactPayload, artifactPayloads } from './pg-artifacts.js';
 import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db.js';
 import { insertEvents, readEventRows, readOutputRows } from './pg-events.js';
+import { PgListener } from './pg-listener.js';
 import { projectPg } from './pg-projection.js';
 
 export interface PostgresStoreOptions {
@@ -81,6 +82,8 @@ export class PostgresStore implements StoreCore {
   private readonly inlineLimit: number;
   private readonly artifactDir: string | null;
   private readonly started: Promise<void>;
+  /** Every instance's commits, as they happen: the change token and the feed's wake-up. */
+  private readonly listener: PgListener;
 
   constructor(opts: PostgresStoreOptions) {
     this.location = redactUrl(opts.url);
@@ -96,6 +99,8 @@ export class PostgresStore implements StoreCore {
     this.started = this.db.migrate().then(() => undefined);
     // Failing to start is reported by ready() and by each method; not an unhandled rejection.
     this.started.catch(() => {});
+    this.listener = new PgListener({ url: opts.url, channel: EVENTS_CHANNEL });
+    this.listener.start();
   }
 
   /** Connects and migrates; rejects with store_unavailable saying why (start fails fast on it). */
@@ -581,12 +586,15 @@ export class PostgresStore implements StoreCore {
     });
   }
 
-  /**
-   * Without a listener, the newest seq is what changes when others commit events. (The change
-   * feed's LISTEN side replaces this with a counter bumped by every notification.)
-   */
-  changeToken(): Promise<number> {
-    return this.lastSeq();
+  /** Bumped by every commit's NOTIFY (any instance's) and by each reconnect of the listener. */
+  async changeToken(): Promise<number> {
+    await this.ready();
+    return this.listener.token;
+  }
+
+  /** Wakes the change feed at each notification, so other instances' commits arrive at once. */
+  onChange(listener: () => void): () => void {
+    return this.listener.onWake(listener);
   }
 
   async requestCancel(runId: string, by: string | null): Promise<CancelResult | null> {
@@ -803,6 +811,7 @@ export class PostgresStore implements StoreCore {
   }
 
   async close(): Promise<void> {
+    await this.listener.stop();
     await this.started.catch(() => {});
     await this.db.close();
   }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EVENTS_CHANNEL, PgListener } from '../../../src/store/postgres/pg-listener.js';
+import { PgListener } from '../../../src/store/postgres/pg-listener.js';
+import { EVENTS_CHANNEL } from '../../../src/store/postgres/postgres-store.js';
 import { eventually } from '../../helpers/eventually.js';
 import { pgDatabase } from '../../helpers/pg.js';
 import { startTcpProxy, type TcpProxy, viaProxy } from '../../helpers/tcp-proxy.js';
@@ -19,7 +20,13 @@ async function client(url: string): Promise<pg.Client> {
 
 function listener(url: string): { listener: PgListener; wakes: () => number; errors: unknown[] } {
   const errors: unknown[] = [];
-  const l = new PgListener({ url, minBackoffMs: 20, maxBackoffMs: 200, onError: (e) => errors.push(e) });
+  const l = new PgListener({
+    url,
+    channel: EVENTS_CHANNEL,
+    minBackoffMs: 20,
+    maxBackoffMs: 200,
+    onError: (e) => errors.push(e),
+  });
   let wakes = 0;
   l.onWake(() => wakes++);
   cleanups.push(() => l.stop());
