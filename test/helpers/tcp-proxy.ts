@@ -7,6 +7,8 @@ export interface TcpProxy {
   cut(): void;
   /** It comes back: new connections reach the target again. */
   restore(): void;
+  /** Connections turned away while cut (clients trying again). */
+  refused(): number;
   close(): Promise<void>;
 }
 
@@ -17,8 +19,10 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let up = true;
+  let refused = 0;
   const server: Server = createServer((client) => {
     if (!up) {
+      refused++;
       client.destroy();
       return;
     }
@@ -53,6 +57,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     restore() {
       up = true;
     },
+    refused: () => refused,
     async close() {
       up = false;
       for (const socket of [...open]) socket.destroy();
