@@ -53,6 +53,7 @@ export class PgDb implements Queryable {
   readonly pool: pg.Pool;
   /** Where Wave's tables are, when not the default schema (created by `migrate`). */
   readonly schema: string | null;
+  private opened: Promise<void> | null = null;
 
   constructor(
     readonly url: string,
@@ -72,14 +73,29 @@ export class PgDb implements Queryable {
     this.pool.on('error', () => {});
   }
 
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  /**
+   * Connects and migrates once; from then on every query and transaction waits for it (and fails
+   * as it did), so a store can be built synchronously and used at once.
+   */
+  open(): Promise<void> {
+    this.opened ??= this.migrate().then(() => undefined);
+    return this.opened;
+  }
+
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     sql: string,
     params?: readonly unknown[],
   ): Promise<pg.QueryResult<R>> {
-    return this.pool.query<R>(sql, params as unknown[] | undefined);
+    if (this.opened) await this.opened;
+    return await this.pool.query<R>(sql, params as unknown[] | undefined);
   }
 
   async tx<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
+    if (this.opened) await this.opened;
+    return await this.txNow(fn);
+  }
+
+  private async txNow<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     // A checked-out client whose connection drops between two statements emits 'error': with no
     // listener that would crash the process; the failing statement reports it instead.
@@ -104,7 +120,7 @@ export class PgDb implements Queryable {
 
   /** Applies pending migrations in one transaction under an advisory lock; returns those applied. */
   async migrate(): Promise<number[]> {
-    return await this.tx(async (c) => {
+    return await this.txNow(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY.migrate]);
       if (this.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
       await c.query(

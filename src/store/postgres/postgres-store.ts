@@ -33,9 +33,12 @@ import type { CancelResult, GateAnswerInput, InstanceRecord, SideEffects, Store 
 import { decodeCursor, encodeCursor, IDEMPOTENCY_TTL_MS } from '../store-rules.js';
 import { type ArtifactPayload, artifactPayloads } from './pg-artifacts.js';
 import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db.js';
+import { PgDeliveries } from './pg-deliveries.js';
 import { insertEvents, readEventRows, readOutputRows } from './pg-events.js';
 import { PgListener } from './pg-listener.js';
 import { projectPg } from './pg-projection.js';
+import { PgRetention } from './pg-retention.js';
+import { PgScheduleStore } from './pg-schedules.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -57,8 +60,8 @@ export interface PostgresStoreOptions {
 export const EVENTS_CHANNEL = 'wave_events';
 export const DEFAULT_ARTIFACT_INLINE_LIMIT = 1024 * 1024;
 
-/** The Store's methods without the sub-stores, which live in their own files. */
-export type StoreCore = Omit<Store, 'schedules' | 'retention' | 'deliveries' | 'insights'>;
+/** The Store without `insights` (PgInsights comes from its own branch). */
+export type StoreCore = Omit<Store, 'insights'>;
 
 /** An instance as PostgreSQL keeps it: its role and how many runs it holds. */
 export type PgInstanceRecord = InstanceRecord & { role: InstanceRole; running: number };
@@ -75,6 +78,9 @@ type Emit = (drafts: readonly EventDraft[]) => Promise<WaveEvent[]>;
 export class PostgresStore implements StoreCore {
   readonly kind = 'postgres' as const;
   readonly location: string;
+  readonly schedules: PgScheduleStore;
+  readonly retention: PgRetention;
+  readonly deliveries: PgDeliveries;
   private readonly db: PgDb;
   private readonly origin: string;
   private readonly onCommit: (events: WaveEvent[]) => void;
@@ -94,9 +100,13 @@ export class PostgresStore implements StoreCore {
     this.origin = opts.origin;
     this.onCommit = opts.onCommit ?? (() => {});
     this.now = opts.now ?? (() => new Date());
+    // The sub-stores share the pool; its queries wait for the migration like this store's.
+    this.schedules = new PgScheduleStore(this.db, this.location, this.now);
+    this.retention = new PgRetention(this.db, this.location, this.now);
+    this.deliveries = new PgDeliveries(this.db, this.location, this.now);
     this.inlineLimit = opts.artifactInlineLimit ?? DEFAULT_ARTIFACT_INLINE_LIMIT;
     this.artifactDir = opts.artifactDir ?? null;
-    this.started = this.db.migrate().then(() => undefined);
+    this.started = this.db.open();
     // Failing to start is reported by ready() and by each method; not an unhandled rejection.
     this.started.catch(() => {});
     this.listener = new PgListener({ url: opts.url, channel: EVENTS_CHANNEL });
