@@ -128,6 +128,8 @@ export const Persona = z
   .object({ name: z.string(), adapter: z.string(), model: z.string().nullable(), description: z.string() })
   .meta({ id: 'Persona' });
 
+const InstanceRole = z.enum(['all', 'api', 'worker']);
+
 export const Health = z.object({
   status: z.literal('ok'),
   version: z.string(),
@@ -135,6 +137,20 @@ export const Health = z.object({
   storage: z.string(),
   max_concurrent: z.number().int(),
   runs: z.object({ queued: z.number().int(), running: z.number().int(), waiting: z.number().int() }),
+  /** The instance that answered (API.md "Instances"). */
+  instance: z.object({ id: z.string(), role: InstanceRole, host: z.string() }),
+  /** On PostgreSQL: every instance sharing the store seen in the last minute. */
+  instances: z
+    .array(
+      z.object({
+        id: z.string(),
+        role: InstanceRole,
+        host: z.string(),
+        last_heartbeat_at: z.string(),
+        running: z.number().int(),
+      }),
+    )
+    .optional(),
 });
 
 const labelValue = z.string().max(512);

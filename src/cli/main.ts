@@ -45,6 +45,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       .option('--port <port>', 'port (default 8080; 0 picks a free one)')
       .option('--bind <host:port>', 'address and port together')
       .option('--max-concurrent <n>', 'runs at once; FIFO beyond that (default 5)')
+      .option('--role <role>', 'all (default), api (only the API) or worker (only runs)')
       .option('--mock', 'run every prompt step with the built-in mock adapter')
       .option('--insecure', 'allow a non-loopback bind without authentication')
       .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent');

@@ -31,6 +31,12 @@ export interface Config {
     host: string;
     port: number;
     max_concurrent: number;
+    /** all: API and runs; api: only the API; worker: only runs (DESIGN.md "Many servers"). */
+    role: ServerRole;
+    /** Runs all workers sharing the store execute together; null = no cap beyond max_concurrent. */
+    global_max_concurrent: number | null;
+    /** A worker silent this long loses its runs' leases to another worker. */
+    lease_timeout_ms: number;
     recovery: 'resume' | 'fail';
     body_limit: number;
     shutdown_grace_ms: number;
@@ -70,6 +76,19 @@ export interface Config {
 export interface ModelPrice {
   input_per_mtok: number;
   output_per_mtok: number;
+}
+
+export const SERVER_ROLES = ['all', 'api', 'worker'] as const;
+export type ServerRole = (typeof SERVER_ROLES)[number];
+
+/** Whether an instance of this role claims, recovers and executes runs. */
+export function executesRuns(role: ServerRole): boolean {
+  return role !== 'api';
+}
+
+/** Whether it serves the API: a worker's port answers /api/health and /metrics only. */
+export function servesApi(role: ServerRole): boolean {
+  return role !== 'worker';
 }
 
 export const DEFAULT_HOST = '127.0.0.1';

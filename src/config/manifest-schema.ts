@@ -87,6 +87,11 @@ const NotificationSchema = z.strictObject({
 export const ServerConfigSchema = z.strictObject({
   bind: z.string().optional(),
   max_concurrent: z.number().int().min(1).max(1000).optional(),
+  role: z.enum(['all', 'api', 'worker']).optional(),
+  global_max_concurrent: z.number().int().min(1).max(100_000).nullable().optional(),
+  lease_timeout: duration
+    .refine((v) => (parseDuration(v) ?? 0) >= 1000, { message: 'must be at least 1s' })
+    .optional(),
   recovery: z.enum(['resume', 'fail']).optional(),
   body_limit: z.number().int().min(1024).optional(),
   shutdown_grace: duration.optional(),

@@ -1,7 +1,14 @@
 import type { Diagnostic } from '../pipeline/diagnostics.js';
 import { parseDuration } from '../pipeline/duration.js';
 import { parseBind } from './bind.js';
-import { BUILTIN_ADAPTERS, type Config, DEFAULT_HOST, DEFAULT_PORT } from './config.js';
+import {
+  BUILTIN_ADAPTERS,
+  type Config,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  SERVER_ROLES,
+  type ServerRole,
+} from './config.js';
 import type { Env } from './interpolate.js';
 import type { AuthModeName, Manifest, Scope } from './manifest-schema.js';
 
@@ -11,6 +18,7 @@ export interface ConfigFlags {
   port?: number;
   bind?: string;
   maxConcurrent?: number;
+  role?: ServerRole;
   mock?: boolean;
   insecure?: boolean;
   logLevel?: string;
@@ -33,6 +41,9 @@ export const ENV_OVERRIDES = {
   WAVE_PORT: 'server.bind (port part)',
   WAVE_MAX_CONCURRENT: 'server.max_concurrent',
   WAVE_RECOVERY: 'server.recovery',
+  WAVE_ROLE: 'server.role',
+  WAVE_GLOBAL_MAX_CONCURRENT: 'server.global_max_concurrent',
+  WAVE_LEASE_TIMEOUT: 'server.lease_timeout',
   WAVE_LOG_LEVEL: 'server.log_level',
   WAVE_AUTH_MODE: 'server.auth.mode (comma-separated)',
   WAVE_JWT_SECRET: 'server.auth.jwt_secret',
@@ -115,6 +126,10 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
   if (recoveryEnv !== undefined && recoveryEnv !== 'resume' && recoveryEnv !== 'fail') {
     envError('WAVE_RECOVERY', `expected "resume" or "fail", got "${recoveryEnv}"`);
   }
+  const roleEnv = envStr('WAVE_ROLE');
+  if (roleEnv !== undefined && !SERVER_ROLES.includes(roleEnv as ServerRole)) {
+    envError('WAVE_ROLE', `expected one of ${SERVER_ROLES.join(', ')}, got "${roleEnv}"`);
+  }
   const logLevelEnv = envStr('WAVE_LOG_LEVEL');
   if (logLevelEnv !== undefined && !LOG_LEVELS.includes(logLevelEnv)) {
     envError('WAVE_LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}, got "${logLevelEnv}"`);
@@ -141,6 +156,13 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
     return fileValue === undefined ? fallback : (parseDuration(fileValue) ?? fallback);
   };
 
+  // Below a second a live worker's heartbeat could not keep its leases.
+  const leaseTimeoutMs = () => {
+    const ms = durationMs('WAVE_LEASE_TIMEOUT', server.lease_timeout, 30_000);
+    if (ms >= 1000) return ms;
+    envError('WAVE_LEASE_TIMEOUT', `must be at least 1s, got "${envStr('WAVE_LEASE_TIMEOUT')}"`);
+    return 30_000;
+  };
   const timeouts = file.runtime?.timeouts;
   const server = file.server ?? {};
   const defaultTimeoutMinutes =
@@ -180,6 +202,16 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
       port,
       max_concurrent:
         flags.maxConcurrent ?? envInt('WAVE_MAX_CONCURRENT', 1, 1000) ?? server.max_concurrent ?? 5,
+      role:
+        flags.role ??
+        (roleEnv !== undefined && SERVER_ROLES.includes(roleEnv as ServerRole)
+          ? (roleEnv as ServerRole)
+          : undefined) ??
+        server.role ??
+        'all',
+      global_max_concurrent:
+        envInt('WAVE_GLOBAL_MAX_CONCURRENT', 1, 100_000) ?? server.global_max_concurrent ?? null,
+      lease_timeout_ms: leaseTimeoutMs(),
       recovery:
         (recoveryEnv === 'fail' || recoveryEnv === 'resume' ? recoveryEnv : undefined) ??
         server.recovery ??

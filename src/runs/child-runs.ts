@@ -4,7 +4,7 @@ import { executeRun } from '../engine/engine.js';
 import { EventRecorder } from '../engine/recorder.js';
 import { WaveError } from '../errors.js';
 import { TERMINAL_RUN_STATUSES } from '../events/catalogue.js';
-import { claimRun, LEASE_MS } from '../scheduler/leases.js';
+import { claimRun } from '../scheduler/leases.js';
 import { newRunId } from '../service/run-ids.js';
 import type { RunRecord } from '../store/store.js';
 import type { ExecutorDeps } from './executor.js';
@@ -45,7 +45,7 @@ export function createChildRuns(deps: ExecutorDeps): ChildRuns {
         };
       }
       if (known) {
-        const claimed = await claimRun(deps.store, known.id, owner);
+        const claimed = await claimRun(deps.store, known.id, owner, deps.supervisor.leaseMs);
         if (!claimed) {
           throw new WaveError(
             'child_failed',
@@ -77,7 +77,7 @@ export function createChildRuns(deps: ExecutorDeps): ChildRuns {
             lineage: req.lineage,
           },
           spec,
-          claim: { owner, leaseMs: LEASE_MS },
+          claim: { owner, leaseMs: deps.supervisor.leaseMs },
           parent: { runId: parent.run.id, step: req.step, index: req.index },
         });
         child = created.run;

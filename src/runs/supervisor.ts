@@ -1,8 +1,15 @@
 import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
-import { RENEW_EVERY_MS, renewLeases } from '../scheduler/leases.js';
+import { LEASE_MS, renewEveryMs, renewLeases } from '../scheduler/leases.js';
 import type { ChangeNotice, ChangeSource } from '../store/change-feed.js';
-import type { Store } from '../store/store.js';
+import type { InstanceRole, Store } from '../store/store.js';
+
+export interface SupervisorOptions {
+  /** server.role, recorded on this instance's row. */
+  role: InstanceRole;
+  /** server.lease_timeout: how long this process's leases last without a heartbeat. */
+  leaseMs: number;
+}
 
 /**
  * The per-process watch over runs this process owns, for what other processes do to them:
@@ -25,13 +32,28 @@ export class RunSupervisor {
     private readonly changes: ChangeSource,
     readonly owner: string,
     private readonly logger: Logger,
+    private readonly opts: SupervisorOptions = { role: 'all', leaseMs: LEASE_MS },
   ) {}
 
+  /** How long leases this process takes last without renewal. */
+  get leaseMs(): number {
+    return this.opts.leaseMs;
+  }
+
+  get role(): InstanceRole {
+    return this.opts.role;
+  }
+
   async start(): Promise<void> {
-    await this.store.registerInstance({ id: this.owner, host: hostname(), pid: process.pid });
+    await this.store.registerInstance({
+      id: this.owner,
+      host: hostname(),
+      pid: process.pid,
+      role: this.opts.role,
+    });
     this.unsubscribe = this.changes.subscribe((notice) => this.onChange(notice));
     // A heartbeat, not a poll: it writes liveness, it does not look for news.
-    this.heartbeat = setInterval(() => void this.renew(), RENEW_EVERY_MS);
+    this.heartbeat = setInterval(() => void this.renew(), renewEveryMs(this.opts.leaseMs));
     this.heartbeat.unref();
   }
 
@@ -113,7 +135,7 @@ export class RunSupervisor {
 
   private async renew(): Promise<void> {
     try {
-      await renewLeases(this.store, this.owner);
+      await renewLeases(this.store, this.owner, this.opts.leaseMs);
     } catch (err) {
       this.logger.warn({ err }, 'lease renewal failed');
     }

@@ -14,10 +14,15 @@ export function newOwnerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
-/** How long a lease lasts without renewal. */
+/** How long a lease lasts without renewal: server.lease_timeout's default. */
 export const LEASE_MS = 30_000;
 /** How often a live owner renews its leases: well inside LEASE_MS. */
 export const RENEW_EVERY_MS = 10_000;
+
+/** The heartbeat of an owner whose leases last `leaseMs`: three beats fit in one lease. */
+export function renewEveryMs(leaseMs: number): number {
+  return Math.max(100, Math.min(RENEW_EVERY_MS, Math.floor(leaseMs / 3)));
+}
 
 /**
  * Whether a run's owner is gone: its lease expired, or it was a process on this host that no
@@ -34,21 +39,33 @@ export function isOwnerDead(owner: string | null, leaseExpiresAt: number | null,
 }
 
 /** The claim a run created by this process takes at once (a foreground `wave run`). */
-export function creationClaim(owner: string): { owner: string; leaseMs: number } {
-  return { owner, leaseMs: LEASE_MS };
+export function creationClaim(owner: string, leaseMs = LEASE_MS): { owner: string; leaseMs: number } {
+  return { owner, leaseMs };
 }
 
 /** Takes one run if it is queued or its owner is dead; null when a live process holds it. */
-export async function claimRun(store: Store, runId: string, owner: string): Promise<RunRecord | null> {
+export async function claimRun(
+  store: Store,
+  runId: string,
+  owner: string,
+  leaseMs = LEASE_MS,
+): Promise<RunRecord | null> {
   // Liveness is data the claim reads: instances of this host whose process is gone are marked
   // dead first, outside the claim's transaction.
   await markGoneLocalInstances(store);
-  return store.claimRun(runId, owner, LEASE_MS);
+  return store.claimRun(runId, owner, leaseMs);
 }
 
-/** The oldest queued server run, if fewer than `cap` are running. */
-export function claimNextRun(store: Store, owner: string, cap: number): Promise<RunRecord | null> {
-  return store.claimNextRun(owner, LEASE_MS, cap);
+/**
+ * The oldest queued server run, if fewer than `cap` are running (and, with `globalCap`,
+ * fewer than that many over every worker sharing the store).
+ */
+export function claimNextRun(
+  store: Store,
+  owner: string,
+  caps: { cap: number; globalCap: number | null; leaseMs: number },
+): Promise<RunRecord | null> {
+  return store.claimNextRun(owner, caps.leaseMs, caps.cap, caps.globalCap);
 }
 
 /** Running or waiting runs of `mode` whose owner is dead. */
@@ -58,6 +75,6 @@ export async function findOrphans(store: Store, mode: RunRecord['mode']): Promis
 }
 
 /** Extends every lease `owner` holds. */
-export function renewLeases(store: Store, owner: string): Promise<void> {
-  return store.renewLeases(owner, LEASE_MS);
+export function renewLeases(store: Store, owner: string, leaseMs = LEASE_MS): Promise<void> {
+  return store.renewLeases(owner, leaseMs);
 }

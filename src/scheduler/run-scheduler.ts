@@ -19,6 +19,8 @@ import { claimNextRun, claimRun, findOrphans } from './leases.js';
 
 export interface SchedulerOptions {
   maxConcurrent: number;
+  /** server.global_max_concurrent: the cap over every worker sharing the store; null = none. */
+  globalMaxConcurrent?: number | null;
   recovery: 'resume' | 'fail';
   mock: boolean;
   logger: Logger;
@@ -137,7 +139,11 @@ export class RunScheduler implements SlotControl {
         this.reserved++;
         let run: RunRecord | null;
         try {
-          run = await claimNextRun(this.deps.store, this.deps.supervisor.owner, this.opts.maxConcurrent);
+          run = await claimNextRun(this.deps.store, this.deps.supervisor.owner, {
+            cap: this.opts.maxConcurrent,
+            globalCap: this.opts.globalMaxConcurrent ?? null,
+            leaseMs: this.deps.supervisor.leaseMs,
+          });
         } finally {
           this.reserved--;
         }
@@ -186,7 +192,12 @@ export class RunScheduler implements SlotControl {
         await this.deps.store.releaseRun(orphan.id, orphan.owner ?? '');
         continue;
       }
-      const run = await claimRun(this.deps.store, orphan.id, this.deps.supervisor.owner);
+      const run = await claimRun(
+        this.deps.store,
+        orphan.id,
+        this.deps.supervisor.owner,
+        this.deps.supervisor.leaseMs,
+      );
       if (!run) continue;
       if (this.opts.recovery === 'fail') {
         await this.failInterrupted(run);
@@ -209,7 +220,12 @@ export class RunScheduler implements SlotControl {
   private async failInterrupted(run: RunRecord): Promise<void> {
     for (const child of await this.deps.store.listChildren(run.id)) {
       if (TERMINAL_RUN_STATUSES.has(child.status)) continue;
-      const claimed = await claimRun(this.deps.store, child.id, this.deps.supervisor.owner);
+      const claimed = await claimRun(
+        this.deps.store,
+        child.id,
+        this.deps.supervisor.owner,
+        this.deps.supervisor.leaseMs,
+      );
       if (claimed) await this.failInterrupted(claimed);
     }
     const started = run.startedAt ? Date.parse(run.startedAt) : Date.now();

@@ -1,6 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { servesApi } from '../config/config.js';
 import { WaveError } from '../errors.js';
 import type { ServerContext } from './context.js';
 import { clientErrorHandler, frameworkErrorHandler, installErrorHandling } from './error-handler.js';
@@ -12,7 +13,7 @@ import { installSecurityHeaders, registerCors } from './plugins/http-hygiene.js'
 import { installJsonBodyParser } from './plugins/json-body.js';
 import { registerWebUi } from './plugins/web-ui.js';
 import { registerEventRoutes } from './routes/events.js';
-import { registerHealthRoutes } from './routes/health.js';
+import { registerHealthRoutes, registerOpenApiRoute } from './routes/health.js';
 import { registerInsightsRoutes } from './routes/insights.js';
 import { registerLineageRoutes } from './routes/lineage.js';
 import { registerNotificationRoutes } from './routes/notifications.js';
@@ -106,6 +107,9 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(fastifySwagger, openApiOptions(ctx.version));
 
   registerHealthRoutes(app, ctx);
+  // A worker's port answers health and metrics only (DESIGN.md "Many servers, one database").
+  if (!servesApi(ctx.config.server.role)) return app;
+  registerOpenApiRoute(app);
   registerPipelineRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   registerLineageRoutes(app, ctx);

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { Pacer } from '../pacer.js';
 import type { WaveContext } from '../service/context.js';
+import type { InstanceService } from '../service/instances.js';
 import type { NotificationDispatcher } from '../service/notifications/dispatcher.js';
 import type { RetentionTimer } from '../service/retention/retention-timer.js';
 import type { RateLimiter } from './auth/rate-limit.js';
@@ -17,6 +18,8 @@ export interface ServerContext extends WaveContext {
   /** Turns on the event loop for long reads (replays, log downloads): other requests go between. */
   pacer: Pacer;
   metrics: ServerMetrics;
+  /** This instance and (on PostgreSQL) the others sharing the store, for /api/health. */
+  instances: InstanceService;
   authenticate: Authenticator;
   /** Per-actor request limits; null when rate limiting is off (loopback without auth). */
   limiter: RateLimiter | null;

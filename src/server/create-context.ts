@@ -5,6 +5,7 @@ import { Pacer } from '../pacer.js';
 import { didYouMean } from '../pipeline/suggest.js';
 import type { Clock } from '../scheduler/clock.js';
 import { createContext } from '../service/context.js';
+import { InstanceService } from '../service/instances.js';
 import { NotificationDispatcher } from '../service/notifications/dispatcher.js';
 import { runFileDirsOf } from '../service/retention/prune-runs.js';
 import { RetentionTimer } from '../service/retention/retention-timer.js';
@@ -73,6 +74,7 @@ export async function createServerContext(
       ...opts.notifications,
     });
     const metrics = new ServerMetrics(base.store, base.bus, {
+      instance: base.owner,
       sseClients: () => sse.clientCount,
       runningRuns: () => base.scheduler.runningCount,
       adapters: () => base.adapterLimits.snapshot(),
@@ -84,6 +86,7 @@ export async function createServerContext(
       sse,
       pacer,
       metrics,
+      instances: new InstanceService(base.store, { id: base.owner, role: config.server.role }),
       retention,
       notifier,
       authenticate,

@@ -18,6 +18,8 @@ export class ServerMetrics {
     store: Store,
     bus: EventBus,
     sources: {
+      /** This instance's id: a label on every series. */
+      instance: string;
       sseClients: () => number;
       runningRuns: () => number;
       /** Prompt steps running on and waiting for each limited adapter. */
@@ -25,6 +27,8 @@ export class ServerMetrics {
     },
   ) {
     const registry = this.registry;
+    // Many instances scraped into one Prometheus stay apart (API.md "Instances").
+    registry.setDefaultLabels({ instance: sources.instance });
     collectDefaultMetrics({ register: registry, prefix: 'wave_' });
     new Gauge({
       name: 'wave_runs',

@@ -71,14 +71,23 @@ export async function createContext(
     await changes.start();
     releases.push(() => changes.stop());
     const owner = newOwnerId();
-    const supervisor = new RunSupervisor(store, changes, owner, logger);
+    const server = project.config.server;
+    const supervisor = new RunSupervisor(store, changes, owner, logger, {
+      role: server.role,
+      leaseMs: server.lease_timeout_ms,
+    });
     await supervisor.start();
     releases.push(() => supervisor.stop());
-    const server = project.config.server;
     const adapterLimits = AdapterLimits.fromConfig(project.config.adapters);
     const scheduler = new RunScheduler(
       { store, bus, changes, project, supervisor, logger, adapterLimits },
-      { maxConcurrent: server.max_concurrent, recovery: server.recovery, mock: server.mock, logger },
+      {
+        maxConcurrent: server.max_concurrent,
+        globalMaxConcurrent: server.global_max_concurrent,
+        recovery: server.recovery,
+        mock: server.mock,
+        logger,
+      },
     );
     releases.push(() => scheduler.stop());
     const runs = new RunService({ store, changes, project, supervisor, scheduler, owner });

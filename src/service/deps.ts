@@ -10,7 +10,7 @@ export interface ServiceDeps {
   changes: ChangeSource;
   project: Project;
   /** Aborts runs this process executes. */
-  supervisor: Pick<RunSupervisor, 'cancel'>;
+  supervisor: Pick<RunSupervisor, 'cancel' | 'leaseMs'>;
   /** Told when server work was queued. */
   scheduler: { wake(): void };
   /** This process's lease owner id. */

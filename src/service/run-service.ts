@@ -190,7 +190,7 @@ export class RunService {
             },
           }
         : {}),
-      ...(req.runHere ? { claim: creationClaim(this.deps.owner) } : {}),
+      ...(req.runHere ? { claim: creationClaim(this.deps.owner, this.deps.supervisor.leaseMs) } : {}),
       ...(origin ? { origin } : {}),
     });
   }
@@ -282,7 +282,7 @@ export class RunService {
         `run ${existing.id} is queued for a wave serve; the server starts it`,
       );
     }
-    const run = await claimRun(this.store, existing.id, this.deps.owner);
+    const run = await claimRun(this.store, existing.id, this.deps.owner, this.deps.supervisor.leaseMs);
     if (!run) {
       throw new WaveError(
         'invalid_usage',

@@ -47,12 +47,17 @@ export type CancelResult =
   | { kind: 'finished'; run: RunRecord };
 
 /** A process that owns runs, as the store knows it. */
+export type InstanceRole = 'all' | 'api' | 'worker';
+
 export interface InstanceRecord {
   id: string;
   host: string;
   pid: number;
+  role: InstanceRole;
   heartbeatAt: number;
   dead: boolean;
+  /** Runs it owns that are running or waiting. */
+  running: number;
 }
 
 /**
@@ -144,7 +149,7 @@ export interface Store {
   /** Running or waiting runs of `mode` (and claimed queued ones) whose owner is gone. */
   findOrphans(mode: RunRecord['mode']): Promise<RunRecord[]>;
   /** Records (or refreshes) a process that owns runs; forgets dead ones that own none. */
-  registerInstance(instance: { id: string; host: string; pid: number }): Promise<void>;
+  registerInstance(instance: { id: string; host: string; pid: number; role: InstanceRole }): Promise<void>;
   /** Instances not marked dead, optionally only those on `host`. */
   listInstances(host?: string): Promise<InstanceRecord[]>;
   /** Marks an instance dead (its process is gone, or it stopped): its runs may be claimed at once. */

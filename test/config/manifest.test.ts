@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { interpolateString } from '../../src/config/interpolate.js';
 import { parseManifest } from '../../src/config/load-manifest.js';
 import { loadProject } from '../../src/config/load-project.js';
+import { ManifestSchema } from '../../src/config/manifest-schema.js';
 import { parseConfig } from '../../src/config/parse-config.js';
 import { BUILTIN_DIR, discoverProject, resolveDefinitionPath } from '../../src/config/project-paths.js';
 import { ValidationError } from '../../src/pipeline/diagnostics.js';
@@ -164,6 +165,43 @@ describe('precedence: flag > WAVE_* > wave.yaml > default', () => {
     expect(config.server).toMatchObject({ host: '10.0.0.1', port: 9200, max_concurrent: 9 });
     const bound = parseConfig({ file, env, flags: { bind: '[::1]:7000', host: 'localhost' } }).config.server;
     expect(bound).toMatchObject({ host: 'localhost', port: 7000 });
+  });
+
+  it('resolves server.role, global_max_concurrent and lease_timeout by the same precedence', () => {
+    const defaults = parseConfig({ file: {}, env: {}, flags: {} }).config.server;
+    expect(defaults).toMatchObject({ role: 'all', global_max_concurrent: null, lease_timeout_ms: 30_000 });
+    const file = { server: { role: 'api' as const, global_max_concurrent: 8, lease_timeout: '1m' } };
+    expect(parseConfig({ file, env: {}, flags: {} }).config.server).toMatchObject({
+      role: 'api',
+      global_max_concurrent: 8,
+      lease_timeout_ms: 60_000,
+    });
+    const env = { WAVE_ROLE: 'worker', WAVE_GLOBAL_MAX_CONCURRENT: '12', WAVE_LEASE_TIMEOUT: '45s' };
+    expect(parseConfig({ file, env, flags: {} }).config.server).toMatchObject({
+      role: 'worker',
+      global_max_concurrent: 12,
+      lease_timeout_ms: 45_000,
+    });
+    expect(parseConfig({ file, env, flags: { role: 'all' } }).config.server.role).toBe('all');
+  });
+
+  it('refuses a bad role or lease_timeout in the environment and in wave.yaml', () => {
+    const { diagnostics } = parseConfig({
+      file: {},
+      env: { WAVE_ROLE: 'both', WAVE_LEASE_TIMEOUT: '10ms', WAVE_GLOBAL_MAX_CONCURRENT: '0' },
+      flags: {},
+    });
+    expect(diagnostics.map((d) => d.path).sort()).toEqual([
+      'WAVE_GLOBAL_MAX_CONCURRENT',
+      'WAVE_LEASE_TIMEOUT',
+      'WAVE_ROLE',
+    ]);
+    const parsed = ManifestSchema.safeParse({
+      server: { role: 'both', lease_timeout: '10ms', global_max_concurrent: 0 },
+    });
+    expect(parsed.success).toBe(false);
+    const paths = parsed.error?.issues.map((i) => i.path.join('.')).sort();
+    expect(paths).toEqual(['server.global_max_concurrent', 'server.lease_timeout', 'server.role']);
   });
 
   it('reports a bad WAVE_* value naming the variable', () => {

@@ -12,7 +12,7 @@ export interface paths {
         };
         /**
          * Server health
-         * @description Needs no credentials. The version, the store and how many runs are active.
+         * @description Needs no credentials. The version, the store, how many runs are active, the instance that answered and (on PostgreSQL) every instance seen in the last minute.
          */
         get: operations["getHealth"];
         put?: never;
@@ -771,6 +771,20 @@ export interface operations {
                             running: number;
                             waiting: number;
                         };
+                        instance: {
+                            id: string;
+                            /** @enum {string} */
+                            role: "all" | "api" | "worker";
+                            host: string;
+                        };
+                        instances?: {
+                            id: string;
+                            /** @enum {string} */
+                            role: "all" | "api" | "worker";
+                            host: string;
+                            last_heartbeat_at: string;
+                            running: number;
+                        }[];
                     };
                 };
             };

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach } from 'vitest';
+import { executesRuns } from '../../src/config/config.js';
 import { loadProject } from '../../src/config/load-project.js';
 import type { ConfigFlags } from '../../src/config/parse-config.js';
 import { type Logger, silentLogger } from '../../src/logger.js';
@@ -53,7 +54,8 @@ export async function startTestServer(
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  await ctx.scheduler.start();
+  // As `wave serve` does: an api instance never executes runs.
+  if (executesRuns(project.config.server.role)) await ctx.scheduler.start();
   let closed = false;
   // Closed by the afterEach above; the leak check names it if anything skipped that.
   const untrack = trackServer(`startTestServer on port ${port} (${root})`, () => server.close());

@@ -7,10 +7,15 @@ describe('markGoneLocalInstances: a kill -9 owner is dead at once, not after its
   it('marks dead the instances of this host whose process is gone, and only those', async () => {
     const store = openStore();
     const gone = `${hostname()}:x:gone`;
-    await store.registerInstance({ id: gone, host: hostname(), pid: await exitedPid() });
-    await store.registerInstance({ id: 'me', host: hostname(), pid: process.pid });
+    await store.registerInstance({ id: gone, host: hostname(), pid: await exitedPid(), role: 'all' });
+    await store.registerInstance({ id: 'me', host: hostname(), pid: process.pid, role: 'all' });
     // Another host's pid means nothing here: only its lease can tell.
-    await store.registerInstance({ id: 'remote', host: `not-${hostname()}`, pid: await exitedPid() });
+    await store.registerInstance({
+      id: 'remote',
+      host: `not-${hostname()}`,
+      pid: await exitedPid(),
+      role: 'all',
+    });
     const { run } = await store.createRun(newRun({ claim: { owner: gone, leaseMs: 60_000 } }));
     await store.append(run.id, [draft.runStarted(run.id)]);
     expect(await store.claimRun(run.id, 'me', 1000)).toBeNull();

@@ -97,8 +97,8 @@ describe('per-adapter limits under wave serve', () => {
       'the third run second in line',
     );
     const metrics = await api<string>(server, 'GET', '/metrics');
-    expect(metrics.body).toMatch(/wave_adapter_running\{adapter="mock"\} 1/);
-    expect(metrics.body).toMatch(/wave_adapter_waiting\{adapter="mock"\} 2/);
+    expect(metrics.body).toMatch(/wave_adapter_running\{adapter="mock",instance="[^"]+"\} 1/);
+    expect(metrics.body).toMatch(/wave_adapter_waiting\{adapter="mock",instance="[^"]+"\} 2/);
 
     expect((await api(server, 'POST', `/api/runs/${waiter.id}/cancel`)).status).toBe(202);
     expect((await waitForStatus(server, waiter.id, ENDED)).status).toBe('cancelled');
@@ -118,7 +118,7 @@ describe('per-adapter limits under wave serve', () => {
     expect((await waitForStatus(server, holder.id, ENDED, 30_000)).status).toBe('completed');
     expect((await waitForStatus(server, third.id, ENDED, 30_000)).status).toBe('completed');
     const after = await api<string>(server, 'GET', '/metrics');
-    expect(after.body).toMatch(/wave_adapter_running\{adapter="mock"\} 0/);
-    expect(after.body).toMatch(/wave_adapter_waiting\{adapter="mock"\} 0/);
+    expect(after.body).toMatch(/wave_adapter_running\{adapter="mock",instance="[^"]+"\} 0/);
+    expect(after.body).toMatch(/wave_adapter_waiting\{adapter="mock",instance="[^"]+"\} 0/);
   });
 });

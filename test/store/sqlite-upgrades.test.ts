@@ -69,7 +69,15 @@ describe('SqliteStore: upgrading to instances (migration 4)', () => {
 
     const store = openStore({ path });
     expect(await store.listInstances()).toEqual([
-      { id: gone, host: hostname(), pid: Number(gone.split(':')[1]), heartbeatAt: 0, dead: false },
+      {
+        id: gone,
+        host: hostname(),
+        pid: Number(gone.split(':')[1]),
+        role: 'all',
+        heartbeatAt: 0,
+        dead: false,
+        running: 1,
+      },
     ]);
     expect(await store.claimRun('left-behind', 'me', 1000)).toBeNull();
     await markGoneLocalInstances(store);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { formatHostPort, isLoopback } from '../../config/bind.js';
+import { executesRuns } from '../../config/config.js';
 import { writeFileAtomic } from '../../lifecycle/pid-file.js';
 import { buildApp } from '../../server/app.js';
 import { createServerContext } from '../../server/create-context.js';
@@ -29,6 +30,7 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
       ...(opts.port !== undefined ? { port: opts.port } : {}),
       ...(opts.bind ? { bind: opts.bind } : {}),
       ...(opts.maxConcurrent ? { maxConcurrent: opts.maxConcurrent } : {}),
+      ...(opts.role ? { role: opts.role } : {}),
       ...(opts.mock ? { mock: true } : {}),
       ...(opts.insecure ? { insecure: true } : {}),
       ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
@@ -71,12 +73,17 @@ export async function runServe(io: CliIO, raw: unknown): Promise<number> {
     {
       url,
       store: ctx.store.location,
+      role: config.server.role,
+      instance: ctx.owner,
       max_concurrent: config.server.max_concurrent,
       mock: config.server.mock,
     },
     'wave serve listening',
   );
-  await ctx.scheduler.start();
+  // An api instance never claims nor recovers runs: workers sharing the store do. Schedules,
+  // notifications and retention are coordinated through the store (a slot row fires once, a
+  // delivery is leased to one sender), so every role runs them.
+  if (executesRuns(config.server.role)) await ctx.scheduler.start();
   ctx.scheduleTicker.start();
   ctx.retention.start();
   ctx.notifier.start();

@@ -13,7 +13,8 @@ export function registerHealthRoutes(app: App, ctx: ServerContext): void {
       schema: {
         operationId: 'getHealth',
         summary: 'Server health',
-        description: 'Needs no credentials. The version, the store and how many runs are active.',
+        description:
+          'Needs no credentials. The version, the store, how many runs are active, the instance that answered and (on PostgreSQL) every instance seen in the last minute.',
         tags: ['server'],
         security: [],
         response: { 200: json(Health, 'The server is up'), ...errorResponses(PUBLIC) },
@@ -28,10 +29,20 @@ export function registerHealthRoutes(app: App, ctx: ServerContext): void {
         storage: ctx.runs.storage.kind,
         max_concurrent: ctx.config.server.max_concurrent,
         runs: { queued: counts.queued, running: counts.running, waiting: counts.waiting },
+        instance: ctx.instances.current,
+        ...(ctx.instances.shared ? { instances: await ctx.instances.seen() } : {}),
       };
     },
   );
 
+  app.get('/metrics', { config: { scope: 'runs:read' }, schema: { hide: true } }, async (_req, reply) => {
+    const { contentType, body } = await ctx.metrics.render();
+    return reply.type(contentType).send(body);
+  });
+}
+
+/** The OpenAPI document (every role but worker serves it). */
+export function registerOpenApiRoute(app: App): void {
   app.get(
     '/api/openapi.json',
     {
@@ -40,9 +51,4 @@ export function registerHealthRoutes(app: App, ctx: ServerContext): void {
     },
     async () => app.swagger() as unknown as Record<string, unknown>,
   );
-
-  app.get('/metrics', { config: { scope: 'runs:read' }, schema: { hide: true } }, async (_req, reply) => {
-    const { contentType, body } = await ctx.metrics.render();
-    return reply.type(contentType).send(body);
-  });
 }

@@ -322,4 +322,12 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       CREATE INDEX runs_created ON runs (created_at, pipeline, status, started_at, finished_at);
     `,
   },
+  {
+    version: 10,
+    name: 'instances: role',
+    // Which part of the work an instance does (server.role), for GET /api/health.
+    sql: `
+      ALTER TABLE instances ADD COLUMN role TEXT NOT NULL DEFAULT 'all' CHECK (role IN ('all', 'api', 'worker'));
+    `,
+  },
 ];

@@ -19,7 +19,14 @@ import type {
   StepRecord,
   StoredEvent,
 } from '../records.js';
-import type { CancelResult, GateAnswerInput, InstanceRecord, SideEffects, Store } from '../store.js';
+import type {
+  CancelResult,
+  GateAnswerInput,
+  InstanceRecord,
+  InstanceRole,
+  SideEffects,
+  Store,
+} from '../store.js';
 import { decodeCursor, encodeCursor, IDEMPOTENCY_TTL_MS } from '../store-rules.js';
 import { EventNames } from './event-names.js';
 import { EVENT_COLUMNS, EventRowDecoder, pageOf } from './event-rows.js';
@@ -50,6 +57,10 @@ export interface SqliteStoreOptions {
   onCommit?: (events: WaveEvent[]) => void;
   now?: () => Date;
 }
+
+/** An instance row with the count of runs it owns that are running or waiting. */
+const INSTANCE_COLUMNS = `id, host, pid, role, heartbeat_at, dead,
+  (SELECT COUNT(*) FROM runs r WHERE r.owner = i.id AND r.status IN ('running', 'waiting')) AS running`;
 
 /**
  * The Store on better-sqlite3. Every write is a `BEGIN IMMEDIATE` transaction, so two processes
@@ -167,14 +178,12 @@ export class SqliteStore implements Store {
       renew: db.prepare('UPDATE runs SET lease_expires_at = ? WHERE owner = ?'),
       instanceBeat: db.prepare('UPDATE instances SET heartbeat_at = ? WHERE id = ?'),
       registerInstance: db.prepare(
-        `INSERT INTO instances (id, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, dead = 0`,
+        `INSERT INTO instances (id, host, pid, role, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, role = excluded.role, dead = 0`,
       ),
-      liveInstances: db.prepare(
-        'SELECT id, host, pid, heartbeat_at, dead FROM instances WHERE dead = 0 ORDER BY id',
-      ),
+      liveInstances: db.prepare(`SELECT ${INSTANCE_COLUMNS} FROM instances i WHERE dead = 0 ORDER BY id`),
       liveInstancesOn: db.prepare(
-        'SELECT id, host, pid, heartbeat_at, dead FROM instances WHERE dead = 0 AND host = ? ORDER BY id',
+        `SELECT ${INSTANCE_COLUMNS} FROM instances i WHERE dead = 0 AND host = ? ORDER BY id`,
       ),
       markDead: db.prepare('UPDATE instances SET dead = 1 WHERE id = ?'),
       pruneInstances: db.prepare(
@@ -688,13 +697,18 @@ export class SqliteStore implements Store {
     return this.read(() => (this.s.orphans.all(mode, this.now().getTime()) as RunRow[]).map(toRun));
   }
 
-  async registerInstance(instance: { id: string; host: string; pid: number }): Promise<void> {
+  async registerInstance(instance: {
+    id: string;
+    host: string;
+    pid: number;
+    role: InstanceRole;
+  }): Promise<void> {
     this.write(() => {
       const nowMs = this.now().getTime();
       // Dead instances whose runs were all taken over are history: one row per process ever
       // started would otherwise pile up.
       this.s.pruneInstances.run();
-      this.s.registerInstance.run(instance.id, instance.host, instance.pid, nowMs, nowMs);
+      this.s.registerInstance.run(instance.id, instance.host, instance.pid, instance.role, nowMs, nowMs);
     });
   }
 
@@ -704,15 +718,19 @@ export class SqliteStore implements Store {
         id: string;
         host: string;
         pid: number;
+        role: InstanceRole;
         heartbeat_at: number;
         dead: number;
+        running: number;
       }[];
       return rows.map((r) => ({
         id: r.id,
         host: r.host,
         pid: r.pid,
+        role: r.role,
         heartbeatAt: r.heartbeat_at,
         dead: r.dead === 1,
+        running: r.running,
       }));
     });
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually.js';
@@ -62,6 +63,8 @@ describe('GET /api/health', () => {
       storage: 'sqlite',
       max_concurrent: 1,
       runs: { queued: 0, running: 0, waiting: 0 },
+      // On SQLite there is one instance to speak of: the one answering.
+      instance: { id: server.ctx.owner, role: 'all', host: hostname() },
     });
 
     // One run waits at a gate (holding no slot), one runs, one more is queued behind it.
@@ -172,13 +175,15 @@ describe('GET /api/personas', () => {
 describe('GET /metrics', () => {
   it('serves Prometheus text with the documented metrics', async () => {
     const server = await startTestServer(serverProject());
+    // Every series carries the instance's id, so many instances scrape into one Prometheus.
+    const id = server.ctx.owner;
     const run = await createRun(server, 'quick');
     await waitForStatus(server, run.id, ['completed']);
     await api(server, 'GET', '/api/health');
     // The slot is given back just after the run's last event: wait for the gauge to say so.
     const res = await eventually(async () => {
       const r = await api<string>(server, 'GET', '/metrics');
-      return /^wave_running_runs 0$/m.test(r.body) ? r : null;
+      return r.body.includes(`\nwave_running_runs{instance="${id}"} 0\n`) ? r : null;
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -192,12 +197,16 @@ describe('GET /metrics', () => {
       'wave_http_request_duration_seconds',
     ])
       expect(text).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
-    expect(text).toMatch(/^wave_runs\{status="completed"\} 1$/m);
-    expect(text).toMatch(/^wave_runs_ended_total\{status="completed"\} 1$/m);
-    expect(text).toMatch(/^wave_queue_depth 0$/m);
-    expect(text).toMatch(/^wave_running_runs 0$/m);
-    expect(text).toMatch(/^wave_sse_clients 0$/m);
-    expect(text).toMatch(/^wave_step_duration_seconds_count\{kind="command",status="success"\} 1$/m);
+    const lines = text.split('\n');
+    expect(lines).toContain(`wave_runs{status="completed",instance="${id}"} 1`);
+    expect(lines).toContain(`wave_runs_ended_total{status="completed",instance="${id}"} 1`);
+    expect(lines).toContain(`wave_queue_depth{instance="${id}"} 0`);
+    expect(lines).toContain(`wave_running_runs{instance="${id}"} 0`);
+    expect(lines).toContain(`wave_sse_clients{instance="${id}"} 0`);
+    expect(lines).toContain(
+      `wave_step_duration_seconds_count{instance="${id}",kind="command",status="success"} 1`,
+    );
+    expect(lines.filter((l) => l && !l.startsWith('#') && !l.includes(`instance="${id}"`))).toEqual([]);
     expect(text).toMatch(
       /^wave_http_request_duration_seconds_count\{[^}]*route="\/api\/health"[^}]*\} \d+$/m,
     );

@@ -73,7 +73,7 @@ export function claimsContract(openStore: StoreFactory): void {
 
     it('leaves a run to an owner whose lease runs and whose instance is not marked dead', async () => {
       const store = openStore();
-      await store.registerInstance({ id: 'live', host: 'h1', pid: 10 });
+      await store.registerInstance({ id: 'live', host: 'h1', pid: 10, role: 'all' });
       const { run } = await store.createRun(newRun({ claim: { owner: 'live', leaseMs: 60_000 } }));
       await store.append(run.id, [draft.runStarted(run.id)]);
       expect(await store.claimRun(run.id, 'me', 1000)).toBeNull();
@@ -87,7 +87,7 @@ export function claimsContract(openStore: StoreFactory): void {
     it('takes over a run whose instance was marked dead, or whose lease expired', async () => {
       const clock = new TestClock();
       const store = openStore({ now: clock.now });
-      await store.registerInstance({ id: 'gone', host: 'h1', pid: 10 });
+      await store.registerInstance({ id: 'gone', host: 'h1', pid: 10, role: 'all' });
       const a = (await store.createRun(newRun({ claim: { owner: 'gone', leaseMs: 60_000 } }))).run.id;
       await store.append(a, [draft.runStarted(a)]);
       expect(await store.claimRun(a, 'me', 1000)).toBeNull();
@@ -117,29 +117,47 @@ export function claimsContract(openStore: StoreFactory): void {
     it('keeps instances as rows: registered, listed by host, heartbeaten, marked dead', async () => {
       const clock = new TestClock();
       const store = openStore({ now: clock.now });
-      await store.registerInstance({ id: 'a', host: 'h1', pid: 1 });
-      await store.registerInstance({ id: 'b', host: 'h2', pid: 2 });
-      expect(await store.listInstances()).toMatchObject([
-        { id: 'a', host: 'h1', pid: 1, heartbeatAt: clock.ms, dead: false },
-        { id: 'b', host: 'h2', pid: 2, heartbeatAt: clock.ms, dead: false },
+      await store.registerInstance({ id: 'a', host: 'h1', pid: 1, role: 'all' });
+      await store.registerInstance({ id: 'b', host: 'h2', pid: 2, role: 'worker' });
+      expect(await store.listInstances()).toEqual([
+        { id: 'a', host: 'h1', pid: 1, role: 'all', heartbeatAt: clock.ms, dead: false, running: 0 },
+        { id: 'b', host: 'h2', pid: 2, role: 'worker', heartbeatAt: clock.ms, dead: false, running: 0 },
       ]);
       clock.advance(5000);
       await store.renewLeases('a', 30_000);
-      expect(await store.listInstances('h1')).toMatchObject([
-        { id: 'a', host: 'h1', pid: 1, heartbeatAt: clock.ms, dead: false },
+      expect(await store.listInstances('h1')).toEqual([
+        { id: 'a', host: 'h1', pid: 1, role: 'all', heartbeatAt: clock.ms, dead: false, running: 0 },
       ]);
       await store.markInstanceDead('a');
       expect((await store.listInstances()).map((i) => i.id)).toEqual(['b']);
     });
 
+    it("counts an instance's running and waiting runs, and keeps the role it registered last", async () => {
+      const store = openStore();
+      await store.registerInstance({ id: 'w', host: 'h1', pid: 1, role: 'worker' });
+      await store.registerInstance({ id: 'api', host: 'h2', pid: 2, role: 'api' });
+      const running = (await store.createRun(newRun({ claim: { owner: 'w', leaseMs: 60_000 } }))).run.id;
+      await store.append(running, [draft.runStarted(running)]);
+      await runAtGate(store, { claim: { owner: 'w', leaseMs: 60_000 } });
+      await store.createRun(newRun({ claim: { owner: 'w', leaseMs: 60_000 } })); // claimed, not started
+      const done = (await store.createRun(newRun({ claim: { owner: 'w', leaseMs: 60_000 } }))).run.id;
+      await store.append(done, [draft.runStarted(done), draft.runCompleted(done)]);
+      expect((await store.listInstances()).map((i) => [i.id, i.role, i.running])).toEqual([
+        ['api', 'api', 0],
+        ['w', 'worker', 2],
+      ]);
+      await store.registerInstance({ id: 'api', host: 'h2', pid: 2, role: 'all' });
+      expect((await store.listInstances('h2')).map((i) => i.role)).toEqual(['all']);
+    });
+
     it('forgets dead instances once they own no active run, keeps those whose runs wait for a claim', async () => {
       const store = openStore();
-      await store.registerInstance({ id: 'stopped', host: 'h1', pid: 1 });
-      await store.registerInstance({ id: 'crashed', host: 'h1', pid: 2 });
+      await store.registerInstance({ id: 'stopped', host: 'h1', pid: 1, role: 'all' });
+      await store.registerInstance({ id: 'crashed', host: 'h1', pid: 2, role: 'all' });
       const { run } = await store.createRun(newRun({ claim: { owner: 'crashed', leaseMs: 60_000 } }));
       await store.markInstanceDead('stopped');
       await store.markInstanceDead('crashed');
-      await store.registerInstance({ id: 'next', host: 'h1', pid: 3 });
+      await store.registerInstance({ id: 'next', host: 'h1', pid: 3, role: 'all' });
       // 'crashed' is still known dead: its run is claimable.
       expect(await store.claimRun(run.id, 'next', 1000)).toMatchObject({ owner: 'next' });
       expect((await store.listInstances()).map((i) => i.id)).toEqual(['next']);
@@ -148,8 +166,8 @@ export function claimsContract(openStore: StoreFactory): void {
     it('finds running, waiting and claimed runs of a mode whose owner is dead or lease expired', async () => {
       const clock = new TestClock();
       const store = openStore({ now: clock.now });
-      await store.registerInstance({ id: 'gone', host: 'h1', pid: 10 });
-      await store.registerInstance({ id: 'live', host: 'h1', pid: 11 });
+      await store.registerInstance({ id: 'gone', host: 'h1', pid: 10, role: 'all' });
+      await store.registerInstance({ id: 'live', host: 'h1', pid: 11, role: 'all' });
       const claimed = (await store.createRun(newRun({ claim: { owner: 'gone', leaseMs: 60_000 } }))).run.id;
       const running = (await store.createRun(newRun({ claim: { owner: 'gone', leaseMs: 60_000 } }))).run.id;
       await store.append(running, [draft.runStarted(running)]);

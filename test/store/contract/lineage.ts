@@ -67,7 +67,7 @@ export function lineageContract(openStore: StoreFactory): void {
 
     it('never hands a child run to a scheduler: not claimed from the queue, not counted, not an orphan', async () => {
       const store = openStore();
-      await store.registerInstance({ id: 'w1', host: 'h1', pid: 1 });
+      await store.registerInstance({ id: 'w1', host: 'h1', pid: 1, role: 'all' });
       const { run: parent } = await store.createRun(
         newRun({ spec: FANOUT, pipeline: 'fanout', claim: { owner: 'w1', leaseMs: 60_000 } }),
       );
