@@ -64,6 +64,12 @@ export interface Config {
   storage: {
     driver: 'sqlite' | 'postgres';
     path: string;
+    /** postgres: the database's URL (`storage.url` or WAVE_STORAGE_URL); null when not given. */
+    url: string | null;
+    /** postgres: artifacts up to this many bytes are kept in the database. */
+    artifact_inline_limit: number;
+    /** postgres: where larger artifacts are copied, a folder every instance shares; null = none. */
+    artifact_dir: string | null;
     /** How long finished runs and their logs are kept (ms); null = forever. */
     retention: { runs_ms: number | null; failed_runs_ms: number | null; logs_ms: number | null };
   };

@@ -191,9 +191,11 @@ export const ManifestSchema = z.strictObject({
   server: ServerConfigSchema.optional(),
   storage: z
     .strictObject({
-      // postgres is a known name (its store comes next); anything else is a configuration error.
       driver: z.enum(['sqlite', 'postgres']).optional(),
       path: z.string().optional(),
+      url: z.string().optional(),
+      artifact_inline_limit: z.number().int().min(0).optional(),
+      artifact_dir: z.string().optional(),
       retention: z
         .strictObject({
           runs: duration.optional(),

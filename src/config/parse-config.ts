@@ -57,6 +57,7 @@ export const ENV_OVERRIDES = {
   WAVE_BODY_LIMIT: 'server.body_limit',
   WAVE_SHUTDOWN_GRACE: 'server.shutdown_grace',
   WAVE_STORAGE_PATH: 'storage.path',
+  WAVE_STORAGE_URL: 'storage.url',
   WAVE_WORKSPACE_ROOT: 'runtime.workspace_root',
   WAVE_MAX_CONCURRENT_WORKERS: 'runtime.max_concurrent_workers',
   WAVE_DEFAULT_TIMEOUT_MINUTES: 'runtime.default_timeout_minutes',
@@ -171,6 +172,8 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
     timeouts?.step_default_minutes ??
     30;
 
+  // `url: ${WAVE_STORAGE_URL:-}` in wave.yaml interpolates to '' when the variable is unset.
+  const storageUrl = envStr('WAVE_STORAGE_URL') ?? (file.storage?.url || null);
   const config: Config = {
     name: file.metadata?.name ?? 'wave-project',
     description: file.metadata?.description ?? '',
@@ -255,8 +258,12 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
       notifications: server.notifications ?? [],
     },
     storage: {
-      driver: file.storage?.driver ?? 'sqlite',
+      // A database URL alone is enough to mean PostgreSQL (`WAVE_STORAGE_URL=… wave run`).
+      driver: file.storage?.driver ?? (storageUrl ? 'postgres' : 'sqlite'),
       path: envStr('WAVE_STORAGE_PATH') ?? file.storage?.path ?? '.wave/state.db',
+      url: storageUrl,
+      artifact_inline_limit: file.storage?.artifact_inline_limit ?? 1024 * 1024,
+      artifact_dir: file.storage?.artifact_dir || null,
       retention: retentionOf(file.storage?.retention),
     },
     schedules: file.schedules ?? [],

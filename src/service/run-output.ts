@@ -1,4 +1,4 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { createReadStream, existsSync, type ReadStream, realpathSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { WaveError } from '../errors.js';
 import type { WaveEvent } from '../events/catalogue.js';
@@ -64,7 +64,7 @@ export function logText(events: readonly WaveEvent[], step: string | undefined, 
 
 /**
  * An artifact and the real path of its file. The path comes from the store; still, nothing
- * outside the project's artifact folder is ever given out.
+ * outside the project's artifact folder (or the shared storage.artifact_dir) is ever given out.
  */
 export async function findArtifact(
   deps: ServiceDeps,
@@ -72,6 +72,31 @@ export async function findArtifact(
   step: string,
   name: string,
 ): Promise<{ artifact: ArtifactRecord; path: string }> {
+  const artifact = await artifactRecord(deps, id, step, name);
+  return { artifact, path: checkedPath(deps, artifact) };
+}
+
+/**
+ * An artifact to send: its content as the store keeps it (PostgreSQL, so any instance can
+ * serve it), or else a stream of its checked file.
+ */
+export async function openArtifact(
+  deps: ServiceDeps,
+  id: string,
+  step: string,
+  name: string,
+): Promise<{ artifact: ArtifactRecord; body: Buffer | ReadStream }> {
+  const artifact = await artifactRecord(deps, id, step, name);
+  const content = await deps.store.readArtifactContent(id, step, name);
+  return { artifact, body: content ?? createReadStream(checkedPath(deps, artifact)) };
+}
+
+async function artifactRecord(
+  deps: ServiceDeps,
+  id: string,
+  step: string,
+  name: string,
+): Promise<ArtifactRecord> {
   await requireRunExists(deps, id);
   const artifacts = await deps.store.listArtifacts(id);
   const artifact = artifacts.find((a) => a.step === step && a.name === name);
@@ -84,11 +109,26 @@ export async function findArtifact(
     }
     throw new WaveError('artifact_not_found', `step "${step}" of run "${id}" has no artifact "${name}"`);
   }
-  const root = deps.project.runtimePath('.wave/artifacts');
+  return artifact;
+}
+
+function checkedPath(deps: ServiceDeps, artifact: ArtifactRecord): string {
+  const shared = deps.project.config.storage.artifact_dir;
+  const roots = [
+    deps.project.runtimePath('.wave/artifacts'),
+    ...(shared ? [deps.project.runtimePath(shared)] : []),
+  ];
   const real = existsSync(artifact.path) ? realpathSync(artifact.path) : null;
-  const rel = real && existsSync(root) ? relative(realpathSync(root), real) : '..';
-  if (!real || rel.startsWith(`..${sep}`) || rel === '..' || rel.startsWith('/')) {
-    throw new WaveError('artifact_not_found', `the file of artifact "${name}" is no longer available`);
+  const inside = (root: string) => {
+    if (!real || !existsSync(root)) return false;
+    const rel = relative(realpathSync(root), real);
+    return rel !== '..' && !rel.startsWith(`..${sep}`) && !rel.startsWith('/') && rel !== '';
+  };
+  if (!roots.some(inside)) {
+    throw new WaveError(
+      'artifact_not_found',
+      `the file of artifact "${artifact.name}" is no longer available`,
+    );
   }
-  return { artifact, path: real };
+  return real!;
 }

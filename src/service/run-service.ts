@@ -18,7 +18,7 @@ import { checkSource, copyReusedArtifacts, type Derivation, readSource, reusedSt
 import type { LogFormat } from './log-stream.js';
 import { runChangeStat, runChanges } from './run-changes.js';
 import { newRunId } from './run-ids.js';
-import { findArtifact, followLogs, runLogs } from './run-output.js';
+import { findArtifact, followLogs, openArtifact, runLogs } from './run-output.js';
 import {
   type GateView,
   pipelineOutputs,
@@ -354,6 +354,11 @@ export class RunService {
   /** An artifact's record and the checked path of its file. */
   artifact(id: string, step: string, name: string) {
     return findArtifact(this.deps, id, step, name);
+  }
+
+  /** An artifact's record and its content: kept in the store, or read from its file. */
+  openArtifact(id: string, step: string, name: string) {
+    return openArtifact(this.deps, id, step, name);
   }
 
   /** The runs one verified webhook delivery asks for, created once per delivery id. */

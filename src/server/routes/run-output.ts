@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { ArtifactParams, LogsQuery, RunIdParams } from '../../api/schemas.js';
@@ -90,13 +89,13 @@ export function registerRunOutputRoutes(app: App, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const { id, step, name } = request.params;
-      const { artifact, path } = await ctx.runs.artifact(id, step, name);
+      const { artifact, body } = await ctx.runs.openArtifact(id, step, name);
       return reply
         .type(CONTENT_TYPES[artifact.type] ?? CONTENT_TYPES.binary!)
         .header('content-length', String(artifact.size))
         .header('content-disposition', `attachment; filename="${name.replace(/[^A-Za-z0-9._-]/g, '_')}"`)
         .header('x-content-sha256', artifact.sha256)
-        .send(createReadStream(path));
+        .send(body);
     },
   );
 }

@@ -353,7 +353,7 @@ export class PostgresStore implements StoreCore {
     copyFrom?: string,
   ): Promise<unknown> {
     const content = copyFrom
-      ? '(SELECT content FROM artifacts WHERE run_id = $10 AND step = $2 AND name = $3)'
+      ? 'COALESCE($9::bytea, (SELECT content FROM artifacts WHERE run_id = $10 AND step = $2 AND name = $3))'
       : '$9::bytea';
     return c.query(
       `INSERT INTO artifacts (run_id, step, name, path, type, size, sha256, created_at, content)
@@ -745,9 +745,12 @@ export class PostgresStore implements StoreCore {
       const nowMs = this.now().getTime();
       // Dead instances whose runs were all taken over are history: one row per process ever
       // started would otherwise pile up.
+      // SKIP LOCKED: servers starting together do not wait on (or deadlock over) the same rows.
       await c.query(
-        `DELETE FROM instances WHERE dead = 1 AND id NOT IN
-           (SELECT owner FROM runs WHERE owner IS NOT NULL AND status IN ('queued', 'running', 'waiting'))`,
+        `DELETE FROM instances WHERE id IN (
+           SELECT id FROM instances WHERE dead = 1 AND id NOT IN
+             (SELECT owner FROM runs WHERE owner IS NOT NULL AND status IN ('queued', 'running', 'waiting'))
+           FOR UPDATE SKIP LOCKED)`,
       );
       await c.query(
         `INSERT INTO instances (id, host, pid, role, started_at, heartbeat_at) VALUES ($1, $2, $3, $4, $5, $5)
