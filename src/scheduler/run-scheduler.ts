@@ -44,6 +44,8 @@ export class RunScheduler implements SlotControl {
   private stopped = false;
   private started = false;
   private unsubscribe: (() => void) | undefined;
+  private takeoverTimer: NodeJS.Timeout | undefined;
+  private recovering = false;
   private readonly gates: GatePolicy = { presets: {}, autoApprove: false, actor: null, unanswered: 'wait' };
 
   constructor(
@@ -60,6 +62,26 @@ export class RunScheduler implements SlotControl {
       if (mayFreeOrFillSlot(notice)) this.pump();
     });
     this.pump();
+    // A worker that dies (kill -9, a lost host) announces nothing: its leases expiring is the
+    // only news, so the one timer here looks for such runs twice per lease_timeout.
+    this.takeoverTimer = setInterval(
+      () => void this.takeOver(),
+      Math.max(250, Math.floor(this.deps.supervisor.leaseMs / 2)),
+    );
+    this.takeoverTimer.unref();
+  }
+
+  /** Resumes runs whose owner died since this scheduler started (another worker's). */
+  private async takeOver(): Promise<void> {
+    if (this.recovering || this.stopped) return;
+    this.recovering = true;
+    try {
+      await this.recover();
+    } catch (err) {
+      this.opts.logger.warn({ err }, 'looking for runs of dead workers failed');
+    } finally {
+      this.recovering = false;
+    }
   }
 
   get runningCount(): number {
@@ -188,6 +210,8 @@ export class RunScheduler implements SlotControl {
   private async recover(): Promise<void> {
     const orphans = await findOrphans(this.deps.store, 'server');
     for (const orphan of orphans) {
+      // Its lease lapsed while this process runs it (the database was away): still ours.
+      if (this.executing.has(orphan.id) || this.stopped) continue;
       if (orphan.status === 'queued') {
         await this.deps.store.releaseRun(orphan.id, orphan.owner ?? '');
         continue;
@@ -247,6 +271,7 @@ export class RunScheduler implements SlotControl {
   /** Stops taking runs; running ones are halted by the caller (they resume at next start). */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearInterval(this.takeoverTimer);
     this.unsubscribe?.();
   }
 
