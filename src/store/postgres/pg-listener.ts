@@ -7,6 +7,8 @@ export interface PgListenerOptions {
   /** First wait before reconnecting; it doubles on each failure up to `maxBackoffMs`. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Notifications sent by these backends (the store's own pool) do not wake anyone. */
+  isOwn?: (backendPid: number) => boolean;
   /** Told of each lost connection (the store logs it); the listener reconnects on its own. */
   onError?: (err: unknown) => void;
 }
@@ -77,6 +79,7 @@ export class PgListener {
       if (msg.channel !== this.opts.channel) return;
       const seq = Number(msg.payload);
       if (Number.isSafeInteger(seq) && seq > this.notifiedSeq) this.notifiedSeq = seq;
+      if (this.opts.isOwn?.(msg.processId)) return;
       this.wake();
     });
     try {

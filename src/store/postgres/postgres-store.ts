@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { WaveError } from '../../errors.js';
 import {
   type EventDraft,
@@ -109,7 +110,17 @@ export class PostgresStore implements StoreCore {
     this.started = this.db.open();
     // Failing to start is reported by ready() and by each method; not an unhandled rejection.
     this.started.catch(() => {});
-    this.listener = new PgListener({ url: opts.url, channel: EVENTS_CHANNEL });
+    // This store's own commits reach its change feed at once (onCommit): their notifications,
+    // told apart by the backend that sent them, need not wake it again.
+    const ownBackends = new Set<number>();
+    const backendOf = (client: pg.PoolClient) => (client as unknown as { processID: number }).processID;
+    this.db.pool.on('connect', (client) => ownBackends.add(backendOf(client)));
+    this.db.pool.on('remove', (client) => ownBackends.delete(backendOf(client)));
+    this.listener = new PgListener({
+      url: opts.url,
+      channel: EVENTS_CHANNEL,
+      isOwn: (backend) => ownBackends.has(backend),
+    });
     this.listener.start();
   }
 

@@ -115,4 +115,23 @@ describe('PgListener', () => {
       'the listener connection to be gone',
     );
   });
+
+  it("does not wake for its own store's notifications, told apart by the sending backend", async () => {
+    const url = await pgDatabase();
+    const own = await client(url);
+    const ownPid = (own as unknown as { processID: number }).processID;
+    const l = new PgListener({ url, channel: EVENTS_CHANNEL, isOwn: (pid) => pid === ownPid });
+    cleanups.push(() => l.stop());
+    let wakes = 0;
+    l.onWake(() => wakes++);
+    l.start();
+    await l.listening();
+    const before = wakes;
+    await notify(own, 5);
+    await eventually(() => l.notifiedSeq === 5, 10_000, 'the own notification to arrive');
+    expect(wakes).toBe(before);
+    const other = await client(url);
+    await notify(other, 6);
+    await eventually(() => wakes > before, 10_000, "another backend's notification to wake it");
+  });
 });
