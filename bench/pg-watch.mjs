@@ -10,6 +10,9 @@ export function benchProject(prefix) {
   mkdirSync(join(root, '.wave/pipelines'), { recursive: true });
   mkdirSync(join(root, '.wave/personas'), { recursive: true });
   writeFileSync(join(root, '.wave/personas/p.md'), 'You are a benchmark persona.\n');
+  // A project of its own (without a wave.yaml the built-in one applies, and its storage.driver
+  // would win over WAVE_STORAGE_URL).
+  writeFileSync(join(root, 'wave.yaml'), 'metadata: { name: bench }\n');
   writeFileSync(
     join(root, '.wave/pipelines/one.yaml'),
     'kind: WavePipeline\nsteps:\n  - id: think\n    persona: p\n    exec: { type: prompt, source: "one step" }\n',
