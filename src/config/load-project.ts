@@ -5,6 +5,7 @@ import { listPipelineFiles, type PipelineEntry } from '../pipeline/load-pipeline
 import { BUILTIN_ADAPTER_NAMES, loadPersonas, type PersonaSet } from '../pipeline/personas.js';
 import { didYouMean } from '../pipeline/suggest.js';
 import type { ValidationContext } from '../pipeline/validate.js';
+import type { StorageSettings } from '../store/open-store.js';
 import type { Config } from './config.js';
 import { detectForge, type ForgeInfo, forgeValues } from './forge.js';
 import type { Env } from './interpolate.js';
@@ -76,6 +77,18 @@ export class Project {
 
   get storagePath(): string {
     return this.runtimePath(this.config.storage.path);
+  }
+
+  /** What opening the store needs: the driver and its settings, paths resolved. */
+  get storage(): StorageSettings {
+    const s = this.config.storage;
+    return {
+      driver: s.driver,
+      path: this.storagePath,
+      url: s.url,
+      artifactInlineLimit: s.artifact_inline_limit,
+      artifactDir: s.artifact_dir ? this.runtimePath(s.artifact_dir) : null,
+    };
   }
 
   get validationContext(): ValidationContext {

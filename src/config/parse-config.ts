@@ -258,8 +258,11 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
       notifications: server.notifications ?? [],
     },
     storage: {
-      // A database URL alone is enough to mean PostgreSQL (`WAVE_STORAGE_URL=… wave run`).
-      driver: file.storage?.driver ?? (storageUrl ? 'postgres' : 'sqlite'),
+      // WAVE_STORAGE_URL overrides the file like every WAVE_*: `WAVE_STORAGE_URL=… wave run`
+      // uses that database even where wave.yaml says sqlite. In the file, a url alone means postgres.
+      driver: envStr('WAVE_STORAGE_URL')
+        ? 'postgres'
+        : (file.storage?.driver ?? (storageUrl ? 'postgres' : 'sqlite')),
       path: envStr('WAVE_STORAGE_PATH') ?? file.storage?.path ?? '.wave/state.db',
       url: storageUrl,
       artifact_inline_limit: file.storage?.artifact_inline_limit ?? 1024 * 1024,

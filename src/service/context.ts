@@ -63,7 +63,7 @@ export async function createContext(
     const bus = new EventBus((err) => logger.error({ err }, 'event listener failed'));
     const origin = randomBytes(6).toString('hex');
     const store = openStore(
-      { driver: project.config.storage.driver, path: opts.storePath ?? project.storagePath },
+      { ...project.storage, path: opts.storePath ?? project.storagePath },
       { origin, onCommit: (events) => changes.committed(events) },
     );
     releases.push(() => store.close());

@@ -5,70 +5,86 @@ export interface InsightsWindow {
   pipeline?: string;
 }
 
-/** p50 and p95, nearest-rank (the value at rank max(1, ceil(p·n)) of the sorted sample); nulls when empty. */
-export interface PercentilePair {
-  p50: number | null;
-  p95: number | null;
+/**
+ * Whole UTC days (`YYYY-MM-DD`) or whole UTC hours (`YYYY-MM-DDTHH`) [from, to), optionally of
+ * one pipeline.
+ */
+export interface InsightsPeriods {
+  span: 'day' | 'hour';
+  from: string;
+  to: string;
+  pipeline?: string;
 }
 
-/** Runs of one pipeline created on one UTC day (`YYYY-MM-DD`), counted by status. */
-export interface RunCounts {
+/**
+ * Runs of one pipeline created on one UTC day, counted by status, with the usage of their steps:
+ * cost as a whole number of micro-dollars, each step's cost rounded before it is added.
+ */
+export interface DayFigures {
   pipeline: string;
   day: string;
   runs: number;
   completed: number;
   failed: number;
   cancelled: number;
-}
-
-/** A pipeline's run times in ms: duration (started → finished) and queue wait (created → started). */
-export interface RunTimes {
-  pipeline: string;
-  durationMs: PercentilePair;
-  queueWaitMs: PercentilePair;
+  tokensIn: number;
+  tokensOut: number;
+  costMicros: number;
 }
 
 /**
- * One step of one pipeline over the runs in which it started (attempts > 0): how many, how many
- * ended failed, its extra attempts, and the percentiles of its durations.
+ * One bucket of a histogram of times in ms (see service/insights/histogram.ts for the buckets):
+ * a run's duration or queue wait (`step` ''), or a step's duration; `lo`/`hi` are the least and
+ * greatest value counted in it, so a bucket holding one distinct value gives it exactly.
  */
-export interface StepFigures {
+export interface TimeBucket {
+  pipeline: string;
+  step: string;
+  metric: 'duration' | 'queue_wait';
+  bucket: number;
+  n: number;
+  lo: number;
+  hi: number;
+}
+
+/** One step of one pipeline over the runs in which it started (attempts > 0). */
+export interface StepCounts {
   pipeline: string;
   step: string;
   /** The step's place in its pipeline (the lowest seen). */
   idx: number;
   runs: number;
   failed: number;
+  /** Extra attempts. */
   retries: number;
-  durationMs: PercentilePair;
+}
+
+/** Failed runs of a pipeline with one error code; `message` the latest non-null one, at `lastAt`. */
+export interface ErrorCounts {
+  pipeline: string;
+  code: string;
+  n: number;
+  message: string | null;
+  lastAt: string | null;
+}
+
+/** Figures of a set of runs, in the shape the rollups keep them. */
+export interface InsightRows {
+  days: DayFigures[];
+  times: TimeBucket[];
+  steps: StepCounts[];
+  errors: ErrorCounts[];
 }
 
 /**
- * Usage of every step of a pipeline's runs created on one UTC day; cost as a whole number of
- * micro-dollars, each step's cost rounded to micro-dollars before it is added.
+ * Insights' part of the store. Finished runs are rolled up per pipeline and UTC day and hour in
+ * the transaction of their terminal event (and taken out when retention deletes them), so whole
+ * days and hours are read from the rollups; the rest of a window (under an hour at either end)
+ * is aggregated from the runs themselves.
  */
-export interface UsageTotals {
-  pipeline: string;
-  day: string;
-  tokensIn: number;
-  tokensOut: number;
-  costMicros: number;
-}
-
-/** Failed runs of a pipeline with one error code; `message` is the latest non-null one ('' if none). */
-export interface ErrorCount {
-  pipeline: string;
-  code: string;
-  message: string;
-  count: number;
-}
-
-/** Insights' part of the store: figures aggregated by the store itself, one query each. */
 export interface InsightsStore {
-  runCounts(window: InsightsWindow): Promise<RunCounts[]>;
-  runTimes(window: InsightsWindow): Promise<RunTimes[]>;
-  stepFigures(window: InsightsWindow): Promise<StepFigures[]>;
-  usageTotals(window: InsightsWindow): Promise<UsageTotals[]>;
-  /** Per pipeline, the codes with the `limit` highest counts (every code tied at the boundary included). */
-  topErrors(window: InsightsWindow, limit: number): Promise<ErrorCount[]>;
+  /** Whole days or hours: the rollups of their finished runs plus the runs not finished yet, one consistent read. */
+  rolledUp(periods: InsightsPeriods): Promise<InsightRows>;
+  /** Every run created in the window, aggregated from runs and steps (callers keep the window short). */
+  scanned(window: InsightsWindow): Promise<InsightRows>;
 }

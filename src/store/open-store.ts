@@ -1,5 +1,6 @@
 import { WaveError } from '../errors.js';
 import type { WaveEvent } from '../events/catalogue.js';
+import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { Store } from './store.js';
 
@@ -7,6 +8,12 @@ import type { Store } from './store.js';
 export interface StorageSettings {
   driver: string;
   path: string;
+  /** postgres: the database (storage.url, WAVE_STORAGE_URL). */
+  url?: string | null;
+  /** postgres: artifacts up to this many bytes are kept in the database. */
+  artifactInlineLimit?: number;
+  /** postgres: the shared folder for larger artifacts, resolved. */
+  artifactDir?: string | null;
 }
 
 export interface StoreHooks {
@@ -26,10 +33,21 @@ export function openStore(storage: StorageSettings, hooks: StoreHooks): Store {
         ...(hooks.onCommit ? { onCommit: hooks.onCommit } : {}),
       });
     case 'postgres':
-      throw new WaveError(
-        'invalid_config',
-        'storage.driver: postgres is not available in this version of wave yet; use sqlite',
-      );
+      if (!storage.url)
+        throw new WaveError(
+          'invalid_config',
+          'storage.driver: postgres needs the database: set storage.url in wave.yaml or WAVE_STORAGE_URL (postgres://user:password@host:5432/database)',
+        );
+      // Connects in the background: `await store.ready()` to fail fast at start.
+      return new PostgresStore({
+        url: storage.url,
+        origin: hooks.origin,
+        ...(hooks.onCommit ? { onCommit: hooks.onCommit } : {}),
+        ...(storage.artifactInlineLimit !== undefined
+          ? { artifactInlineLimit: storage.artifactInlineLimit }
+          : {}),
+        artifactDir: storage.artifactDir ?? null,
+      });
     default:
       throw new WaveError(
         'invalid_config',

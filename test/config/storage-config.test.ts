@@ -38,8 +38,10 @@ describe('storage: the PostgreSQL keys', () => {
     });
     const file = { storage: { url: 'postgres://wave@db:5432/wave' } };
     expect(parseConfig({ file, env, flags: {} }).config.storage.url).toBe('postgres://wave@other:5432/wave');
-    // An explicit driver is kept: the URL is then unused.
+    // The environment wins over a file that says sqlite (the built-in wave.yaml does).
     const sqlite = { storage: { driver: 'sqlite' as const, url: '' } };
+    expect(parseConfig({ file: sqlite, env, flags: {} }).config.storage.driver).toBe('postgres');
+    // `url: ${WAVE_STORAGE_URL:-}` with the variable unset: no URL, the file's driver.
     expect(parseConfig({ file: sqlite, env: {}, flags: {} }).config.storage).toMatchObject({
       driver: 'sqlite',
       url: null,

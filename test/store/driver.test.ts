@@ -14,10 +14,10 @@ describe('storage.driver', () => {
     expect(() => project('mysql')).toThrow(/driver/);
   });
 
-  it('postgres is refused clearly, never silently served by SQLite', async () => {
+  it('postgres without a URL is refused clearly, never silently served by SQLite', async () => {
     await expect(createContext(project('postgres'), silentLogger)).rejects.toMatchObject({
       code: 'invalid_config',
-      message: expect.stringMatching(/postgres is not available/),
+      message: expect.stringMatching(/postgres needs the database: set storage\.url/),
     });
   });
 });

@@ -10,10 +10,7 @@ export async function pruneProject(
   policy: PrunePolicy,
   opts: { dryRun: boolean },
 ): Promise<PruneReport> {
-  const store = openStore(
-    { driver: project.config.storage.driver, path: project.storagePath },
-    { origin: randomBytes(6).toString('hex') },
-  );
+  const store = openStore(project.storage, { origin: randomBytes(6).toString('hex') });
   try {
     return await pruneRuns(store, runFileDirsOf(project), policy, opts);
   } finally {

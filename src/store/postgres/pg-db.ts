@@ -95,7 +95,25 @@ export class PgDb implements Queryable {
     return await this.txNow(fn);
   }
 
-  private async txNow<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
+  /**
+   * `tx` with its own opening and closing scripts, each several statements sent in one round
+   * trip (no parameters: literals only). `fn` gets the opening script's results; `close` is
+   * asked for the closing script after `fn`, which must end with COMMIT.
+   */
+  async txScripted<T>(
+    open: string,
+    fn: (client: Queryable, opened: pg.QueryResult[]) => Promise<T>,
+    close: () => string,
+  ): Promise<T> {
+    if (this.opened) await this.opened;
+    return await this.txNow(fn, open, close);
+  }
+
+  private async txNow<T>(
+    fn: (client: Queryable, opened: pg.QueryResult[]) => Promise<T>,
+    open = 'BEGIN',
+    close: () => string = () => 'COMMIT',
+  ): Promise<T> {
     const client = await this.pool.connect();
     // A checked-out client whose connection drops between two statements emits 'error': with no
     // listener that would crash the process; the failing statement reports it instead.
@@ -103,9 +121,9 @@ export class PgDb implements Queryable {
     client.on('error', ignore);
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
+      const opened = (await client.query(open)) as pg.QueryResult | pg.QueryResult[];
+      const result = await fn(client, Array.isArray(opened) ? opened : [opened]);
+      await client.query(close());
       return result;
     } catch (err) {
       if (isConnectionError(err)) broken = err as Error;

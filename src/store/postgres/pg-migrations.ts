@@ -1,3 +1,5 @@
+import { FINISHED, POSTGRES, rollupWrites } from '../insight-rollup-sql.js';
+
 /**
  * PostgreSQL's numbered schema migrations, applied at start (and by `wave db migrate`) in one
  * transaction under an advisory lock, so servers starting together migrate once. Version 1 is
@@ -215,6 +217,62 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
     sql: `
       CREATE INDEX remembered_keys_run ON remembered_keys (run_id) WHERE run_id IS NOT NULL;
       CREATE INDEX notification_deliveries_run ON notification_deliveries (run_id);
+    `,
+  },
+  {
+    version: 5,
+    name: 'insights: rollups of finished runs per day and per hour, by pipeline',
+    // SQLite's migration 11: GET /api/insights reads whole days and hours from these (span 'd'
+    // or 'h'; pg-rollups.ts keeps them as runs finish or are deleted); the runs already finished
+    // are rolled up here.
+    sql: `
+      CREATE TABLE insight_runs (
+        span TEXT NOT NULL CHECK (span IN ('d', 'h')),
+        period TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        runs BIGINT NOT NULL,
+        completed BIGINT NOT NULL,
+        failed BIGINT NOT NULL,
+        cancelled BIGINT NOT NULL,
+        tokens_in BIGINT NOT NULL,
+        tokens_out BIGINT NOT NULL,
+        cost_micros BIGINT NOT NULL,
+        PRIMARY KEY (span, period, pipeline)
+      );
+      CREATE TABLE insight_times (
+        span TEXT NOT NULL,
+        period TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        step TEXT NOT NULL,
+        metric TEXT NOT NULL CHECK (metric IN ('duration', 'queue_wait')),
+        bucket BIGINT NOT NULL,
+        n BIGINT NOT NULL,
+        lo BIGINT NOT NULL,
+        hi BIGINT NOT NULL,
+        PRIMARY KEY (span, period, pipeline, step, metric, bucket)
+      );
+      CREATE TABLE insight_steps (
+        span TEXT NOT NULL,
+        period TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        step TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        runs BIGINT NOT NULL,
+        failed BIGINT NOT NULL,
+        retries BIGINT NOT NULL,
+        PRIMARY KEY (span, period, pipeline, step)
+      );
+      CREATE TABLE insight_errors (
+        span TEXT NOT NULL,
+        period TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        code TEXT NOT NULL,
+        n BIGINT NOT NULL,
+        message TEXT,
+        last_at TEXT,
+        PRIMARY KEY (span, period, pipeline, code)
+      );
+      ${rollupWrites(POSTGRES, FINISHED, '1').join(';\n')};
     `,
   },
 ];

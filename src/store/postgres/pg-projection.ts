@@ -6,6 +6,7 @@ const SQL = {
   stepStartedAt: 'SELECT started_at FROM steps WHERE run_id = $1 AND id = $2',
   runStarted: `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, $1) WHERE id = $2`,
   runWaiting: `UPDATE runs SET status = 'waiting', wants_slot = 0 WHERE id = $1`,
+  runStatus: 'SELECT status FROM runs WHERE id = $1',
   runFinished:
     'UPDATE runs SET status = $1, finished_at = $2, error = $3, cancel_by = COALESCE($4, cancel_by), wants_slot = 0, owner = NULL, lease_expires_at = NULL WHERE id = $5',
   gatesCancelled: `UPDATE gates SET status = 'cancelled' WHERE run_id = $1 AND status = 'waiting'`,
@@ -31,16 +32,27 @@ const SQL = {
 
 /**
  * The PostgreSQL side of `projectEvent`: the same state changes as SQLite's projection, written
- * inside the transaction that inserts the event.
+ * inside the transaction that inserts the event. The runs it finishes are added to `finished`,
+ * for the insight rollups.
  */
-export async function projectPg(c: Queryable, e: WaveEvent): Promise<void> {
+export async function projectPg(c: Queryable, e: WaveEvent, finished: string[] = []): Promise<void> {
   // step_failed alone needs state already written (its attempt's start): read it only then.
   let startedAt: string | null = null;
   if (e.type === 'step_failed' && !e.will_retry) {
     const { rows } = await c.query<{ started_at: string | null }>(SQL.stepStartedAt, [e.run_id, e.step]);
     startedAt = rows[0]?.started_at ?? null;
   }
-  for (const change of projectEvent(e, { stepStartedAt: () => startedAt })) await write(c, change);
+  for (const change of projectEvent(e, { stepStartedAt: () => startedAt })) {
+    if (change.op === 'runFinished' && (await finishesNow(c, change.runId))) finished.push(change.runId);
+    await write(c, change);
+  }
+}
+
+/** Whether the run is not finished yet: a second terminal event must not roll it up again. */
+async function finishesNow(c: Queryable, runId: string): Promise<boolean> {
+  const { rows } = await c.query<{ status: string }>(SQL.runStatus, [runId]);
+  const status = rows[0]?.status;
+  return status !== undefined && status !== 'completed' && status !== 'failed' && status !== 'cancelled';
 }
 
 function write(c: Queryable, ch: StateChange): Promise<unknown> {

@@ -36,9 +36,11 @@ import { type ArtifactPayload, artifactPayloads } from './pg-artifacts.js';
 import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db.js';
 import { PgDeliveries } from './pg-deliveries.js';
 import { insertEvents, readEventRows, readOutputRows } from './pg-events.js';
+import { PgInsights } from './pg-insights.js';
 import { PgListener } from './pg-listener.js';
 import { projectPg } from './pg-projection.js';
 import { PgRetention } from './pg-retention.js';
+import { pgRollups } from './pg-rollups.js';
 import { PgScheduleStore } from './pg-schedules.js';
 
 export interface PostgresStoreOptions {
@@ -61,9 +63,6 @@ export interface PostgresStoreOptions {
 export const EVENTS_CHANNEL = 'wave_events';
 export const DEFAULT_ARTIFACT_INLINE_LIMIT = 1024 * 1024;
 
-/** The Store without `insights` (PgInsights comes from its own branch). */
-export type StoreCore = Omit<Store, 'insights'>;
-
 /** An instance as PostgreSQL keeps it: its role and how many runs it holds. */
 export type PgInstanceRecord = InstanceRecord & { role: InstanceRole; running: number };
 export type InstanceRole = 'all' | 'api' | 'worker';
@@ -71,17 +70,18 @@ export type InstanceRole = 'all' | 'api' | 'worker';
 type Emit = (drafts: readonly EventDraft[]) => Promise<WaveEvent[]>;
 
 /**
- * The Store on PostgreSQL, shared by any number of processes. Seq order is commit order: every
- * transaction that may write events takes one transaction-level advisory lock first (before any
- * row lock, so it cannot deadlock with another), which holds until COMMIT; MAX(seq)+1 is read
- * under it. Each write NOTIFYs the channel inside its transaction, delivered at commit.
+ * The Store on PostgreSQL, shared by any number of processes. Seq order is commit order: a
+ * transaction that wrote events numbers them last, under a transaction-level advisory lock that
+ * holds until COMMIT, reading MAX(seq) under it (see `write`). Each write NOTIFYs the channel
+ * inside its transaction, delivered at commit.
  */
-export class PostgresStore implements StoreCore {
+export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly location: string;
   readonly schedules: PgScheduleStore;
   readonly retention: PgRetention;
   readonly deliveries: PgDeliveries;
+  readonly insights: PgInsights;
   private readonly db: PgDb;
   private readonly origin: string;
   private readonly onCommit: (events: WaveEvent[]) => void;
@@ -103,8 +103,9 @@ export class PostgresStore implements StoreCore {
     this.now = opts.now ?? (() => new Date());
     // The sub-stores share the pool; its queries wait for the migration like this store's.
     this.schedules = new PgScheduleStore(this.db, this.location, this.now);
-    this.retention = new PgRetention(this.db, this.location, this.now);
+    this.retention = new PgRetention(this.db, this.location, this.now, opts.artifactDir ?? null);
     this.deliveries = new PgDeliveries(this.db, this.location, this.now);
+    this.insights = new PgInsights(this.db, this.location, this.now);
     this.inlineLimit = opts.artifactInlineLimit ?? DEFAULT_ARTIFACT_INLINE_LIMIT;
     this.artifactDir = opts.artifactDir ?? null;
     this.started = this.db.open();
@@ -149,41 +150,58 @@ export class PostgresStore implements StoreCore {
 
   /**
    * Runs `fn` in one transaction, announces the commit (NOTIFY), then publishes the events it
-   * wrote. `ordered`: the transaction may write events, so it takes the seq lock first.
+   * wrote. Events get their seq last, under the seq lock held until COMMIT: that lock is the
+   * one point every writer of events passes in turn, so it is held for three round trips only
+   * (lock, insert, commit), and taken after every row lock the transaction needs, so a holder
+   * never waits for anything another writer holds (no deadlock). `lock`: an advisory lock taken
+   * with BEGIN, before the first statement's snapshot.
    */
   private async write<T>(
-    ordered: boolean,
     fn: (c: Queryable, emit: Emit) => Promise<T>,
+    lock?: number,
   ): Promise<{ result: T; events: WaveEvent[] }> {
     await this.ready();
     const written: WaveEvent[] = [];
     let result: T;
+    const open = lock !== undefined ? `BEGIN; SELECT pg_advisory_xact_lock(${lock})` : 'BEGIN';
+    const close = () => {
+      const last = written[written.length - 1];
+      return `SELECT pg_notify('${EVENTS_CHANNEL}', '${last ? last.seq : ''}'); COMMIT`;
+    };
     try {
-      result = await this.db.tx(async (c) => {
-        if (ordered) await c.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY.seq]);
-        const emit: Emit = async (drafts) => {
-          if (!ordered) throw new Error('events written outside the seq lock');
-          const { rows } = await c.query<{ seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
-          let seq = rows[0]!.seq;
-          const fallbackTs = this.now().toISOString();
-          const out = drafts.map((draft) => {
-            seq += 1;
-            const { type, run_id, ts, ...rest } = draft as EventDraft & Record<string, unknown>;
-            return { seq, ts: ts ?? fallbackTs, type, run_id, ...rest } as WaveEvent;
-          });
-          await insertEvents(c, out, this.origin);
-          for (const event of out) {
-            await projectPg(c, event);
-            // One push per event: `push(...out)` overflows the call stack past ~100k events.
-            written.push(event);
+      result = await this.db.txScripted(
+        open,
+        async (c) => {
+          const finished: string[] = [];
+          const emit: Emit = async (drafts) => {
+            const fallbackTs = this.now().toISOString();
+            const out = drafts.map((draft) => {
+              const { type, run_id, ts, ...rest } = draft as EventDraft & Record<string, unknown>;
+              // seq first (the wire form's key order); its value is set before the insert.
+              return { seq: 0, ts: ts ?? fallbackTs, type, run_id, ...rest } as WaveEvent;
+            });
+            for (const event of out) {
+              await projectPg(c, event, finished);
+              // One push per event: `push(...out)` overflows the call stack past ~100k events.
+              written.push(event);
+            }
+            return out;
+          };
+          const value = await fn(c, emit);
+          // After fn: the usage of a run's last step may be written with its terminal event.
+          for (const runId of finished) await pgRollups.add(c, runId);
+          if (written.length > 0) {
+            const [, max] = (await c.query(
+              `SELECT pg_advisory_xact_lock(${ADVISORY.seq}); SELECT COALESCE(MAX(seq), 0) AS seq FROM events`,
+            )) as unknown as [unknown, { rows: { seq: number }[] }];
+            let seq = max.rows[0]!.seq;
+            for (const event of written) (event as { seq: number }).seq = ++seq;
+            await insertEvents(c, written, this.origin);
           }
-          return out;
-        };
-        const value = await fn(c, emit);
-        const last = written[written.length - 1];
-        await c.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, last ? String(last.seq) : '']);
-        return value;
-      });
+          return value;
+        },
+        close,
+      );
     } catch (err) {
       throw err instanceof WaveError ? err : pgStoreError(this.db.url, err);
     }
@@ -206,7 +224,7 @@ export class PostgresStore implements StoreCore {
   }
 
   async createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }> {
-    const { result, events } = await this.write(true, async (c, emit) => {
+    const { result, events } = await this.write(async (c, emit) => {
       const nowMs = this.now().getTime();
       const idem = run.idempotency;
       // Keys are per actor: one actor never reaches another's run through a shared key.
@@ -526,7 +544,7 @@ export class PostgresStore implements StoreCore {
     const payloads: ArtifactPayload[] = side?.artifacts
       ? await artifactPayloads(runId, side.artifacts, this.inlineLimit, this.artifactDir)
       : [];
-    const { result } = await this.write(true, async (c, emit) => {
+    const { result } = await this.write(async (c, emit) => {
       const events = await emit(drafts);
       if (side?.usage)
         await c.query('UPDATE steps SET usage = $1 WHERE run_id = $2 AND id = $3', [
@@ -563,7 +581,7 @@ export class PostgresStore implements StoreCore {
   }
 
   async answerGate(runId: string, step: string, answer: GateAnswerInput): Promise<WaveEvent | null> {
-    const { result } = await this.write(true, async (c, emit) => {
+    const { result } = await this.write(async (c, emit) => {
       const { rows } = await c.query<{ status: RunStatus }>('SELECT status FROM runs WHERE id = $1', [runId]);
       const status = rows[0]?.status;
       if (status !== 'running' && status !== 'waiting') return null;
@@ -619,7 +637,7 @@ export class PostgresStore implements StoreCore {
   }
 
   async requestCancel(runId: string, by: string | null): Promise<CancelResult | null> {
-    const { result } = await this.write(true, async (c, emit): Promise<CancelResult | null> => {
+    const { result } = await this.write(async (c, emit): Promise<CancelResult | null> => {
       const row = await this.runRow(c, runId);
       if (!row) return null;
       const run = toRun(row);
@@ -641,45 +659,34 @@ export class PostgresStore implements StoreCore {
   }
 
   async setWantsSlot(runId: string, wants: boolean): Promise<void> {
-    await this.write(false, (c) =>
-      c.query('UPDATE runs SET wants_slot = $1 WHERE id = $2', [wants ? 1 : 0, runId]),
-    );
+    await this.write((c) => c.query('UPDATE runs SET wants_slot = $1 WHERE id = $2', [wants ? 1 : 0, runId]));
   }
 
+  /**
+   * One conditional UPDATE: a concurrent claimer waits for the row lock, then finds the run no
+   * longer free (PostgreSQL re-checks the condition on the row it waited for).
+   */
   async claimRun(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null> {
-    const { result } = await this.write(false, async (c) => {
-      // The row lock makes a concurrent claimer wait and then see this claim.
-      const { rows } = await c.query<{
-        status: string;
-        owner: string | null;
-        lease_expires_at: number | null;
-      }>('SELECT status, owner, lease_expires_at FROM runs WHERE id = $1 FOR UPDATE', [runId]);
-      const row = rows[0];
-      if (!row) return null;
-      const active = row.status === 'queued' || row.status === 'running' || row.status === 'waiting';
+    const { result } = await this.write(async (c) => {
       const nowMs = this.now().getTime();
-      const expired = row.lease_expires_at !== null && row.lease_expires_at < nowMs;
-      const free = row.owner === null || row.owner === owner || expired || (await this.isDead(c, row.owner));
-      if (!active || !free) return null;
-      await c.query('UPDATE runs SET owner = $1, lease_expires_at = $2 WHERE id = $3', [
-        owner,
-        nowMs + leaseMs,
-        runId,
-      ]);
-      return toRun((await this.runRow(c, runId))!);
+      const { rows } = await c.query<RunRow>(
+        `UPDATE runs SET owner = $2, lease_expires_at = $3
+         WHERE id = $1 AND status IN ('queued', 'running', 'waiting')
+           AND (owner IS NULL OR owner = $2 OR (lease_expires_at IS NOT NULL AND lease_expires_at < $4)
+                OR owner IN (SELECT id FROM instances WHERE dead = 1))
+         RETURNING ${RUN_COLUMNS}`,
+        [runId, owner, nowMs + leaseMs, nowMs],
+      );
+      return rows[0] ? toRun(rows[0]) : null;
     });
     return result;
   }
 
-  private async isDead(c: Queryable, id: string): Promise<boolean> {
-    const { rows } = await c.query('SELECT 1 FROM instances WHERE id = $1 AND dead = 1', [id]);
-    return rows.length > 0;
-  }
-
   /**
-   * FIFO among queued server runs, skipping rows other claimers hold. `cap`: server runs this
-   * owner holds (running, or claimed and not started); `globalCap`: the same over all owners.
-   * The global count is taken under an advisory lock so two claimers cannot both see room for one.
+   * FIFO among queued server runs, skipping rows other claimers hold, in one statement. `cap`:
+   * server runs this owner holds (running, or claimed and not started); `globalCap`: the same
+   * over all owners, counted under an advisory lock taken before the statement so two claimers
+   * cannot both see room for one.
    */
   async claimNextRun(
     owner: string,
@@ -687,37 +694,32 @@ export class PostgresStore implements StoreCore {
     cap: number,
     globalCap: number | null = null,
   ): Promise<RunRecord | null> {
-    const { result } = await this.write(false, async (c) => {
-      const held = `mode = 'server' AND parent_run_id IS NULL AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`;
-      // Per owner: an owner claims one run at a time (its scheduler loop), so no lock is needed.
-      const mine = await c.query<{ n: number }>(
-        `SELECT COUNT(*) AS n FROM runs WHERE owner = $1 AND ${held}`,
-        [owner],
-      );
-      if (mine.rows[0]!.n >= cap) return null;
-      if (globalCap !== null) {
-        await c.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY.claim]);
-        const all = await c.query<{ n: number }>(`SELECT COUNT(*) AS n FROM runs WHERE ${held}`);
-        if (all.rows[0]!.n >= globalCap) return null;
-      }
-      const { rows } = await c.query<{ id: string }>(
-        `SELECT id FROM runs WHERE status = 'queued' AND mode = 'server' AND owner IS NULL AND parent_run_id IS NULL
-         ORDER BY num LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      );
-      const row = rows[0];
-      if (!row) return null;
-      await c.query('UPDATE runs SET owner = $1, lease_expires_at = $2 WHERE id = $3', [
-        owner,
-        this.now().getTime() + leaseMs,
-        row.id,
-      ]);
-      return toRun((await this.runRow(c, row.id))!);
-    });
+    const held = `mode = 'server' AND parent_run_id IS NULL AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`;
+    const { result } = await this.write(
+      async (c) => {
+        // Per owner no lock is needed: an owner claims one run at a time (its scheduler loop).
+        const { rows } = await c.query<RunRow>(
+          // LIMIT 0 when there is no room: the caps are decided before any row is locked, so a
+          // claimer at its cap never holds the oldest run while another skips past it.
+          `UPDATE runs SET owner = $1, lease_expires_at = $2
+           WHERE id = (SELECT id FROM runs WHERE status = 'queued' AND mode = 'server' AND owner IS NULL
+                         AND parent_run_id IS NULL ORDER BY num
+                         LIMIT (SELECT CASE WHEN (SELECT COUNT(*) FROM runs WHERE owner = $1 AND ${held}) < $3
+                                  AND ($4::bigint IS NULL OR (SELECT COUNT(*) FROM runs WHERE ${held}) < $4::bigint)
+                                THEN 1 ELSE 0 END)
+                         FOR UPDATE SKIP LOCKED)
+           RETURNING ${RUN_COLUMNS}`,
+          [owner, this.now().getTime() + leaseMs, cap, globalCap],
+        );
+        return rows[0] ? toRun(rows[0]) : null;
+      },
+      globalCap !== null ? ADVISORY.claim : undefined,
+    );
     return result;
   }
 
   async renewLeases(owner: string, leaseMs: number): Promise<void> {
-    await this.write(false, async (c) => {
+    await this.write(async (c) => {
       const nowMs = this.now().getTime();
       await c.query('UPDATE runs SET lease_expires_at = $1 WHERE owner = $2', [nowMs + leaseMs, owner]);
       await c.query('UPDATE instances SET heartbeat_at = $1 WHERE id = $2', [nowMs, owner]);
@@ -725,7 +727,7 @@ export class PostgresStore implements StoreCore {
   }
 
   async releaseRun(runId: string, owner: string): Promise<void> {
-    await this.write(false, (c) =>
+    await this.write((c) =>
       c.query('UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE id = $1 AND owner = $2', [
         runId,
         owner,
@@ -752,7 +754,7 @@ export class PostgresStore implements StoreCore {
     pid: number;
     role?: InstanceRole;
   }): Promise<void> {
-    await this.write(false, async (c) => {
+    await this.write(async (c) => {
       const nowMs = this.now().getTime();
       // Dead instances whose runs were all taken over are history: one row per process ever
       // started would otherwise pile up.
@@ -800,7 +802,7 @@ export class PostgresStore implements StoreCore {
   }
 
   async markInstanceDead(id: string): Promise<void> {
-    await this.write(false, (c) => c.query('UPDATE instances SET dead = 1 WHERE id = $1', [id]));
+    await this.write((c) => c.query('UPDATE instances SET dead = 1 WHERE id = $1', [id]));
   }
 
   cancelRequested(owner: string): Promise<{ id: string; by: string | null }[]> {
@@ -815,7 +817,7 @@ export class PostgresStore implements StoreCore {
 
   /** The first of any number of instances wins: the insert or the takeover of an expired key is one statement. */
   async rememberKey(scope: string, key: string, ttlMs: number): Promise<boolean> {
-    const { result } = await this.write(false, async (c) => {
+    const { result } = await this.write(async (c) => {
       const nowMs = this.now().getTime();
       const { rowCount } = await c.query(
         `INSERT INTO remembered_keys (scope, key, run_id, expires_at, fingerprint) VALUES ($1, $2, NULL, $3, NULL)
@@ -829,7 +831,7 @@ export class PostgresStore implements StoreCore {
   }
 
   async forgetKey(scope: string, key: string): Promise<void> {
-    await this.write(false, (c) =>
+    await this.write((c) =>
       c.query('DELETE FROM remembered_keys WHERE scope = $1 AND key = $2', [scope, key]),
     );
   }

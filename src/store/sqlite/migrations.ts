@@ -1,3 +1,5 @@
+import { FINISHED, rollupWrites, SQLITE } from '../insight-rollup-sql.js';
+
 /**
  * Numbered schema migrations, applied in order inside one transaction at open. A migration is
  * never edited once released: add the next number instead.
@@ -328,6 +330,62 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     // Which part of the work an instance does (server.role), for GET /api/health.
     sql: `
       ALTER TABLE instances ADD COLUMN role TEXT NOT NULL DEFAULT 'all' CHECK (role IN ('all', 'api', 'worker'));
+    `,
+  },
+  {
+    version: 11,
+    name: 'insights: rollups of finished runs per day and per hour, by pipeline',
+    // GET /api/insights reads whole days and hours from these instead of every run (span 'd' or
+    // 'h'; sqlite-rollups.ts keeps them as runs finish or are deleted); the runs already
+    // finished are rolled up here.
+    sql: `
+      CREATE TABLE insight_runs (
+        span TEXT NOT NULL CHECK (span IN ('d', 'h')),
+        period TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        runs INTEGER NOT NULL,
+        completed INTEGER NOT NULL,
+        failed INTEGER NOT NULL,
+        cancelled INTEGER NOT NULL,
+        tokens_in INTEGER NOT NULL,
+        tokens_out INTEGER NOT NULL,
+        cost_micros INTEGER NOT NULL,
+        PRIMARY KEY (span, period, pipeline)
+      ) WITHOUT ROWID;
+      CREATE TABLE insight_times (
+        span TEXT NOT NULL,
+        period TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        step TEXT NOT NULL,
+        metric TEXT NOT NULL CHECK (metric IN ('duration', 'queue_wait')),
+        bucket INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        lo INTEGER NOT NULL,
+        hi INTEGER NOT NULL,
+        PRIMARY KEY (span, period, pipeline, step, metric, bucket)
+      ) WITHOUT ROWID;
+      CREATE TABLE insight_steps (
+        span TEXT NOT NULL,
+        period TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        step TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        runs INTEGER NOT NULL,
+        failed INTEGER NOT NULL,
+        retries INTEGER NOT NULL,
+        PRIMARY KEY (span, period, pipeline, step)
+      ) WITHOUT ROWID;
+      CREATE TABLE insight_errors (
+        span TEXT NOT NULL,
+        period TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        code TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        message TEXT,
+        last_at TEXT,
+        PRIMARY KEY (span, period, pipeline, code)
+      ) WITHOUT ROWID;
+      ${rollupWrites(SQLITE, FINISHED, '1').join(';\n')};
     `,
   },
 ];

@@ -9,6 +9,8 @@ import type { Db } from './open-database.js';
 export class Projection {
   private readonly s;
   private readonly state: ProjectionState;
+  /** Runs finished by the events applied since the last takeFinished(), for the rollups. */
+  private finished: string[] = [];
 
   constructor(db: Db) {
     this.s = {
@@ -17,6 +19,7 @@ export class Projection {
         `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, ?) WHERE id = ?`,
       ),
       runWaiting: db.prepare(`UPDATE runs SET status = 'waiting', wants_slot = 0 WHERE id = ?`),
+      runStatus: db.prepare('SELECT status FROM runs WHERE id = ?').pluck(),
       runFinished: db.prepare(
         'UPDATE runs SET status = ?, finished_at = ?, error = ?, cancel_by = COALESCE(?, cancel_by), wants_slot = 0, owner = NULL, lease_expires_at = NULL WHERE id = ?',
       ),
@@ -71,6 +74,13 @@ export class Projection {
     for (const change of projectEvent(e, this.state)) this.write(change);
   }
 
+  /** The runs finished since the last call (each once, even if a second terminal event came). */
+  takeFinished(): string[] {
+    const out = this.finished;
+    this.finished = [];
+    return out;
+  }
+
   private write(c: StateChange): void {
     const s = this.s;
     switch (c.op) {
@@ -84,6 +94,7 @@ export class Projection {
         s.runResumed.run(c.runId);
         break;
       case 'runFinished':
+        if (!isFinal(s.runStatus.get(c.runId) as string | undefined)) this.finished.push(c.runId);
         s.runFinished.run(c.status, c.at, json(c.error), c.cancelBy, c.runId);
         break;
       case 'gatesCancelled':
@@ -129,6 +140,10 @@ export class Projection {
         break;
     }
   }
+}
+
+function isFinal(status: string | undefined): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
 /** JSON columns hold text; null stays NULL. */

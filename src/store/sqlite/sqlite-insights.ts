@@ -1,213 +1,132 @@
+import type { Statement } from 'better-sqlite3';
+import { contributions, NOT_FINISHED, SQLITE } from '../insight-rollup-sql.js';
 import type {
-  ErrorCount,
+  InsightRows,
+  InsightsPeriods,
   InsightsStore,
   InsightsWindow,
-  PercentilePair,
-  RunCounts,
-  RunTimes,
-  StepFigures,
-  UsageTotals,
+  TimeBucket,
 } from '../insights-records.js';
 import type { Db } from './open-database.js';
 
 const PIPELINE = '(@pipeline IS NULL OR r.pipeline = @pipeline)';
-const WINDOW = `r.created_at >= @since AND r.created_at < @until AND ${PIPELINE}`;
-const DAY = 'substr(r.created_at, 1, 10)';
+const CREATED = `r.created_at >= @since AND r.created_at < @until AND ${PIPELINE}`;
+const ROLLED =
+  'span = @span AND period >= @from AND period < @to AND (@pipeline IS NULL OR pipeline = @pipeline)';
 
-/** Whole milliseconds from ISO time `a` to ISO time `b`. */
-const msBetween = (a: string, b: string) =>
-  `CAST(round((julianday(${b}) - julianday(${a})) * 86400000) AS INTEGER)`;
+/** The statements of one set of rows, each returning rows in contributions()' column order. */
+type RowStatements = Record<'runs' | 'runTimes' | 'steps' | 'errors', Statement> &
+  Partial<Record<'usage' | 'stepTimes', Statement>>;
 
-/** Insights on SQLite: the window is found through runs_created (migration 9); figures are SQL aggregates. */
+/**
+ * Insights on SQLite: whole days from the rollup tables (migration 11, kept by sqlite-rollups.ts)
+ * plus their unfinished runs; partial days aggregated from runs through runs_created (migration 9).
+ */
 export class SqliteInsights implements InsightsStore {
-  private readonly s;
+  private readonly rollups: RowStatements;
+  private readonly unfinished: RowStatements;
+  private readonly window: RowStatements;
+  private readonly consistent: <T>(fn: () => T) => T;
 
   constructor(
     db: Db,
     private readonly guard: <T>(fn: () => T) => Promise<T>,
   ) {
-    this.s = {
-      runCounts: db
-        .prepare(
-          `SELECT r.pipeline, ${DAY}, COUNT(*), SUM(r.status = 'completed'), SUM(r.status = 'failed'),
-                  SUM(r.status = 'cancelled')
-           FROM runs r WHERE ${WINDOW} GROUP BY r.pipeline, ${DAY}`,
-        )
-        .raw(),
-      queueWaits: db
-        .prepare(
-          `SELECT r.pipeline, ${msBetween('r.created_at', 'r.started_at')} AS v, COUNT(*)
-           FROM runs r WHERE ${WINDOW} AND r.started_at IS NOT NULL
-           GROUP BY r.pipeline, v ORDER BY r.pipeline, v`,
-        )
-        .raw(),
-      durations: db
-        .prepare(
-          `SELECT r.pipeline, ${msBetween('r.started_at', 'r.finished_at')} AS v, COUNT(*)
-           FROM runs r WHERE ${WINDOW} AND r.started_at IS NOT NULL AND r.finished_at IS NOT NULL
-           GROUP BY r.pipeline, v ORDER BY r.pipeline, v`,
-        )
-        .raw(),
-      steps: db
-        .prepare(
-          `SELECT r.pipeline, s.id, s.duration_ms AS v, MIN(s.idx), COUNT(*), SUM(s.status = 'failed'),
-                  SUM(s.attempts - 1)
-           FROM runs r JOIN steps s ON s.run_id = r.id WHERE ${WINDOW} AND s.attempts > 0
-           GROUP BY r.pipeline, s.id, v ORDER BY r.pipeline, s.id, v`,
-        )
-        .raw(),
-      usageTotals: db
-        .prepare(
-          `SELECT r.pipeline, ${DAY},
-                  SUM(IFNULL(json_extract(s.usage, '$.tokens_in'), 0)),
-                  SUM(IFNULL(json_extract(s.usage, '$.tokens_out'), 0)),
-                  SUM(CAST(round(IFNULL(json_extract(s.usage, '$.cost_usd'), 0) * 1000000) AS INTEGER))
-           FROM runs r JOIN steps s ON s.run_id = r.id
-           WHERE ${WINDOW} AND s.usage IS NOT NULL GROUP BY r.pipeline, ${DAY}`,
-        )
-        .raw(),
-      topErrors: db
-        .prepare(
-          `WITH f AS (
-             SELECT r.pipeline, json_extract(r.error, '$.code') AS code,
-                    json_extract(r.error, '$.message') AS message, r.created_at
-             FROM runs r WHERE ${WINDOW} AND r.status = 'failed'
-           ), c AS (
-             SELECT pipeline, code, COUNT(*) AS n,
-                    RANK() OVER (PARTITION BY pipeline ORDER BY COUNT(*) DESC) AS rk
-             FROM f WHERE code IS NOT NULL AND code <> '' GROUP BY pipeline, code
-           ), l AS (
-             SELECT pipeline, code, message, MAX(created_at)
-             FROM f WHERE code IS NOT NULL AND code <> '' AND message IS NOT NULL GROUP BY pipeline, code
-           )
-           SELECT c.pipeline, c.code, IFNULL(l.message, ''), c.n
-           FROM c LEFT JOIN l ON l.pipeline = c.pipeline AND l.code = c.code
-           WHERE c.rk <= @limit`,
-        )
-        .raw(),
-    };
-  }
-
-  runCounts(window: InsightsWindow): Promise<RunCounts[]> {
-    return this.guard(() =>
-      (this.s.runCounts.all(params(window)) as [string, string, number, number, number, number][]).map(
-        ([pipeline, day, runs, completed, failed, cancelled]) => ({
-          pipeline,
-          day,
-          runs,
-          completed,
-          failed,
-          cancelled,
-        }),
+    const prepare = (sqls: Partial<Record<keyof RowStatements, string>>) =>
+      Object.fromEntries(Object.entries(sqls).map(([k, sql]) => [k, db.prepare(sql).raw()])) as RowStatements;
+    this.window = prepare(contributions(SQLITE, CREATED, '1', 'days'));
+    // A period compares with created_at as its prefix: '2026-11-20T05' <= '2026-11-20T05:…'.
+    this.unfinished = prepare(
+      contributions(
+        SQLITE,
+        `${NOT_FINISHED} AND r.created_at >= @from AND r.created_at < @to AND ${PIPELINE}`,
+        '1',
+        'days',
       ),
     );
-  }
-
-  runTimes(window: InsightsWindow): Promise<RunTimes[]> {
-    return this.guard(() => {
-      const p = params(window);
-      const durations = fromHistogram(this.s.durations.all(p) as Histogram);
-      const waits = fromHistogram(this.s.queueWaits.all(p) as Histogram);
-      return [...waits].map(([pipeline, queueWaitMs]) => ({
-        pipeline,
-        durationMs: durations.get(pipeline) ?? NONE,
-        queueWaitMs,
-      }));
+    this.rollups = prepare({
+      runs: `SELECT 'd', substr(period, 1, 10) AS day, pipeline, SUM(runs), SUM(completed), SUM(failed),
+                    SUM(cancelled), SUM(tokens_in), SUM(tokens_out), SUM(cost_micros)
+             FROM insight_runs WHERE ${ROLLED} GROUP BY day, pipeline`,
+      runTimes: `SELECT '', '', pipeline, step, metric, bucket, SUM(n), MIN(lo), MAX(hi)
+                 FROM insight_times WHERE ${ROLLED} GROUP BY pipeline, step, metric, bucket`,
+      steps: `SELECT '', '', pipeline, step, MIN(idx), SUM(runs), SUM(failed), SUM(retries)
+              FROM insight_steps WHERE ${ROLLED} GROUP BY pipeline, step`,
+      // The bare message comes from the row holding MAX(last_at).
+      errors: `SELECT '', '', pipeline, code, SUM(n), message, MAX(last_at)
+               FROM insight_errors WHERE ${ROLLED} GROUP BY pipeline, code`,
     });
+    const read = db.transaction((fn: () => unknown) => fn());
+    this.consistent = <T>(fn: () => T) => read.deferred(fn) as T;
   }
 
-  stepFigures(window: InsightsWindow): Promise<StepFigures[]> {
-    return this.guard(() => {
-      // One row per (pipeline, step, duration), sorted: counts summed here, percentiles from
-      // the rows with a duration.
-      const rows = this.s.steps.all(params(window)) as [
-        string,
-        string,
-        number | null,
-        number,
-        number,
-        number,
-        number,
-      ][];
-      const out: StepFigures[] = [];
-      const histogram: Histogram = [];
-      let current: StepFigures | undefined;
-      for (const [pipeline, step, v, idx, runs, failed, retries] of rows) {
-        if (!current || current.pipeline !== pipeline || current.step !== step) {
-          current = { pipeline, step, idx, runs: 0, failed: 0, retries: 0, durationMs: NONE };
-          out.push(current);
-        }
-        current.idx = Math.min(current.idx, idx);
-        current.runs += runs;
-        current.failed += failed;
-        current.retries += retries;
-        if (v !== null) histogram.push([`${pipeline}\0${step}`, v, runs]);
-      }
-      const durations = fromHistogram(histogram);
-      for (const f of out) f.durationMs = durations.get(`${f.pipeline}\0${f.step}`) ?? NONE;
-      return out;
-    });
-  }
-
-  usageTotals(window: InsightsWindow): Promise<UsageTotals[]> {
+  rolledUp(periods: InsightsPeriods): Promise<InsightRows> {
+    const p = { from: periods.from, to: periods.to, pipeline: periods.pipeline ?? null };
+    const span = periods.span === 'day' ? 'd' : 'h';
+    // One read transaction: a run finishing meanwhile is in the rollups or unfinished, never both.
     return this.guard(() =>
-      (this.s.usageTotals.all(params(window)) as [string, string, number, number, number][]).map(
-        ([pipeline, day, tokensIn, tokensOut, costMicros]) => ({
-          pipeline,
-          day,
-          tokensIn,
-          tokensOut,
-          costMicros,
-        }),
-      ),
+      this.consistent(() => concat(rowsOf(this.rollups, { ...p, span }), rowsOf(this.unfinished, p))),
     );
   }
 
-  topErrors(window: InsightsWindow, limit: number): Promise<ErrorCount[]> {
-    return this.guard(() =>
-      (this.s.topErrors.all({ ...params(window), limit }) as [string, string, string, number][]).map(
-        ([pipeline, code, message, count]) => ({
-          pipeline,
-          code: String(code),
-          message: String(message),
-          count,
-        }),
-      ),
-    );
+  scanned(window: InsightsWindow): Promise<InsightRows> {
+    const p = { since: window.since, until: window.until, pipeline: window.pipeline ?? null };
+    return this.guard(() => rowsOf(this.window, p));
   }
 }
 
-const NONE: PercentilePair = { p50: null, p95: null };
+type Row = unknown[];
 
-/** Rows (group, value, count), sorted by group then value. */
-type Histogram = [string, number, number][];
-
-/** Nearest-rank p50 and p95 of each group of a sorted histogram (rank max(1, ceil(p·n))). */
-function fromHistogram(rows: Histogram): Map<string, PercentilePair> {
-  const out = new Map<string, PercentilePair>();
-  let i = 0;
-  while (i < rows.length) {
-    const group = (rows[i] as Histogram[number])[0];
-    let j = i;
-    let n = 0;
-    while (j < rows.length && (rows[j] as Histogram[number])[0] === group)
-      n += (rows[j++] as Histogram[number])[2];
-    const at = (p: number) => {
-      const rank = Math.max(1, Math.ceil(p * n));
-      let seen = 0;
-      for (let k = i; k < j; k++) {
-        const [, v, c] = rows[k] as Histogram[number];
-        seen += c;
-        if (seen >= rank) return v;
-      }
-      return null;
-    };
-    out.set(group, { p50: at(0.5), p95: at(0.95) });
-    i = j;
-  }
-  return out;
+function rowsOf(s: RowStatements, params: Record<string, string | null>): InsightRows {
+  const all = (stmt: Statement | undefined) => (stmt ? (stmt.all(params) as Row[]) : []);
+  return {
+    days: [...all(s.runs), ...all(s.usage)].map(
+      ([, day, pipeline, runs, completed, failed, cancelled, tokensIn, tokensOut, costMicros]) => ({
+        day: String(day),
+        pipeline: String(pipeline),
+        runs: Number(runs),
+        completed: Number(completed),
+        failed: Number(failed),
+        cancelled: Number(cancelled),
+        tokensIn: Number(tokensIn),
+        tokensOut: Number(tokensOut),
+        costMicros: Number(costMicros),
+      }),
+    ),
+    times: [...all(s.runTimes), ...all(s.stepTimes)].map(
+      ([, , pipeline, step, metric, bucket, n, lo, hi]) => ({
+        pipeline: String(pipeline),
+        step: String(step),
+        metric: metric as TimeBucket['metric'],
+        bucket: Number(bucket),
+        n: Number(n),
+        lo: Number(lo),
+        hi: Number(hi),
+      }),
+    ),
+    steps: all(s.steps).map(([, , pipeline, step, idx, runs, failed, retries]) => ({
+      pipeline: String(pipeline),
+      step: String(step),
+      idx: Number(idx),
+      runs: Number(runs),
+      failed: Number(failed),
+      retries: Number(retries),
+    })),
+    errors: all(s.errors).map(([, , pipeline, code, n, message, lastAt]) => ({
+      pipeline: String(pipeline),
+      code: String(code),
+      n: Number(n),
+      message: message === null ? null : String(message),
+      lastAt: lastAt === null ? null : String(lastAt),
+    })),
+  };
 }
 
-function params(window: InsightsWindow) {
-  return { since: window.since, until: window.until, pipeline: window.pipeline ?? null };
+function concat(a: InsightRows, b: InsightRows): InsightRows {
+  return {
+    days: [...a.days, ...b.days],
+    times: [...a.times, ...b.times],
+    steps: [...a.steps, ...b.steps],
+    errors: [...a.errors, ...b.errors],
+  };
 }

@@ -8,6 +8,7 @@ import type {
   SpaceReport,
 } from '../retention.js';
 import type { Db } from './open-database.js';
+import type { SqliteRollups } from './sqlite-rollups.js';
 
 const ACTIVE = `('queued', 'running', 'waiting')`;
 
@@ -22,6 +23,7 @@ export class SqliteRetention implements RetentionStore {
     private readonly db: Db,
     private readonly path: string,
     private readonly guard: <T>(fn: () => T) => Promise<T>,
+    private readonly rollups: SqliteRollups,
   ) {
     this.s = {
       // Top-level finished runs past their status's cutoff with every descendant; a tree with
@@ -111,6 +113,7 @@ export class SqliteRetention implements RetentionStore {
             this.s.deleteKeys.run(id);
             this.s.deleteDeliveries.run(id);
             // Steps, attempts, gates, artifacts and labels go by ON DELETE CASCADE.
+            this.rollups.remove(id);
             this.s.deleteRun.run(id);
             deleted.push(id);
           }

@@ -48,6 +48,7 @@ import { SqliteScheduleStore } from './schedule-store.js';
 import { SqliteDeliveries } from './sqlite-deliveries.js';
 import { SqliteInsights } from './sqlite-insights.js';
 import { SqliteRetention } from './sqlite-retention.js';
+import { SqliteRollups } from './sqlite-rollups.js';
 
 export interface SqliteStoreOptions {
   path: string;
@@ -76,6 +77,7 @@ export class SqliteStore implements Store {
   readonly insights: SqliteInsights;
   private readonly db: Db;
   private readonly projection: Projection;
+  private readonly rollups: SqliteRollups;
   private readonly names: EventNames;
   private readonly decoder: EventRowDecoder;
   private readonly origin: string;
@@ -90,6 +92,7 @@ export class SqliteStore implements Store {
     this.location = opts.path;
     this.db = openDatabase(opts.path);
     this.schedules = new SqliteScheduleStore(this.db, opts.path);
+    this.rollups = new SqliteRollups(this.db);
     this.projection = new Projection(this.db);
     this.names = new EventNames(this.db);
     this.decoder = new EventRowDecoder(this.names);
@@ -98,7 +101,7 @@ export class SqliteStore implements Store {
     this.now = opts.now ?? (() => new Date());
     const db = this.db;
     const guard = <T>(fn: () => T): Promise<T> => this.read(fn);
-    this.retention = new SqliteRetention(db, opts.path, guard);
+    this.retention = new SqliteRetention(db, opts.path, guard, this.rollups);
     this.deliveries = new SqliteDeliveries(db, guard, this.now);
     this.insights = new SqliteInsights(db, guard);
     const tx = db.transaction((fn: () => unknown) => fn());
@@ -264,9 +267,15 @@ export class SqliteStore implements Store {
     };
     let result: T;
     try {
-      result = this.transaction(() => fn(emit)) as T;
+      result = this.transaction(() => {
+        const r = fn(emit);
+        // After fn: the usage of a run's last step may be written with its terminal event.
+        for (const runId of this.projection.takeFinished()) this.rollups.add(runId);
+        return r;
+      }) as T;
     } catch (err) {
       names.rolledBack();
+      this.projection.takeFinished();
       if (err instanceof WaveError) throw err;
       throw storeError(this.location, err);
     }

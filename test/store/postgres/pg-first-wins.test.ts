@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/store/store.js';
 import { pgStores } from '../../helpers/pg-store.js';
 import { runAtGate } from '../../helpers/store.js';
 
@@ -24,8 +23,7 @@ describe('PostgreSQL: the first of many instances wins', () => {
 
   it('of 20 concurrent answers over three instances exactly one wins', async () => {
     const stores = instances();
-    // runAtGate takes a Store; it uses only the core methods.
-    const runId = await runAtGate(stores[0]! as unknown as Store);
+    const runId = await runAtGate(stores[0]!);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         stores[i % 3]!.answerGate(runId, 'review', {

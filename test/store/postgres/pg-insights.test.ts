@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { computeInsights, insightsFromRows } from '../../../src/service/insights/insights.js';
+import { PgInsights } from '../../../src/store/postgres/pg-insights.js';
+import { pgRollups } from '../../../src/store/postgres/pg-rollups.js';
+import { seedInsightRuns } from '../../helpers/insights-seed.js';
+import { pgStores } from '../../helpers/pg-store.js';
+import { openStore, TestClock } from '../../helpers/store.js';
+
+const openPg = pgStores();
+const WINDOW = { since: '2026-11-15T00:00:00.000Z', until: '2026-11-22T00:00:00.000Z' };
+// Whole days, hours at both ends, and minutes scanned from runs.
+const RAGGED = { since: '2026-11-20T10:30:00.000Z', until: '2026-11-21T10:45:00.000Z' };
+
+async function seededPg() {
+  const clock = new TestClock();
+  const store = openPg({ now: clock.now });
+  const runs = await seedInsightRuns(store, clock);
+  return { store, runs, insights: new PgInsights(store.database, store.location, clock.now) };
+}
+
+describe('insights on PostgreSQL', () => {
+  it('gives the figures SQLite gives over the seeded runs, from rollups and from runs', async () => {
+    const clock = new TestClock();
+    const sqlite = openStore({ now: clock.now });
+    await seedInsightRuns(sqlite, clock);
+    const { insights } = await seededPg();
+
+    for (const window of [WINDOW, RAGGED, { ...WINDOW, pipeline: 'beta' }]) {
+      const expected = await computeInsights(sqlite.insights, window);
+      expect(await computeInsights(insights, window)).toEqual(expected);
+    }
+    const alpha = (await computeInsights(insights, WINDOW)).pipelines[0];
+    expect(alpha).toMatchObject({
+      runs: 4,
+      duration_ms: { p50: 10_000, p95: 20_000 },
+      usage: { tokens_in: 300, tokens_out: 150, cost_usd: 0.03 },
+      top_errors: [{ code: 'step_failed', message: 'step a failed', count: 2 }],
+    });
+    const scanned = insightsFromRows(WINDOW, [await insights.scanned(WINDOW)]);
+    expect(
+      insightsFromRows(WINDOW, [
+        await insights.rolledUp({ span: 'day', from: '2026-11-15', to: '2026-11-22' }),
+      ]),
+    ).toEqual(scanned);
+  });
+
+  it('takes a run out of the rollups before it is deleted', async () => {
+    const { store, runs, insights } = await seededPg();
+    await store.database.tx(async (c) => {
+      await pgRollups.remove(c, runs.r2);
+      await c.query('DELETE FROM runs WHERE id = $1', [runs.r2]);
+    });
+    const rolled = await computeInsights(insights, WINDOW);
+    expect(rolled.pipelines[0]).toMatchObject({ runs: 3, failed: 1, usage: { cost_usd: 0.01 } });
+    expect(rolled).toEqual(insightsFromRows(WINDOW, [await insights.scanned(WINDOW)]));
+  });
+});
