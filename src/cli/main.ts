@@ -347,6 +347,24 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       await run(() => runPrune(io, opts))();
     });
 
+  const db = program
+    .command('db')
+    .description("the store's schema, and moving it to PostgreSQL")
+    .exitOverride();
+  withProject(db.command('migrate'))
+    .description("apply the configured store's pending migrations (SQLite or PostgreSQL)")
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDbMigrate } = await import('./commands/db.js');
+      await run(() => runDbMigrate(io, opts))();
+    });
+  withProject(db.command('copy'))
+    .description('copy the SQLite store, ids and seq kept, into an empty PostgreSQL store')
+    .option('--to <url>', 'the PostgreSQL store: postgres://user:pass@host:5432/db')
+    .action(async (opts: Record<string, unknown>) => {
+      const { runDbCopy } = await import('./commands/db.js');
+      await run(() => runDbCopy(io, opts))();
+    });
+
   withProject(program.command('init'))
     .description('write wave.yaml and .wave/ with the example pipelines and personas')
     .addOption(new Option('--force', 'overwrite existing files'))

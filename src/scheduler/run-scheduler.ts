@@ -44,8 +44,8 @@ export class RunScheduler implements SlotControl {
   private stopped = false;
   private started = false;
   private unsubscribe: (() => void) | undefined;
-  private takeoverTimer: NodeJS.Timeout | undefined;
-  private recovering = false;
+  private sweep: NodeJS.Timeout | undefined;
+  private sweeping = false;
   private readonly gates: GatePolicy = { presets: {}, autoApprove: false, actor: null, unanswered: 'wait' };
 
   constructor(
@@ -62,25 +62,24 @@ export class RunScheduler implements SlotControl {
       if (mayFreeOrFillSlot(notice)) this.pump();
     });
     this.pump();
-    // A worker that dies (kill -9, a lost host) announces nothing: its leases expiring is the
-    // only news, so the one timer here looks for such runs twice per lease_timeout.
-    this.takeoverTimer = setInterval(
-      () => void this.takeOver(),
-      Math.max(250, Math.floor(this.deps.supervisor.leaseMs / 2)),
-    );
-    this.takeoverTimer.unref();
+    // A lease running out is a moment in time, not a commit: no change feed announces it. So
+    // twice per lease_timeout the scheduler looks for runs whose owner went silent (a worker
+    // killed, its host lost) and resumes them, as a restart would.
+    const every = Math.max(500, Math.floor(this.deps.supervisor.leaseMs / 2));
+    this.sweep = setInterval(() => void this.sweepOrphans(), every);
+    this.sweep.unref();
   }
 
-  /** Resumes runs whose owner died since this scheduler started (another worker's). */
-  private async takeOver(): Promise<void> {
-    if (this.recovering || this.stopped) return;
-    this.recovering = true;
+  private async sweepOrphans(): Promise<void> {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = true;
     try {
       await this.recover();
+      this.pump();
     } catch (err) {
-      this.opts.logger.warn({ err }, 'looking for runs of dead workers failed');
+      this.opts.logger.warn({ err }, 'looking for orphaned runs failed');
     } finally {
-      this.recovering = false;
+      this.sweeping = false;
     }
   }
 
@@ -210,8 +209,10 @@ export class RunScheduler implements SlotControl {
   private async recover(): Promise<void> {
     const orphans = await findOrphans(this.deps.store, 'server');
     for (const orphan of orphans) {
-      // Its lease lapsed while this process runs it (the database was away): still ours.
-      if (this.executing.has(orphan.id) || this.stopped) continue;
+      if (this.stopped) return;
+      // This process's own run (its lease lapsed while the database was away) is still running
+      // here: taking it again would run it twice.
+      if (this.executing.has(orphan.id) || orphan.owner === this.deps.supervisor.owner) continue;
       if (orphan.status === 'queued') {
         await this.deps.store.releaseRun(orphan.id, orphan.owner ?? '');
         continue;
@@ -271,7 +272,7 @@ export class RunScheduler implements SlotControl {
   /** Stops taking runs; running ones are halted by the caller (they resume at next start). */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.takeoverTimer);
+    clearInterval(this.sweep);
     this.unsubscribe?.();
   }
 

@@ -67,6 +67,9 @@ export async function createContext(
       { origin, onCommit: (events) => changes.committed(events) },
     );
     releases.push(() => store.close());
+    // A database that cannot be reached or refuses the credentials fails the start here, with
+    // one line saying which (store_unavailable: exit 3), before anything else is built.
+    await store.ready();
     const changes = new ChangeFeed(store, bus, { origin, logger });
     await changes.start();
     releases.push(() => changes.stop());

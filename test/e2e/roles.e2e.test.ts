@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningWave, startWave } from '../helpers/cli.js';
 import { eventually } from '../helpers/eventually.js';
+import { pgDatabase } from '../helpers/pg.js';
 import { tempProject, yaml } from '../helpers/tmp.js';
 
 const PIPELINE = yaml`
@@ -27,11 +28,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function serve(cwd: string, role: string): Promise<{ proc: RunningWave; port: number }> {
+async function serve(
+  cwd: string,
+  role: string,
+  env: Record<string, string> = {},
+): Promise<{ proc: RunningWave; port: number }> {
   const port = await freePort();
   const proc = startWave(['serve', '--port', String(port), '--role', role], {
     cwd,
-    env: { WAVE_LOG_LEVEL: 'info' },
+    env: { WAVE_LOG_LEVEL: 'info', ...env },
   });
   servers.push(proc);
   await proc.waitFor(/wave serve listening/, 30_000);
@@ -82,6 +87,52 @@ describe('wave serve --role', () => {
     }
     // The api instance serves the web UI and the API as usual.
     expect((await get(api.port, '/api/pipelines')).status).toBe(200);
+  });
+
+  it("README's scaling example: two workers and an api instance on one PostgreSQL run every run once", async () => {
+    const cwd = tempProject({ '.wave/pipelines/p.yaml': PIPELINE });
+    const env = { WAVE_STORAGE_URL: await pgDatabase() };
+    const workers = [await serve(cwd, 'worker', env), await serve(cwd, 'worker', env)];
+    const api = await serve(cwd, 'api', env);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`http://127.0.0.1:${api.port}/api/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pipeline: 'p' }),
+      });
+      expect(res.status).toBe(201);
+      ids.push(((await res.json()) as { id: string }).id);
+    }
+    for (const id of ids) {
+      const run = await eventually(
+        async () => {
+          const body = JSON.parse((await get(api.port, `/api/runs/${id}`)).text) as {
+            status: string;
+            steps: { attempts: number }[];
+          };
+          return body.status === 'completed' ? body : null;
+        },
+        60_000,
+        `run ${id} to complete`,
+      );
+      expect(run.steps.map((step) => step.attempts)).toEqual([1]); // executed once
+    }
+    const health = JSON.parse((await get(api.port, '/api/health')).text) as {
+      instances: { id: string; role: string }[];
+    };
+    const workerIds = [];
+    for (const w of workers) {
+      workerIds.push((JSON.parse((await get(w.port, '/api/health')).text) as Health).instance.id);
+      expect((await get(w.port, '/api/runs')).status).toBe(404);
+    }
+    expect(health.instances.map((i) => i.role).sort()).toEqual(['api', 'worker', 'worker']);
+    expect(
+      health.instances
+        .filter((i) => i.role === 'worker')
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual(workerIds.sort());
   });
 
   it('refuses an unknown role as bad usage (exit 2)', async () => {

@@ -42,7 +42,7 @@ function fakeDeps() {
     releaseRun: async () => undefined,
     findOrphans: async () => [],
   };
-  const supervisor = { owner: 'test-owner', track: () => ({}), untrack: () => undefined };
+  const supervisor = { owner: 'test-owner', leaseMs: 30_000, track: () => ({}), untrack: () => undefined };
   const deps = { store, supervisor, bus: {}, project: {}, logger: silentLogger } as unknown as ExecutorDeps;
   return { deps, claims, specs };
 }

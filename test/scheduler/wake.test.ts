@@ -27,7 +27,7 @@ describe('RunScheduler.wake', () => {
       store,
       bus,
       changes,
-      supervisor: { owner: 'test-owner' },
+      supervisor: { owner: 'test-owner', leaseMs: 30_000 },
       project: {},
       logger: silentLogger,
     } as unknown as ExecutorDeps;

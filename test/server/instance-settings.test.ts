@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { newRunId } from '../../src/service/run-ids.js';
 import { eventually } from '../helpers/eventually.js';
 import { api, startTestServer } from '../helpers/server.js';
 import { createRun, getRun, serverProject, waitForStatus } from './support.js';
@@ -42,6 +43,29 @@ describe('a server and its instance settings', () => {
     // Ending the first frees the global place: the second runs.
     await api(server, 'POST', `/api/runs/${first.id}/cancel`);
     await waitForStatus(server, second.id, ['completed']);
+  });
+
+  it('resumes a server run whose owner went silent once its lease ran out, without a restart', async () => {
+    const server = await startTestServer(serverProject(), { env: { WAVE_LEASE_TIMEOUT: '2s' } });
+    const { store, project } = server.ctx;
+    // A worker on another host took the run, started it, then vanished (no heartbeat any more).
+    const { spec } = await project.loadRunnablePipeline('quick');
+    const { run } = await store.createRun({
+      id: newRunId('quick'),
+      pipeline: 'quick',
+      input: null,
+      labels: {},
+      trigger: { source: 'api', actor: null },
+      mode: 'server',
+      options: {},
+      spec,
+      claim: { owner: 'another-host:4242:gone', leaseMs: 1500 },
+    });
+    await store.append(run.id, [{ type: 'run_started', run_id: run.id, pipeline: 'quick', resumed: false }]);
+    expect((await getRun(server, run.id)).status).toBe('running');
+    await waitForStatus(server, run.id, ['completed'], 30_000);
+    expect((await store.listSteps(run.id)).map((s) => s.status)).toEqual(['completed']);
+    expect((await store.getRun(run.id))?.owner).not.toBe('another-host:4242:gone');
   });
 
   it('an api instance takes no runs: they stay queued for a worker', async () => {

@@ -12,6 +12,7 @@ export async function pruneProject(
 ): Promise<PruneReport> {
   const store = openStore(project.storage, { origin: randomBytes(6).toString('hex') });
   try {
+    await store.ready();
     return await pruneRuns(store, runFileDirsOf(project), policy, opts);
   } finally {
     await store.close();

@@ -11,7 +11,11 @@ export type Db = Database.Database;
  * WAL, a busy timeout, foreign keys; then applies pending migrations in one transaction.
  * Failures become `store_unavailable` errors that say what is wrong with the file.
  */
-export function openDatabase(path: string): Db {
+export function openDatabase(
+  path: string,
+  /** Told which migrations this open applied (`wave db migrate` prints them). */
+  migrated?: (applied: readonly { version: number; name: string }[]) => void,
+): Db {
   let db: Db | undefined;
   try {
     if (path !== ':memory:') ensureFolder(dirname(path));
@@ -24,8 +28,9 @@ export function openDatabase(path: string): Db {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 10000');
-    migrate(db);
+    const applied = migrate(db);
     if (existed) checkIntact(db);
+    migrated?.(applied);
     // A read-only file still opens (SQLite falls back to reading it) and would fail only at the
     // first write: rewrite the header's user_version with its own value to fail here instead.
     db.pragma(`user_version = ${Number(db.pragma('user_version', { simple: true }))}`);
@@ -69,7 +74,7 @@ function checkIntact(db: Db): void {
   }
 }
 
-function migrate(db: Db): void {
+function migrate(db: Db): readonly { version: number; name: string }[] {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
@@ -79,7 +84,7 @@ function migrate(db: Db): void {
     ),
   );
   const pending = MIGRATIONS.filter((m) => !applied.has(m.version));
-  if (pending.length === 0) return;
+  if (pending.length === 0) return [];
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   db.transaction(() => {
     for (const m of pending) {
@@ -87,6 +92,7 @@ function migrate(db: Db): void {
       record.run(m.version, m.name, new Date().toISOString());
     }
   }).immediate();
+  return pending;
 }
 
 /** Translates SQLite's errors into one a user can act on. */
