@@ -230,6 +230,10 @@ export class PostgresStore implements Store {
       // Keys are per actor: one actor never reaches another's run through a shared key.
       const idemScope = idem ? `idempotency:${idem.actor ?? ''}` : '';
       if (idem) {
+        // Requests with the same key on several instances at once: one at a time from here to
+        // commit, so exactly one of them finds the key missing and creates the run. (The two-int
+        // lock form has a key space of its own, apart from ADVISORY's.)
+        await c.query('SELECT pg_advisory_xact_lock(22337, hashtext($1))', [`${idemScope}\n${idem.key}`]);
         const { rows } = await c.query<{ run_id: string; expires_at: number; fingerprint: string | null }>(
           'SELECT run_id, expires_at, fingerprint FROM remembered_keys WHERE scope = $1 AND key = $2',
           [idemScope, idem.key],
