@@ -41,16 +41,17 @@ export function freePort() {
 
 /**
  * `wave serve` as a child process on a free port (node flags first, e.g. --cpu-prof), ready
- * once /api/health answers; `stop()` sends SIGTERM and waits.
+ * once /api/health answers; `stop()` sends SIGTERM and waits. `env` adds to this process's
+ * (WAVE_STORAGE_URL: a server on PostgreSQL).
  */
-export async function startServe(cwd, { args = [], nodeArgs = [] } = {}) {
+export async function startServe(cwd, { args = [], nodeArgs = [], env = {} } = {}) {
   const port = await freePort();
   const child = spawn(
     process.execPath,
     [...nodeArgs, WAVE_BIN, 'serve', '--port', String(port), '--log-level', 'warn', ...args],
     {
       cwd,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: { ...process.env, ...env, NO_COLOR: '1' },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const wanted = process.argv.slice(2);
 const benches = readdirSync(dir)
-  .filter((f) => f.endsWith('.mjs') && !['lib.mjs', 'run-all.mjs'].includes(f))
+  .filter(
+    (f) => f.endsWith('.mjs') && !['lib.mjs', 'run-all.mjs', 'pg-cluster.mjs', 'pg-watch.mjs'].includes(f),
+  )
   .filter((f) => wanted.length === 0 || wanted.includes(f.replace(/\.mjs$/, '')));
 // Benchmarks import the compiled code: build dist/ from the sources first (incremental).
 const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {

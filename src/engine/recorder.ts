@@ -1,5 +1,6 @@
 import type { EventDraft, WaveEvent } from '../events/catalogue.js';
 import type { SideEffects, Store } from '../store/store.js';
+import { OutageAppender } from './outage-append.js';
 
 /** Lines buffered before a flush is forced, and the longest a line waits to be written. */
 const MAX_BUFFERED = 2000;
@@ -11,18 +12,22 @@ export type ActivityDraft = Extract<EventDraft, { type: 'stream_activity' }>;
  * Writes one run's events. State events are committed at once; output lines are batched into
  * one transaction per flush (many lines never cost one transaction each). Before any state
  * event, pending lines are flushed first, so the stored order is the order things happened.
- * All writes go through one promise chain: commits never overtake each other.
+ * All writes go through one promise chain: commits never overtake each other. While the database
+ * cannot be reached, writes wait for it (OutageAppender) instead of failing the run.
  */
 export class EventRecorder {
   private buffer: ActivityDraft[] = [];
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private failure: unknown;
+  private readonly writer: OutageAppender;
 
   constructor(
-    private readonly store: Store,
+    store: Store,
     private readonly runId: string,
-  ) {}
+  ) {
+    this.writer = new OutageAppender(store, runId);
+  }
 
   /** Queues an output line; it is written within FLUSH_DELAY_MS. */
   activity(draft: Omit<ActivityDraft, 'type' | 'run_id' | 'ts'>): void {
@@ -38,9 +43,9 @@ export class EventRecorder {
     const work = this.chain.then(async () => {
       // Output lines lost in a background flush must not pass silently.
       if (this.failure) throw this.failure;
-      if (lines.length === 0) return this.store.append(this.runId, list, side);
+      if (lines.length === 0) return this.writer.append(list, side);
       // Pending lines and the state event share one transaction, lines first.
-      const written = await this.store.append(this.runId, [...lines, ...list], side);
+      const written = await this.writer.append([...lines, ...list], side);
       return written.slice(lines.length);
     });
     this.chain = work.catch((err) => {
@@ -54,7 +59,7 @@ export class EventRecorder {
     const lines = this.takeBuffer();
     if (lines.length) {
       this.chain = this.chain
-        .then(() => this.store.append(this.runId, lines))
+        .then(() => this.writer.append(lines))
         .catch((err) => {
           this.failure ??= err;
         });

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WaveError } from '../errors.js';
 import { ValidationError } from '../pipeline/diagnostics.js';
+import { isConnectionLost, storeUnavailable } from '../store/connection-lost.js';
 import { statusForCode } from './error-map.js';
 
 interface ErrorPayload {
@@ -139,7 +140,10 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): 
  * with the request and never shows a stack to the client.
  */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler((thrown: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    // The database away (a dropped connection, not a bug): 503, the client may try again.
+    const err =
+      !(thrown instanceof WaveError) && isConnectionLost(thrown) ? storeUnavailable(thrown) : thrown;
     if (err instanceof ValidationError) {
       return sendError(reply, 400, { code: err.code, message: err.message, details: err.details });
     }

@@ -31,8 +31,9 @@ const PAGE = 1000;
 /**
  * The one way a process learns that events were committed. Its own commits arrive from the
  * store at once (`committed`, wired as the store's onCommit); other processes' commits are found
- * by one check of the store's change token every CHANGE_CHECK_MS, then read (in seq order, from
- * where the last read ended) and published on the in-process bus too. Nobody else polls.
+ * by one check of the store's change token every CHANGE_CHECK_MS, or at once when the store
+ * wakes the feed (`Store.onChange`: PostgreSQL's NOTIFY), then read (in seq order, from where
+ * the last read ended) and published on the in-process bus too. Nobody else polls.
  */
 export class ChangeFeed implements ChangeSource {
   private readonly listeners = new Set<ChangeListener>();
@@ -43,6 +44,9 @@ export class ChangeFeed implements ChangeSource {
   private foreignSeq = 0;
   private top = 0;
   private checking = false;
+  /** A wake arrived during a check: check once more when it ends. */
+  private again = false;
+  private stopWaking: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
@@ -54,6 +58,7 @@ export class ChangeFeed implements ChangeSource {
     this.token = await this.store.changeToken();
     this.foreignSeq = await this.store.lastSeq();
     this.top = Math.max(this.top, this.foreignSeq);
+    this.stopWaking = this.store.onChange?.(() => void this.check());
     this.timer = setInterval(() => void this.check(), this.opts.intervalMs ?? CHANGE_CHECK_MS);
     if (this.keepAlive === 0) this.timer.unref();
   }
@@ -82,33 +87,47 @@ export class ChangeFeed implements ChangeSource {
 
   /** The one cheap check: did another process commit? If so, read and announce it. */
   async check(): Promise<void> {
-    if (this.checking) return;
+    if (this.checking) {
+      // The running check may have read the token before this commit: look again after it.
+      this.again = true;
+      return;
+    }
     this.checking = true;
     try {
-      const token = await this.store.changeToken();
-      if (token === this.token) return;
-      this.token = token;
-      const top = await this.store.lastSeq();
-      const events: WaveEvent[] = [];
-      // Seq order is commit order: once `top` is visible every event below it is too.
-      while (this.foreignSeq < top) {
-        const rows = await this.store.readEvents({
-          afterSeq: this.foreignSeq,
-          upToSeq: top,
-          excludeOrigin: this.opts.origin,
-          limit: PAGE,
-        });
-        for (const r of rows) events.push(JSON.parse(r.json) as WaveEvent);
-        this.foreignSeq = rows.length < PAGE ? top : rows[rows.length - 1]!.seq;
-      }
-      this.top = Math.max(this.top, top);
-      this.bus.publish(events);
-      this.notify({ upToSeq: this.top, events, foreign: true });
+      do {
+        this.again = false;
+        await this.checkOnce();
+      } while (this.again && this.timer);
     } catch (err) {
       this.opts.logger.warn({ err }, 'change feed check failed');
     } finally {
       this.checking = false;
     }
+  }
+
+  private async checkOnce(): Promise<void> {
+    const token = await this.store.changeToken();
+    if (token === this.token) return;
+    const top = await this.store.lastSeq();
+    const events: WaveEvent[] = [];
+    // Seq order is commit order: once `top` is visible every event below it is too.
+    let from = this.foreignSeq;
+    while (from < top) {
+      const rows = await this.store.readEvents({
+        afterSeq: from,
+        upToSeq: top,
+        excludeOrigin: this.opts.origin,
+        limit: PAGE,
+      });
+      for (const r of rows) events.push(JSON.parse(r.json) as WaveEvent);
+      from = rows.length < PAGE ? top : rows[rows.length - 1]!.seq;
+    }
+    // Taken only once all is read: a read that failed (the database away) is tried again whole.
+    this.foreignSeq = from;
+    this.token = token;
+    this.top = Math.max(this.top, top);
+    this.bus.publish(events);
+    this.notify({ upToSeq: this.top, events, foreign: true });
   }
 
   private notify(notice: ChangeNotice): void {
@@ -122,6 +141,8 @@ export class ChangeFeed implements ChangeSource {
   }
 
   stop(): void {
+    this.stopWaking?.();
+    this.stopWaking = undefined;
     clearInterval(this.timer);
     this.timer = undefined;
     this.listeners.clear();

@@ -115,10 +115,16 @@ export interface Store {
   lastSeq(): Promise<number>;
   /**
    * A number that changes whenever another process commits (SQLite: `PRAGMA data_version`):
-   * the change feed's one cheap check. It never changes for this store's own commits. A store
-   * told of commits (PostgreSQL LISTEN/NOTIFY) can answer with a counter its listener bumps.
+   * the change feed's one cheap check. It changes for other processes' commits (it may change for
+   * this store's own too: readers skip their own origin). A store told of commits (PostgreSQL
+   * LISTEN/NOTIFY) answers with a counter its listener bumps.
    */
   changeToken(): Promise<number>;
+  /**
+   * Calls `listener` as soon as the change token may have changed (a store told of commits), so
+   * the change feed need not wait for its next check. Absent: the feed's periodic check is all.
+   */
+  onChange?(listener: () => void): () => void;
 
   /** Queued → cancelled at once; running/waiting → cancel_requested; finished → unchanged. */
   requestCancel(runId: string, by: string | null): Promise<CancelResult | null>;

@@ -119,4 +119,83 @@ describe('ChangeFeed', () => {
     expect(calls.readEvents).toBe(0);
     expect(notices).toEqual([]);
   });
+
+  it('reads at once when the store wakes it (a NOTIFY), without waiting for its periodic check', async () => {
+    const { feed, other, received, woken } = await wakeable();
+    await feed.start();
+    const { run } = await other.createRun(newRun());
+    woken.wake();
+    // The periodic check is a minute away: only the wake can have brought it.
+    await eventually(() => received.some((e) => e.run_id === run.id), 10_000, 'the woken read');
+  });
+
+  it('a wake during a check is not lost: the feed looks again when the check ends', async () => {
+    const { feed, other, received, woken, hold } = await wakeable();
+    await feed.start();
+    const first = await other.createRun(newRun());
+    hold.on = true;
+    woken.wake();
+    await eventually(() => hold.waiting !== null, 10_000, 'the check to be reading');
+    // Committed and announced while the first check is between its token and its read.
+    const second = await other.createRun(newRun());
+    woken.wake();
+    hold.on = false;
+    hold.waiting!();
+    await eventually(
+      () => received.some((e) => e.run_id === second.run.id),
+      10_000,
+      'the commit woken during the check',
+    );
+    expect(received.filter((e) => e.run_id === first.run.id)).toHaveLength(1);
+  });
+
+  it('stops listening for wakes when stopped', async () => {
+    const { feed, woken } = await wakeable();
+    await feed.start();
+    expect(woken.listeners.size).toBe(1);
+    feed.stop();
+    expect(woken.listeners.size).toBe(0);
+  });
 });
+
+/**
+ * This process's store with `onChange` (as PostgreSQL's LISTEN gives it) and a periodic check
+ * too slow to matter; `hold` pauses the feed's reads, to wake it in the middle of one.
+ */
+async function wakeable() {
+  const path = join(tempDir(), 'state.db');
+  const bus = new EventBus();
+  const received: WaveEvent[] = [];
+  bus.subscribe((events) => received.push(...events));
+  const here = openStore({ path, origin: 'here' });
+  const listeners = new Set<() => void>();
+  const woken = {
+    listeners,
+    wake: () => {
+      for (const l of listeners) l();
+    },
+  };
+  const hold: { on: boolean; waiting: (() => void) | null } = { on: false, waiting: null };
+  const store = new Proxy(here, {
+    get(target, prop, receiver) {
+      if (prop === 'onChange')
+        return (listener: () => void) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        };
+      if (prop === 'readEvents' && hold.on)
+        return async (q: Parameters<Store['readEvents']>[0]) => {
+          await new Promise<void>((resolve) => {
+            hold.waiting = resolve;
+          });
+          return target.readEvents(q);
+        };
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  }) as Store;
+  const feed = new ChangeFeed(store, bus, { origin: 'here', logger: silentLogger, intervalMs: 60_000 });
+  feeds.push(feed);
+  const other = openStore({ path, origin: 'there' });
+  return { feed, other, received, woken, hold };
+}

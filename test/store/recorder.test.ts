@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EventRecorder } from '../../src/engine/recorder.js';
 import { WaveError } from '../../src/errors.js';
 import type { EventDraft, WaveEvent } from '../../src/events/catalogue.js';
+import { pgStoreError } from '../../src/store/postgres/pg-db.js';
 import type { Store } from '../../src/store/store.js';
 import { eventually } from '../helpers/eventually.js';
 import { draft, eventsOf, newRun, openStore } from '../helpers/store.js';
@@ -13,7 +14,7 @@ import { draft, eventsOf, newRun, openStore } from '../helpers/store.js';
  */
 function watched(store: Store) {
   const appends: EventDraft['type'][][] = [];
-  const control = { failNext: 0 };
+  const control = { failNext: 0, lose: 0, loseAnswer: 0 };
   const proxy = new Proxy(store, {
     get(target, prop) {
       if (prop === 'append') {
@@ -23,6 +24,18 @@ function watched(store: Store) {
             control.failNext--;
             return Promise.reject(new WaveError('store_unavailable', 'the disk is full (injected)'));
           }
+          // The database away: the attempt never reached it.
+          if (control.lose > 0) {
+            control.lose--;
+            return Promise.reject(pgStoreError('postgres://db:5432/wave', connectionRefused()));
+          }
+          // The connection dropped after the commit: written, but the answer lost.
+          if (control.loseAnswer > 0) {
+            control.loseAnswer--;
+            return target.append(runId, drafts, side).then(() => {
+              throw pgStoreError('postgres://db:5432/wave', new Error('Connection terminated unexpectedly'));
+            });
+          }
           return target.append(runId, drafts, side);
         };
       }
@@ -31,6 +44,10 @@ function watched(store: Store) {
     },
   });
   return { store: proxy, appends, control };
+}
+
+function connectionRefused(): Error {
+  return Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 }
 
 const line = (content: string) => ({ step: 'build', stream: 'stdout' as const, content });
@@ -144,5 +161,43 @@ describe('EventRecorder', () => {
     control.failNext = 1;
     await expect(recorder.emit(draft.stepStarted(runId, 'build'))).rejects.toThrow('injected');
     expect((await eventsOf(real, runId)).map(describeEvent)).toEqual(['run_queued']);
+  });
+
+  it('waits out the database going away: nothing lost, nothing reordered, the run carries on', async () => {
+    const { real, runId, recorder, control, appends } = await setup();
+    recorder.activity(line('before'));
+    await recorder.flush();
+    control.lose = 4;
+    recorder.activity(line('during 1'));
+    const started = recorder.emit(draft.stepStarted(runId, 'build'));
+    recorder.activity(line('during 2'));
+    const [s] = await started;
+    await recorder.flush();
+    expect(s?.type).toBe('step_started');
+    expect(control.lose).toBe(0);
+    expect(appends.length).toBeGreaterThanOrEqual(6);
+    expect((await eventsOf(real, runId)).map(describeEvent)).toEqual([
+      'run_queued',
+      'before',
+      'during 1',
+      'step_started',
+      'during 2',
+    ]);
+  });
+
+  it('an attempt that committed but lost its answer is not written twice', async () => {
+    const { real, runId, recorder, control } = await setup();
+    recorder.activity(line('a1'));
+    await recorder.flush();
+    control.loseAnswer = 1;
+    const [s] = await recorder.emit(draft.stepStarted(runId, 'build'));
+    control.loseAnswer = 1;
+    recorder.activity(line('a2'));
+    recorder.activity(line('a3'));
+    await recorder.flush();
+    const stored = await eventsOf(real, runId);
+    expect(stored.map(describeEvent)).toEqual(['run_queued', 'a1', 'step_started', 'a2', 'a3']);
+    // The caller gets the events as committed, seq included.
+    expect(s).toEqual(stored[2]);
   });
 });

@@ -115,16 +115,24 @@ export class PgDb implements Queryable {
     close: () => string = () => 'COMMIT',
   ): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client whose connection drops between two statements emits 'error': with no
+    // listener that would crash the process; the failing statement reports it instead.
+    const ignore = () => {};
+    client.on('error', ignore);
+    let broken: Error | undefined;
     try {
       const opened = (await client.query(open)) as pg.QueryResult | pg.QueryResult[];
       const result = await fn(client, Array.isArray(opened) ? opened : [opened]);
       await client.query(close());
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      if (isConnectionError(err)) broken = err as Error;
+      else await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {
-      client.release();
+      client.off('error', ignore);
+      // A client whose connection broke is thrown away, not handed to the next caller.
+      client.release(broken);
     }
   }
 

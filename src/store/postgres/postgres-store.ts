@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { WaveError } from '../../errors.js';
 import {
   type EventDraft,
@@ -36,6 +37,7 @@ import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db
 import { PgDeliveries } from './pg-deliveries.js';
 import { insertEvents, readEventRows, readOutputRows } from './pg-events.js';
 import { PgInsights } from './pg-insights.js';
+import { PgListener } from './pg-listener.js';
 import { projectPg } from './pg-projection.js';
 import { PgRetention } from './pg-retention.js';
 import { pgRollups } from './pg-rollups.js';
@@ -87,6 +89,8 @@ export class PostgresStore implements Store {
   private readonly inlineLimit: number;
   private readonly artifactDir: string | null;
   private readonly started: Promise<void>;
+  /** Every instance's commits, as they happen: the change token and the feed's wake-up. */
+  private readonly listener: PgListener;
 
   constructor(opts: PostgresStoreOptions) {
     this.location = redactUrl(opts.url);
@@ -107,6 +111,18 @@ export class PostgresStore implements Store {
     this.started = this.db.open();
     // Failing to start is reported by ready() and by each method; not an unhandled rejection.
     this.started.catch(() => {});
+    // This store's own commits reach its change feed at once (onCommit): their notifications,
+    // told apart by the backend that sent them, need not wake it again.
+    const ownBackends = new Set<number>();
+    const backendOf = (client: pg.PoolClient) => (client as unknown as { processID: number }).processID;
+    this.db.pool.on('connect', (client) => ownBackends.add(backendOf(client)));
+    this.db.pool.on('remove', (client) => ownBackends.delete(backendOf(client)));
+    this.listener = new PgListener({
+      url: opts.url,
+      channel: EVENTS_CHANNEL,
+      isOwn: (backend) => ownBackends.has(backend),
+    });
+    this.listener.start();
   }
 
   /** Connects and migrates; rejects with store_unavailable saying why (start fails fast on it). */
@@ -214,6 +230,10 @@ export class PostgresStore implements Store {
       // Keys are per actor: one actor never reaches another's run through a shared key.
       const idemScope = idem ? `idempotency:${idem.actor ?? ''}` : '';
       if (idem) {
+        // Requests with the same key on several instances at once: one at a time from here to
+        // commit, so exactly one of them finds the key missing and creates the run. (The two-int
+        // lock form has a key space of its own, apart from ADVISORY's.)
+        await c.query('SELECT pg_advisory_xact_lock(22337, hashtext($1))', [`${idemScope}\n${idem.key}`]);
         const { rows } = await c.query<{ run_id: string; expires_at: number; fingerprint: string | null }>(
           'SELECT run_id, expires_at, fingerprint FROM remembered_keys WHERE scope = $1 AND key = $2',
           [idemScope, idem.key],
@@ -609,12 +629,15 @@ export class PostgresStore implements Store {
     });
   }
 
-  /**
-   * Without a listener, the newest seq is what changes when others commit events. (The change
-   * feed's LISTEN side replaces this with a counter bumped by every notification.)
-   */
-  changeToken(): Promise<number> {
-    return this.lastSeq();
+  /** Bumped by every commit's NOTIFY (any instance's) and by each reconnect of the listener. */
+  async changeToken(): Promise<number> {
+    await this.ready();
+    return this.listener.token;
+  }
+
+  /** Wakes the change feed at each notification, so other instances' commits arrive at once. */
+  onChange(listener: () => void): () => void {
+    return this.listener.onWake(listener);
   }
 
   async requestCancel(runId: string, by: string | null): Promise<CancelResult | null> {
@@ -818,6 +841,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.listener.stop();
     await this.started.catch(() => {});
     await this.db.close();
   }
