@@ -74,7 +74,8 @@ function seed(root) {
     }
   })();
   db.exec(`DELETE FROM schema_migrations WHERE version = 11;
-    DROP TABLE insight_runs; DROP TABLE insight_times; DROP TABLE insight_steps; DROP TABLE insight_errors;`);
+    DROP TABLE insight_runs; DROP TABLE insight_times; DROP TABLE insight_steps; DROP TABLE insight_errors;
+    DROP TABLE run_narratives;`);
   db.close();
 }
 

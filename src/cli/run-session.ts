@@ -64,6 +64,8 @@ export async function runInForeground(
     await Promise.race([follower.done, new Promise((r) => setTimeout(r, 5000).unref())]);
     follower.stop();
     renderer.finish(await summarize(ctx, run.id, result.error?.message ?? null));
+    // The run has ended and been reported; its narrative, if any, is written before exiting.
+    await ctx.narratives.settled();
     return result.status === 'completed'
       ? EXIT.ok
       : result.status === 'cancelled'

@@ -71,6 +71,8 @@ export interface Config {
   schedules: ScheduleConfig[];
   /** wave.yaml `pricing`: USD per million tokens, by model or model family. */
   pricing: Record<string, ModelPrice>;
+  /** wave.yaml `retrospective.persona`: who writes each finished run's narrative; null = nobody. */
+  retrospective: { persona: string | null };
 }
 
 export interface ModelPrice {

@@ -208,6 +208,8 @@ export const ManifestSchema = z.strictObject({
       z.strictObject({ input_per_mtok: z.number().min(0), output_per_mtok: z.number().min(0) }),
     )
     .optional(),
+  /** A persona that writes each finished run's narrative (API.md "Insights and retrospectives"). */
+  retrospective: z.strictObject({ persona: z.string().min(1).nullable().optional() }).optional(),
 });
 
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -239,6 +239,7 @@ export function parseConfig(sources: ConfigSources): { config: Config; diagnosti
     },
     schedules: file.schedules ?? [],
     pricing: file.pricing ?? {},
+    retrospective: { persona: file.retrospective?.persona ?? null },
   };
   return { config, diagnostics };
 }

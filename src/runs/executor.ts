@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { ChangeSource } from '../store/change-feed.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { createChildRuns } from './child-runs.js';
+import type { NarrativeWriter } from './narratives.js';
 import { killRunProcesses } from './orphan-processes.js';
 import type { RunSupervisor } from './supervisor.js';
 
@@ -21,6 +22,8 @@ export interface ExecutorDeps {
   logger: Logger;
   /** Places on limited adapters, one set per process (absent: adapters are not limited). */
   adapterLimits?: AdapterLimits;
+  /** Writes finished runs' narratives (absent: none are written). */
+  narratives?: NarrativeWriter;
 }
 
 /**
@@ -42,8 +45,9 @@ export async function executeClaimedRun(
   }
   const tracked = deps.supervisor.track(run.id);
   if (run.cancelRequested) tracked.cancel(run.cancelBy);
+  const mock = opts.mock ?? run.options.mock ?? false;
   try {
-    return await executeRun({
+    const result = await executeRun({
       run,
       spec,
       project: {
@@ -62,7 +66,7 @@ export async function executeClaimedRun(
       cancelledBy: tracked.cancelledBy,
       halted: tracked.halted,
       ...(opts.holdsSlot !== undefined ? { holdsSlot: opts.holdsSlot } : {}),
-      mock: opts.mock ?? run.options.mock ?? false,
+      mock,
       gates: opts.gates,
       ...(opts.slots ? { slots: opts.slots } : {}),
       resumed: run.startedAt !== null,
@@ -70,6 +74,9 @@ export async function executeClaimedRun(
       ...(deps.adapterLimits ? { adapterLimits: deps.adapterLimits } : {}),
       children: createChildRuns(deps),
     });
+    // The terminal event is stored by now: the narrative comes after it, never before.
+    if (result.status !== 'interrupted') deps.narratives?.start(run.id, mock);
+    return result;
   } finally {
     deps.supervisor.untrack(run.id);
     await deps.store.releaseRun(run.id, deps.supervisor.owner).catch(() => undefined);

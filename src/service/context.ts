@@ -3,6 +3,7 @@ import type { Project } from '../config/load-project.js';
 import { AdapterLimits } from '../engine/adapter-limits.js';
 import { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import { NarrativeWriter } from '../runs/narratives.js';
 import { RunSupervisor } from '../runs/supervisor.js';
 import { type Clock, systemClock } from '../scheduler/clock.js';
 import { newOwnerId } from '../scheduler/leases.js';
@@ -37,6 +38,8 @@ export interface WaveContext {
   logger: Logger;
   /** Places on limited adapters: every run this process executes shares them. */
   adapterLimits: AdapterLimits;
+  /** Writes finished runs' narratives (retrospective.persona). */
+  narratives: NarrativeWriter;
   /** This process's lease owner id. */
   owner: string;
   /** Releases everything in the reverse order of its creation. */
@@ -76,8 +79,10 @@ export async function createContext(
     releases.push(() => supervisor.stop());
     const server = project.config.server;
     const adapterLimits = AdapterLimits.fromConfig(project.config.adapters);
+    const narratives = new NarrativeWriter({ store, project, logger });
+    releases.push(() => narratives.stop());
     const scheduler = new RunScheduler(
-      { store, bus, changes, project, supervisor, logger, adapterLimits },
+      { store, bus, changes, project, supervisor, logger, adapterLimits, narratives },
       { maxConcurrent: server.max_concurrent, recovery: server.recovery, mock: server.mock, logger },
     );
     releases.push(() => scheduler.stop());
@@ -111,6 +116,7 @@ export async function createContext(
       scheduleTicker,
       logger,
       adapterLimits,
+      narratives,
       owner,
       close,
     };

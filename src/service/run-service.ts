@@ -16,6 +16,7 @@ import { answerGate, type GateAnswerRequest } from './gate-answer.js';
 import { checkInput, inputTextProblem } from './input-check.js';
 import { checkSource, copyReusedArtifacts, type Derivation, readSource, reusedSteps } from './lineage.js';
 import type { LogFormat } from './log-stream.js';
+import { withReusedChildren } from './reused-children.js';
 import { runChangeStat, runChanges } from './run-changes.js';
 import { newRunId } from './run-ids.js';
 import { findArtifact, followLogs, openArtifact, runLogs } from './run-output.js';
@@ -215,9 +216,10 @@ export class RunService {
       this.store.getRunSpec(id),
       this.store.queuePosition(run),
     ]);
+    const listed = await withReusedChildren(this.store, run, steps);
     return {
       ...toRunView(run, position),
-      steps: steps.map((s) => toStepView(s, artifacts)),
+      steps: listed.map((s) => toStepView(s, artifacts)),
       gates: gates.map(toGateView),
       outcomes: run.outcomes,
       outputs: pipelineOutputs(spec, artifacts),

@@ -87,4 +87,8 @@ export interface InsightsStore {
   rolledUp(periods: InsightsPeriods): Promise<InsightRows>;
   /** Every run created in the window, aggregated from runs and steps (callers keep the window short). */
   scanned(window: InsightsWindow): Promise<InsightRows>;
+  /** Keeps what `persona` wrote of a finished run (a second one replaces the first). */
+  saveNarrative(runId: string, persona: string, narrative: string, at: string): Promise<void>;
+  /** The narrative of a run, or null when none was written. */
+  narrative(runId: string): Promise<string | null>;
 }

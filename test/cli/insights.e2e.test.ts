@@ -19,6 +19,25 @@ const PIPELINE = yaml`
 `;
 
 describe('wave retro and wave insights', () => {
+  it('show the narrative retrospective.persona wrote once wave run --mock has exited', async () => {
+    const cwd = tempProject({
+      'wave.yaml': yaml`
+        kind: WaveManifest
+        personas:
+          scribe: { adapter: claude }
+        retrospective: { persona: scribe }
+      `,
+      '.wave/pipelines/flaky.yaml': PIPELINE,
+    });
+    const wave = (...args: string[]) => runWave(args, { cwd, timeoutMs: 60_000 });
+    const ran = await wave('run', 'flaky', '--mock', '--json');
+    expect(ran.code, ran.stderr).toBe(0);
+    const runId = (JSON.parse(ran.stdout.split('\n')[0] ?? '{}') as { run_id: string }).run_id;
+    const retro = await wave('retro', runId);
+    expect(retro.code, retro.stderr).toBe(0);
+    expect(retro.stdout).toContain(`Mock retrospective: Run ${runId} of pipeline "flaky" has ended`);
+  });
+
   it('print tables and the API objects for runs in the local store', async () => {
     const cwd = tempProject({ '.wave/pipelines/flaky.yaml': PIPELINE });
     const wave = (...args: string[]) => runWave(args, { cwd, timeoutMs: 60_000 });

@@ -58,6 +58,23 @@ describe.each(Object.keys(factories))('wave status child runs (%s)', (name) => {
     expect((await childRunsByStep(api, await api.get(children[0]))).size).toBe(0);
   });
 
+  it("gives a retry's reused composition step the children it ran in the source run", async () => {
+    const { api, store } = await factories[name]!();
+    const { parent, children } = await seedFamily(store);
+    const { run: retry } = await store.createRun(
+      newRun({
+        spec: FANOUT_SPEC,
+        origin: { kind: 'retry', runId: parent, step: null, reuse: { steps: ['each'], artifacts: [] } },
+      }),
+    );
+    expect((await api.get(retry.id)).steps.find((s) => s.id === 'each')?.children).toEqual(children);
+    expect((await childRunsByStep(api, await api.get(retry.id))).get('each')).toMatchObject([
+      { id: children[0], index: 0, pipeline: 'review', status: 'completed' },
+      { id: children[1], index: 1, pipeline: 'review', status: 'failed' },
+      { id: children[2], index: 2, pipeline: 'review', status: 'running' },
+    ]);
+  });
+
   it('reads more children than one page of the API holds', async () => {
     const { api, store } = await factories[name]!();
     const claim = { owner: 'lineage-seed', leaseMs: 3_600_000 };

@@ -75,7 +75,8 @@ describe('insight rollups (SQLite)', () => {
 
     const raw = new Database(store.location);
     raw.exec(`DELETE FROM schema_migrations WHERE version = 11;
-      DROP TABLE insight_runs; DROP TABLE insight_times; DROP TABLE insight_steps; DROP TABLE insight_errors;`);
+      DROP TABLE insight_runs; DROP TABLE insight_times; DROP TABLE insight_steps; DROP TABLE insight_errors;
+      DROP TABLE run_narratives;`);
     raw.close();
     const reopened = openStore({ path: store.location, now: clock.now });
     const after = await bothWays(reopened);

@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { startTestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
+import { api, startTestServer } from '../helpers/server.js';
 import { yaml } from '../helpers/tmp.js';
 import { createRun, waitForStatus } from '../server/support.js';
 import {
@@ -38,17 +39,37 @@ const RETRO = yaml`
         contract: { type: non_empty_file, source: empty, on_failure: continue }
 `;
 
+/** retrospective.persona set: under --mock the mock adapter writes the narrative. */
+const MANIFEST = yaml`
+  kind: WaveManifest
+  personas:
+    scribe: { adapter: claude }
+  retrospective: { persona: scribe }
+`;
+
 describe('the Retrospective section of a run page', { timeout: 90_000 }, () => {
   it('shows the critical path, retries with reasons and contract failures, at laptop and phone width', async () => {
-    const server = await startTestServer({ '.wave/pipelines/retro.yaml': RETRO }, { flags: { mock: true } });
+    const server = await startTestServer(
+      { 'wave.yaml': MANIFEST, '.wave/pipelines/retro.yaml': RETRO },
+      { flags: { mock: true } },
+    );
     const run = await createRun(server, 'retro');
     await waitForStatus(server, run.id, ['completed'], 60_000);
+    // The narrative is written after the run ended: the page shows it once it exists.
+    await eventually(
+      async () =>
+        (await api<{ narrative: string | null }>(server, 'GET', `/api/runs/${run.id}/retrospective`)).body
+          .narrative,
+      30_000,
+      'the narrative',
+    );
 
     const ui = await openUi(browser, `${server.url}/runs/${run.id}`);
     const section = ui.page.getByTestId('retrospective');
     await waitForText(section.getByTestId('retro-critical-path'), 'flaky → checked');
     await waitForText(section.getByTestId('retro-retries'), 'flaked (1)');
     await waitForText(section.getByTestId('retro-contracts'), 'non_empty_file');
+    await waitForText(section.getByTestId('retro-narrative'), `Mock retrospective: Run ${run.id}`);
     await section.scrollIntoViewIfNeeded();
     await screenshot(ui.page, 'run-retrospective-laptop');
     await expectNoTokenPrompt(ui.page);

@@ -31,6 +31,10 @@ export async function childRunsByStep(
     for (const child of page.runs) known.set(child.id, child);
     cursor = page.next_cursor ?? undefined;
   } while (cursor);
+  // A retry's reused step lists the children it ran in the source run: those are read one by one.
+  for (const id of run.steps.flatMap((s) => s.children)) {
+    if (!known.has(id)) known.set(id, await api.get(id));
+  }
   for (const step of run.steps) {
     if (step.children.length === 0) continue;
     byStep.set(

@@ -49,6 +49,17 @@ async function runMock(req: AdapterRequest): Promise<AdapterResult> {
       text,
     };
   }
+  if (req.purpose === 'retrospective') {
+    const text = `Mock retrospective: ${req.prompt.split('\n')[0] ?? ''}`;
+    say('agent', text);
+    return {
+      ok: true,
+      error: null,
+      usage: { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
+      outputTail: tail.text(),
+      text,
+    };
+  }
   for (const file of planFiles(req.outputs, req.contracts, req.cwd)) {
     if (req.signal.aborted) return cancelled();
     say('agent', `mock agent: writing ${file.path}`);

@@ -32,8 +32,11 @@ export interface AdapterRequest {
   contracts: ContractSpec[];
   /** Resolves `.wave/...` definition paths (schema files for the mock adapter). */
   resolvePath: (p: string) => string;
-  /** `step` (default): a prompt step; otherwise a review contract asking for a verdict. */
-  purpose?: 'step' | 'agent_review' | 'llm_judge';
+  /**
+   * `step` (default): a prompt step; `agent_review`/`llm_judge`: a review contract asking for a
+   * verdict; `retrospective`: a finished run's narrative (the reply's text).
+   */
+  purpose?: 'step' | 'agent_review' | 'llm_judge' | 'retrospective';
   /** Each line of agent activity becomes a stream_activity event. */
   onActivity: (stream: ActivityStream, content: string) => void;
 }

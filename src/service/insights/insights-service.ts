@@ -25,7 +25,8 @@ export class InsightsService {
     });
   }
 
-  retrospective(runId: string): Promise<Retrospective> {
-    return computeRetrospective(this.store, runId);
+  async retrospective(runId: string): Promise<Retrospective> {
+    const retro = await computeRetrospective(this.store, runId);
+    return { ...retro, narrative: await this.store.insights.narrative(runId) };
   }
 }

@@ -42,7 +42,10 @@ const TOP_ERRORS = 5;
  * store's rollups, the rest (under an hour at either end) aggregated from runs, with a turn of
  * the event loop before each, so that reading a big store does not hold the server.
  */
-export async function computeInsights(store: InsightsStore, window: InsightsWindow): Promise<Insights> {
+export async function computeInsights(
+  store: Pick<InsightsStore, 'rolledUp' | 'scanned'>,
+  window: InsightsWindow,
+): Promise<Insights> {
   const parts = windowParts(window);
   const rows: InsightRows[] = [];
   for (const periods of parts.rolled) rows.push(await store.rolledUp(periods));

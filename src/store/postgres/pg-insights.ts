@@ -61,6 +61,24 @@ export class PgInsights implements InsightsStore {
     );
   }
 
+  async saveNarrative(runId: string, persona: string, narrative: string, at: string): Promise<void> {
+    await this.guard(() =>
+      this.db.query(
+        `INSERT INTO run_narratives (run_id, persona, narrative, written_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (run_id) DO UPDATE SET persona = excluded.persona, narrative = excluded.narrative,
+           written_at = excluded.written_at`,
+        [runId, persona, narrative, at],
+      ),
+    );
+  }
+
+  async narrative(runId: string): Promise<string | null> {
+    const { rows } = await this.guard(() =>
+      this.db.query<{ narrative: string }>('SELECT narrative FROM run_narratives WHERE run_id = $1', [runId]),
+    );
+    return rows[0]?.narrative ?? null;
+  }
+
   scanned(window: InsightsWindow): Promise<InsightRows> {
     return this.guard(() => rowsOf(this.db, WINDOW, [window.since, window.until, window.pipeline ?? null]));
   }

@@ -224,7 +224,7 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
     name: 'insights: rollups of finished runs per day and per hour, by pipeline',
     // SQLite's migration 11: GET /api/insights reads whole days and hours from these (span 'd'
     // or 'h'; pg-rollups.ts keeps them as runs finish or are deleted); the runs already finished
-    // are rolled up here.
+    // are rolled up here. run_narratives: what retrospective.persona wrote of a run.
     sql: `
       CREATE TABLE insight_runs (
         span TEXT NOT NULL CHECK (span IN ('d', 'h')),
@@ -271,6 +271,12 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
         message TEXT,
         last_at TEXT,
         PRIMARY KEY (span, period, pipeline, code)
+      );
+      CREATE TABLE run_narratives (
+        run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+        persona TEXT NOT NULL,
+        narrative TEXT NOT NULL,
+        written_at TEXT NOT NULL
       );
       ${rollupWrites(POSTGRES, FINISHED, '1').join(';\n')};
     `,

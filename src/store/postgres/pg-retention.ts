@@ -10,6 +10,7 @@ import type {
 } from '../retention.js';
 import type { PgDb, Queryable } from './pg-db.js';
 import { pgGuard } from './pg-guard.js';
+import { pgRollups } from './pg-rollups.js';
 
 const ACTIVE = `('queued', 'running', 'waiting')`;
 
@@ -139,6 +140,7 @@ export class PgRetention implements RetentionStore {
       // Deliveries still pending are left to finish: they carry their body with them.
       await c.query(`DELETE FROM notification_deliveries WHERE run_id = $1 AND status != 'pending'`, [id]);
       // Steps, attempts, gates, artifacts and labels go by ON DELETE CASCADE.
+      await pgRollups.remove(c, id);
       await c.query('DELETE FROM runs WHERE id = $1', [id]);
       return true;
     });

@@ -329,7 +329,7 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'insights: rollups of finished runs per day and per hour, by pipeline',
     // GET /api/insights reads whole days and hours from these instead of every run (span 'd' or
     // 'h'; sqlite-rollups.ts keeps them as runs finish or are deleted); the runs already
-    // finished are rolled up here.
+    // finished are rolled up here. run_narratives: what retrospective.persona wrote of a run.
     sql: `
       CREATE TABLE insight_runs (
         span TEXT NOT NULL CHECK (span IN ('d', 'h')),
@@ -377,6 +377,12 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         last_at TEXT,
         PRIMARY KEY (span, period, pipeline, code)
       ) WITHOUT ROWID;
+      CREATE TABLE run_narratives (
+        run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+        persona TEXT NOT NULL,
+        narrative TEXT NOT NULL,
+        written_at TEXT NOT NULL
+      );
       ${rollupWrites(SQLITE, FINISHED, '1').join(';\n')};
     `,
   },

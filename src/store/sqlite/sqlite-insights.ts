@@ -19,14 +19,17 @@ type RowStatements = Record<'runs' | 'runTimes' | 'steps' | 'errors', Statement>
   Partial<Record<'usage' | 'stepTimes', Statement>>;
 
 /**
- * Insights on SQLite: whole days from the rollup tables (migration 11, kept by sqlite-rollups.ts)
- * plus their unfinished runs; partial days aggregated from runs through runs_created (migration 9).
+ * Insights on SQLite: whole days or hours from the rollup tables (migration 11, kept by
+ * sqlite-rollups.ts) plus their unfinished runs; the rest of a window aggregated from runs
+ * through runs_created (migration 9).
  */
 export class SqliteInsights implements InsightsStore {
   private readonly rollups: RowStatements;
   private readonly unfinished: RowStatements;
   private readonly window: RowStatements;
   private readonly consistent: <T>(fn: () => T) => T;
+  private readonly saveNarrativeStmt: Statement;
+  private readonly narrativeStmt: Statement;
 
   constructor(
     db: Db,
@@ -56,6 +59,12 @@ export class SqliteInsights implements InsightsStore {
       errors: `SELECT '', '', pipeline, code, SUM(n), message, MAX(last_at)
                FROM insight_errors WHERE ${ROLLED} GROUP BY pipeline, code`,
     });
+    this.saveNarrativeStmt = db.prepare(
+      `INSERT INTO run_narratives (run_id, persona, narrative, written_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (run_id) DO UPDATE SET persona = excluded.persona, narrative = excluded.narrative,
+         written_at = excluded.written_at`,
+    );
+    this.narrativeStmt = db.prepare('SELECT narrative FROM run_narratives WHERE run_id = ?').pluck();
     const read = db.transaction((fn: () => unknown) => fn());
     this.consistent = <T>(fn: () => T) => read.deferred(fn) as T;
   }
@@ -67,6 +76,16 @@ export class SqliteInsights implements InsightsStore {
     return this.guard(() =>
       this.consistent(() => concat(rowsOf(this.rollups, { ...p, span }), rowsOf(this.unfinished, p))),
     );
+  }
+
+  saveNarrative(runId: string, persona: string, narrative: string, at: string): Promise<void> {
+    return this.guard(() => {
+      this.saveNarrativeStmt.run(runId, persona, narrative, at);
+    });
+  }
+
+  narrative(runId: string): Promise<string | null> {
+    return this.guard(() => (this.narrativeStmt.get(runId) as string | undefined) ?? null);
   }
 
   scanned(window: InsightsWindow): Promise<InsightRows> {

@@ -134,7 +134,11 @@ function RetroBody({ r }: { r: Retrospective }) {
           </tbody>
         </table>
       )}
-      {r.narrative && <p class="narrative">{r.narrative}</p>}
+      {r.narrative && (
+        <p class="narrative" data-testid="retro-narrative">
+          {r.narrative}
+        </p>
+      )}
     </>
   );
 }

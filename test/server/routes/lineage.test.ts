@@ -190,5 +190,19 @@ describe('retry of a run with a composition step', () => {
     // The downstream step read the children's results through the reused step.
     const saw = readFileSync(join(server.root, 'saw.json'), 'utf8');
     expect((JSON.parse(saw) as { input: string }[]).map((r) => r.input).sort()).toEqual(['a', 'b']);
+
+    // The reused step lists the children it ran in the source, as the source's step does; so
+    // does a fork of the retry, two runs away from them.
+    const childrenOf = async (runId: string) =>
+      (await getRun<{ steps: { id: string; children: string[] }[] }>(server, runId)).steps.find(
+        (s) => s.id === 'each',
+      )?.children;
+    const sourceChildren = await childrenOf(source.id);
+    expect([...(sourceChildren ?? [])].sort()).toEqual(children.body.runs.map((r) => r.id).sort());
+    expect(await childrenOf(retry.id)).toEqual(sourceChildren);
+    const fork = await api<RunBody>(server, 'POST', `/api/runs/${retry.id}/fork`, { from_step: 'check' });
+    expect(fork.status, JSON.stringify(fork.body)).toBe(201);
+    await waitForStatus(server, fork.body.id, ['failed', 'completed'], 60_000);
+    expect(await childrenOf(fork.body.id)).toEqual(sourceChildren);
   }, 120_000);
 });

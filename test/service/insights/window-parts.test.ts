@@ -36,7 +36,7 @@ describe('computeInsights', () => {
   it('lets the event loop run before each scan of runs', async () => {
     const empty: InsightRows = { days: [], times: [], steps: [], errors: [] };
     const calls: string[] = [];
-    const store: InsightsStore = {
+    const store: Pick<InsightsStore, 'rolledUp' | 'scanned'> = {
       rolledUp: async (p) => {
         calls.push(`rolled ${p.span}`);
         return empty;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeInsights, insightsFromRows } from '../../../src/service/insights/insights.js';
 import { PgInsights } from '../../../src/store/postgres/pg-insights.js';
-import { pgRollups } from '../../../src/store/postgres/pg-rollups.js';
 import { seedInsightRuns } from '../../helpers/insights-seed.js';
 import { pgStores } from '../../helpers/pg-store.js';
 import { openStore, TestClock } from '../../helpers/store.js';
@@ -15,7 +14,8 @@ async function seededPg() {
   const clock = new TestClock();
   const store = openPg({ now: clock.now });
   const runs = await seedInsightRuns(store, clock);
-  return { store, runs, insights: new PgInsights(store.database, store.location, clock.now) };
+  expect(store.insights).toBeInstanceOf(PgInsights);
+  return { store, runs, insights: store.insights };
 }
 
 describe('insights on PostgreSQL', () => {
@@ -44,12 +44,9 @@ describe('insights on PostgreSQL', () => {
     ).toEqual(scanned);
   });
 
-  it('takes a run out of the rollups before it is deleted', async () => {
+  it('takes the runs retention deletes out of the rollups', async () => {
     const { store, runs, insights } = await seededPg();
-    await store.database.tx(async (c) => {
-      await pgRollups.remove(c, runs.r2);
-      await c.query('DELETE FROM runs WHERE id = $1', [runs.r2]);
-    });
+    expect(await store.retention.deleteRuns([runs.r2])).toEqual([runs.r2]);
     const rolled = await computeInsights(insights, WINDOW);
     expect(rolled.pipelines[0]).toMatchObject({ runs: 3, failed: 1, usage: { cost_usd: 0.01 } });
     expect(rolled).toEqual(insightsFromRows(WINDOW, [await insights.scanned(WINDOW)]));
