@@ -234,6 +234,9 @@ export class PostgresStore implements Store {
       // Keys are per actor: one actor never reaches another's run through a shared key.
       const idemScope = idem ? `idempotency:${idem.actor ?? ''}` : '';
       if (idem) {
+        // Requests with one key (servers firing one schedule slot, a client retrying on two
+        // instances) take turns: the second then finds the first's run.
+        await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${idemScope}\n${idem.key}`]);
         const { rows } = await c.query<{ run_id: string; expires_at: number; fingerprint: string | null }>(
           'SELECT run_id, expires_at, fingerprint FROM remembered_keys WHERE scope = $1 AND key = $2',
           [idemScope, idem.key],
