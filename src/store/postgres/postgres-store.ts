@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { QueryResultRow } from 'pg';
 import { WaveError } from '../../errors.js';
 import {
   type EventDraft,
@@ -210,6 +211,25 @@ export class PostgresStore implements Store {
     return { result, events: written };
   }
 
+  /**
+   * A write that is one statement (with RETURNING): sent alone, committed on its own, one round
+   * trip instead of three. It NOTIFYs (no seq: it writes no events) when it changed a row.
+   */
+  private async writeOne<R extends QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
+    await this.ready();
+    let rows: R[];
+    try {
+      ({ rows } = await this.db.query<R>(
+        `WITH w AS (${sql}) SELECT w.*, pg_notify('${EVENTS_CHANNEL}', '') AS notified FROM w`,
+        params,
+      ));
+    } catch (err) {
+      throw err instanceof WaveError ? err : pgStoreError(this.db.url, err);
+    }
+    this.onCommit([]);
+    return rows;
+  }
+
   private async runRow(c: Queryable, id: string): Promise<RunRow | undefined> {
     const { rows } = await c.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [id]);
     return rows[0];
@@ -230,10 +250,9 @@ export class PostgresStore implements Store {
       // Keys are per actor: one actor never reaches another's run through a shared key.
       const idemScope = idem ? `idempotency:${idem.actor ?? ''}` : '';
       if (idem) {
-        // Requests with the same key on several instances at once: one at a time from here to
-        // commit, so exactly one of them finds the key missing and creates the run. (The two-int
-        // lock form has a key space of its own, apart from ADVISORY's.)
-        await c.query('SELECT pg_advisory_xact_lock(22337, hashtext($1))', [`${idemScope}\n${idem.key}`]);
+        // Requests with one key (servers firing one schedule slot, a client retrying on two
+        // instances) take turns: the second then finds the first's run.
+        await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${idemScope}\n${idem.key}`]);
         const { rows } = await c.query<{ run_id: string; expires_at: number; fingerprint: string | null }>(
           'SELECT run_id, expires_at, fingerprint FROM remembered_keys WHERE scope = $1 AND key = $2',
           [idemScope, idem.key],
@@ -663,7 +682,10 @@ export class PostgresStore implements Store {
   }
 
   async setWantsSlot(runId: string, wants: boolean): Promise<void> {
-    await this.write((c) => c.query('UPDATE runs SET wants_slot = $1 WHERE id = $2', [wants ? 1 : 0, runId]));
+    await this.writeOne('UPDATE runs SET wants_slot = $1 WHERE id = $2 RETURNING 1 AS changed', [
+      wants ? 1 : 0,
+      runId,
+    ]);
   }
 
   /**
@@ -671,19 +693,16 @@ export class PostgresStore implements Store {
    * longer free (PostgreSQL re-checks the condition on the row it waited for).
    */
   async claimRun(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null> {
-    const { result } = await this.write(async (c) => {
-      const nowMs = this.now().getTime();
-      const { rows } = await c.query<RunRow>(
-        `UPDATE runs SET owner = $2, lease_expires_at = $3
-         WHERE id = $1 AND status IN ('queued', 'running', 'waiting')
-           AND (owner IS NULL OR owner = $2 OR (lease_expires_at IS NOT NULL AND lease_expires_at < $4)
-                OR owner IN (SELECT id FROM instances WHERE dead = 1))
-         RETURNING ${RUN_COLUMNS}`,
-        [runId, owner, nowMs + leaseMs, nowMs],
-      );
-      return rows[0] ? toRun(rows[0]) : null;
-    });
-    return result;
+    const nowMs = this.now().getTime();
+    const [row] = await this.writeOne<RunRow>(
+      `UPDATE runs SET owner = $2, lease_expires_at = $3
+       WHERE id = $1 AND status IN ('queued', 'running', 'waiting')
+         AND (owner IS NULL OR owner = $2 OR (lease_expires_at IS NOT NULL AND lease_expires_at < $4)
+              OR owner IN (SELECT id FROM instances WHERE dead = 1))
+       RETURNING ${RUN_COLUMNS}`,
+      [runId, owner, nowMs + leaseMs, nowMs],
+    );
+    return row ? toRun(row) : null;
   }
 
   /**
@@ -699,26 +718,26 @@ export class PostgresStore implements Store {
     globalCap: number | null = null,
   ): Promise<RunRecord | null> {
     const held = `mode = 'server' AND parent_run_id IS NULL AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`;
-    const { result } = await this.write(
-      async (c) => {
-        // Per owner no lock is needed: an owner claims one run at a time (its scheduler loop).
-        const { rows } = await c.query<RunRow>(
-          // LIMIT 0 when there is no room: the caps are decided before any row is locked, so a
-          // claimer at its cap never holds the oldest run while another skips past it.
-          `UPDATE runs SET owner = $1, lease_expires_at = $2
-           WHERE id = (SELECT id FROM runs WHERE status = 'queued' AND mode = 'server' AND owner IS NULL
-                         AND parent_run_id IS NULL ORDER BY num
-                         LIMIT (SELECT CASE WHEN (SELECT COUNT(*) FROM runs WHERE owner = $1 AND ${held}) < $3
-                                  AND ($4::bigint IS NULL OR (SELECT COUNT(*) FROM runs WHERE ${held}) < $4::bigint)
-                                THEN 1 ELSE 0 END)
-                         FOR UPDATE SKIP LOCKED)
-           RETURNING ${RUN_COLUMNS}`,
-          [owner, this.now().getTime() + leaseMs, cap, globalCap],
-        );
-        return rows[0] ? toRun(rows[0]) : null;
-      },
-      globalCap !== null ? ADVISORY.claim : undefined,
-    );
+    // Per owner no lock is needed: an owner claims one run at a time (its scheduler loop). LIMIT 0
+    // when there is no room: the caps are decided before any row is locked, so a claimer at its
+    // cap never holds the oldest run while another skips past it.
+    const sql = `UPDATE runs SET owner = $1, lease_expires_at = $2
+       WHERE id = (SELECT id FROM runs WHERE status = 'queued' AND mode = 'server' AND owner IS NULL
+                     AND parent_run_id IS NULL ORDER BY num
+                     LIMIT (SELECT CASE WHEN (SELECT COUNT(*) FROM runs WHERE owner = $1 AND ${held}) < $3
+                              AND ($4::bigint IS NULL OR (SELECT COUNT(*) FROM runs WHERE ${held}) < $4::bigint)
+                            THEN 1 ELSE 0 END)
+                     FOR UPDATE SKIP LOCKED)
+       RETURNING ${RUN_COLUMNS}`;
+    const params = [owner, this.now().getTime() + leaseMs, cap, globalCap];
+    if (globalCap === null) {
+      const [row] = await this.writeOne<RunRow>(sql, params);
+      return row ? toRun(row) : null;
+    }
+    const { result } = await this.write(async (c) => {
+      const { rows } = await c.query<RunRow>(sql, params);
+      return rows[0] ? toRun(rows[0]) : null;
+    }, ADVISORY.claim);
     return result;
   }
 
@@ -731,11 +750,9 @@ export class PostgresStore implements Store {
   }
 
   async releaseRun(runId: string, owner: string): Promise<void> {
-    await this.write((c) =>
-      c.query('UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE id = $1 AND owner = $2', [
-        runId,
-        owner,
-      ]),
+    await this.writeOne(
+      'UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE id = $1 AND owner = $2 RETURNING 1 AS changed',
+      [runId, owner],
     );
   }
 
@@ -806,7 +823,7 @@ export class PostgresStore implements Store {
   }
 
   async markInstanceDead(id: string): Promise<void> {
-    await this.write((c) => c.query('UPDATE instances SET dead = 1 WHERE id = $1', [id]));
+    await this.writeOne('UPDATE instances SET dead = 1 WHERE id = $1 RETURNING 1 AS changed', [id]);
   }
 
   cancelRequested(owner: string): Promise<{ id: string; by: string | null }[]> {
@@ -821,23 +838,22 @@ export class PostgresStore implements Store {
 
   /** The first of any number of instances wins: the insert or the takeover of an expired key is one statement. */
   async rememberKey(scope: string, key: string, ttlMs: number): Promise<boolean> {
-    const { result } = await this.write(async (c) => {
-      const nowMs = this.now().getTime();
-      const { rowCount } = await c.query(
-        `INSERT INTO remembered_keys (scope, key, run_id, expires_at, fingerprint) VALUES ($1, $2, NULL, $3, NULL)
-         ON CONFLICT (scope, key) DO UPDATE SET run_id = NULL, expires_at = excluded.expires_at, fingerprint = NULL
-           WHERE remembered_keys.expires_at <= $4`,
-        [scope, key, nowMs + ttlMs, nowMs],
-      );
-      return rowCount === 1;
-    });
-    return result;
+    const nowMs = this.now().getTime();
+    const rows = await this.writeOne(
+      `INSERT INTO remembered_keys (scope, key, run_id, expires_at, fingerprint) VALUES ($1, $2, NULL, $3, NULL)
+       ON CONFLICT (scope, key) DO UPDATE SET run_id = NULL, expires_at = excluded.expires_at, fingerprint = NULL
+         WHERE remembered_keys.expires_at <= $4
+       RETURNING 1 AS changed`,
+      [scope, key, nowMs + ttlMs, nowMs],
+    );
+    return rows.length === 1;
   }
 
   async forgetKey(scope: string, key: string): Promise<void> {
-    await this.write((c) =>
-      c.query('DELETE FROM remembered_keys WHERE scope = $1 AND key = $2', [scope, key]),
-    );
+    await this.writeOne('DELETE FROM remembered_keys WHERE scope = $1 AND key = $2 RETURNING 1 AS changed', [
+      scope,
+      key,
+    ]);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pgStores } from '../../helpers/pg-store.js';
-import { runAtGate } from '../../helpers/store.js';
+import { newRun, runAtGate } from '../../helpers/store.js';
 
 const openStore = pgStores();
 
@@ -19,6 +19,16 @@ describe('PostgreSQL: the first of many instances wins', () => {
     await stores[1]!.forgetKey('webhook:github', 'delivery-1');
     const again = await Promise.all(stores.map((s) => s.rememberKey('webhook:github', 'delivery-1', 60_000)));
     expect(again.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('of 12 concurrent creates with one Idempotency-Key over three instances exactly one creates', async () => {
+    const stores = instances();
+    const idempotency = { key: 'slot-1', actor: null, fingerprint: 'f' };
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => stores[i % 3]!.createRun(newRun({ id: `dup-${i}`, idempotency }))),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.run.id)).size).toBe(1);
   });
 
   it('of 20 concurrent answers over three instances exactly one wins', async () => {
