@@ -1,28 +1,7 @@
 import type { NewSchedule, SchedulePatch, ScheduleRecord, ScheduleStore } from '../schedule-records.js';
+import { PATCH_COLUMNS, type ScheduleRow, SELECT_SCHEDULES as SELECT, toSchedule } from '../schedule-rows.js';
 import type { PgDb, Queryable } from './pg-db.js';
 import { pgGuard } from './pg-guard.js';
-
-interface ScheduleRow {
-  id: string;
-  name: string;
-  pipeline: string;
-  input: string | null;
-  labels: string;
-  cron: string | null;
-  rrule: string | null;
-  timezone: string;
-  overlap: 'skip' | 'queue';
-  catch_up: 'skip' | 'one';
-  paused: number;
-  source: 'api' | 'config';
-  considered_until: number;
-  last_run_id: string | null;
-  last_run_at: number | null;
-  last_run_status: string | null;
-  created_at: number;
-}
-
-const SELECT = `SELECT s.*, r.status AS last_run_status FROM schedules s LEFT JOIN runs r ON r.id = s.last_run_id`;
 
 const INSERT = `INSERT INTO schedules (id, name, pipeline, input, labels, cron, rrule, timezone, overlap, catch_up, paused, source, considered_until, created_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -34,41 +13,6 @@ const INSERT = `INSERT INTO schedules (id, name, pipeline, input, labels, cron, 
  * names in different orders and deadlock.
  */
 const SYNC_CONFIG_LOCK = 0x57415645_53; // 'WAVE' 'S'
-
-function toSchedule(row: ScheduleRow): ScheduleRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    pipeline: row.pipeline,
-    input: row.input,
-    labels: JSON.parse(row.labels) as Record<string, string>,
-    cron: row.cron,
-    rrule: row.rrule,
-    timezone: row.timezone,
-    overlap: row.overlap,
-    catchUp: row.catch_up,
-    paused: row.paused === 1,
-    source: row.source,
-    consideredUntil: row.considered_until,
-    lastRun:
-      row.last_run_id && row.last_run_at !== null
-        ? { runId: row.last_run_id, at: row.last_run_at, status: row.last_run_status ?? 'unknown' }
-        : null,
-    createdAt: row.created_at,
-  };
-}
-
-const PATCH_COLUMNS: Record<keyof SchedulePatch, string> = {
-  name: 'name',
-  pipeline: 'pipeline',
-  input: 'input',
-  labels: 'labels',
-  cron: 'cron',
-  rrule: 'rrule',
-  timezone: 'timezone',
-  overlap: 'overlap',
-  catchUp: 'catch_up',
-};
 
 function insertParams(schedule: NewSchedule, now: number): unknown[] {
   return [
