@@ -24,6 +24,7 @@ import {
   pipelineOutputs,
   type RunDetailView,
   type RunView,
+  runArtifacts,
   toGateView,
   toRunView,
   toStepView,
@@ -221,6 +222,7 @@ export class RunService {
       gates: gates.map(toGateView),
       outcomes: run.outcomes,
       outputs: pipelineOutputs(spec, artifacts),
+      artifacts: runArtifacts(artifacts),
     };
   }
 
