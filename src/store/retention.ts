@@ -49,6 +49,9 @@ export interface RetentionStore {
   findLogsToPrune(cutoff: string, limit: number): Promise<LogPruneCandidate[]>;
   /** Drops only the runs' stream_activity events; returns how many went. */
   deleteLogs(runIds: readonly string[]): Promise<number>;
-  /** Gives the space freed by deletions back to the file system. */
+  /**
+   * Gives the space freed by deletions back to the file system (SQLite); PostgreSQL makes it
+   * reusable by new rows instead (see PgRetention.reclaimSpace).
+   */
   reclaimSpace(): Promise<SpaceReport>;
 }

@@ -97,6 +97,8 @@ export interface Store {
   listChildren(runId: string): Promise<RunRecord[]>;
   listGates(runId: string): Promise<GateRecord[]>;
   listArtifacts(runId: string): Promise<ArtifactRecord[]>;
+  /** An artifact's content kept in the store, or null: read the file at its record's path. */
+  readArtifactContent(runId: string, step: string, name: string): Promise<Buffer | null>;
 
   /** Writes events (and the state they announce) in one transaction. */
   append(runId: string, drafts: readonly EventDraft[], side?: SideEffects): Promise<WaveEvent[]>;
@@ -120,8 +122,16 @@ export interface Store {
 
   /** Takes ownership of one run if it is active and free (no owner, expired lease, dead instance). */
   claimRun(runId: string, owner: string, leaseMs: number): Promise<RunRecord | null>;
-  /** FIFO: the oldest queued server run, if fewer than `cap` server runs are running. */
-  claimNextRun(owner: string, leaseMs: number, cap: number): Promise<RunRecord | null>;
+  /**
+   * FIFO: the oldest queued server run, if `owner` holds fewer than `cap` server runs running (or
+   * claimed, not started) and, with `globalCap`, all owners together hold fewer than that.
+   */
+  claimNextRun(
+    owner: string,
+    leaseMs: number,
+    cap: number,
+    globalCap?: number | null,
+  ): Promise<RunRecord | null>;
   /** The owner's heartbeat: renews its runs' leases and its instance row. */
   renewLeases(owner: string, leaseMs: number): Promise<void>;
   releaseRun(runId: string, owner: string): Promise<void>;
@@ -141,5 +151,7 @@ export interface Store {
   /** Forgets a remembered key (a delivery whose processing failed may be retried). */
   forgetKey(scope: string, key: string): Promise<void>;
 
+  /** Resolves once the store is usable (connected, migrated); rejects with store_unavailable. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }

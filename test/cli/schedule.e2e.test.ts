@@ -73,7 +73,7 @@ async function exercise(cwd: string, remote: string[]) {
 
   const ran = await wave('schedule', 'run', 'weekly');
   expect(ran.code, ran.stderr).toBe(0);
-  expect(ran.stdout.trim()).toMatch(/^stamp-\d{8}-\d{6}-[0-9a-f]{6}$/);
+  expect(ran.stdout.trim()).toMatch(/^stamp-\d{8}-\d{6}-[0-9a-f]{10}$/);
 
   const rmConfig = await wave('schedule', 'rm', 'from-config');
   expect(rmConfig.code).toBe(2);

@@ -201,7 +201,7 @@ describe('the CLI against a server', () => {
 
     const other = onTerminal(['run', 'gated', '--server', server.url]);
     await other.waitFor(/answer \(key, then optional text\): /);
-    const id = /(gated-\d{8}-\d{6}-[0-9a-f]{6})/.exec(other.stdout())![1]!;
+    const id = /(gated-\d{8}-\d{6}-[0-9a-f]{10})/.exec(other.stdout())![1]!;
     await runWave(['gate', id, 'ask', '--choice', 'no', '--server', server.url], { cwd });
     const r = await other.exited;
     expect(r.code).toBe(1);
@@ -215,7 +215,7 @@ describe('the CLI against a server', () => {
     const d = await detach.exited;
     expect(d.code).toBe(130);
     expect(d.stdout).toContain('detached: the run goes on');
-    const slowId = /(slow-\d{8}-\d{6}-[0-9a-f]{6})/.exec(d.stdout)![1]!;
+    const slowId = /(slow-\d{8}-\d{6}-[0-9a-f]{10})/.exec(d.stdout)![1]!;
     const still = JSON.parse(
       (await runWave(['status', slowId, '--json', '--server', server.url], { cwd })).stdout,
     );

@@ -80,7 +80,7 @@ export async function cuttingProxy(
 /** Run ids and durations differ between two runs of the same pipeline; nothing else may. */
 export function normalize(text: string): string {
   return text
-    .replace(/\b[\w-]+-\d{8}-\d{6}-[0-9a-f]{6}\b/g, '<run>')
+    .replace(/\b[\w-]+-\d{8}-\d{6}-[0-9a-f]{10}\b/g, '<run>')
     .replace(/\b\d+(\.\d+)?(ms|s)\b/g, '<t>')
     .replace(/\b\d+m\d*s?\b/g, '<t>');
 }

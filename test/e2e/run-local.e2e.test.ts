@@ -18,7 +18,7 @@ describe('wave run (local, not a terminal)', () => {
     expect(lines).toContain('[greet] Hello, world!');
     expect(lines).toContain('[shout] HELLO, WORLD!');
     expect(lines.some((l) => /^\[greet\] completed in /.test(l))).toBe(true);
-    expect(r.stdout).toMatch(/^run hello-\d{8}-\d{6}-[0-9a-f]{6} completed in /m);
+    expect(r.stdout).toMatch(/^run hello-\d{8}-\d{6}-[0-9a-f]{10} completed in /m);
     expect(r.stdout).not.toMatch(/\u001b\[/);
     expect(r.stderr).toBe('');
   });

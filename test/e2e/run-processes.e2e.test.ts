@@ -51,7 +51,7 @@ describe('wave run across processes', () => {
     const detached = await runWave(['run', 'gated', '--detach'], { cwd });
     expect(detached.code).toBe(0);
     const runId = detached.stdout.trim();
-    expect(runId).toMatch(/^gated-\d{8}-\d{6}-[0-9a-f]{6}$/);
+    expect(runId).toMatch(/^gated-\d{8}-\d{6}-[0-9a-f]{10}$/);
     await eventually(
       async () => (await status(cwd, runId)).status === 'waiting',
       15_000,

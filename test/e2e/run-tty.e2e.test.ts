@@ -52,7 +52,7 @@ describe('wave run on a terminal', () => {
     w.write('yes all good\r');
     const r = await w.exited;
     expect(r.code).toBe(0);
-    const runId = /(gated-\d{8}-\d{6}-[0-9a-f]{6})/.exec(r.stdout)![1]!;
+    const runId = /(gated-\d{8}-\d{6}-[0-9a-f]{10})/.exec(r.stdout)![1]!;
     const status = JSON.parse((await runWave(['status', runId, '--json'], { cwd })).stdout);
     expect(status.gates[0].answer).toMatchObject({ choice: 'yes', text: 'all good' });
     expect(status.status).toBe('completed');
@@ -62,7 +62,7 @@ describe('wave run on a terminal', () => {
     const cwd = tempProject(projectFiles());
     const w = onTerminal(['run', 'gated'], cwd);
     await w.waitFor(/answer \(key, then optional text\): /);
-    const runId = /(gated-\d{8}-\d{6}-[0-9a-f]{6})/.exec(w.stdout())![1]!;
+    const runId = /(gated-\d{8}-\d{6}-[0-9a-f]{10})/.exec(w.stdout())![1]!;
     const other = await runWave(['gate', runId, 'ask', '--choice', 'no'], { cwd });
     expect(other.code).toBe(0);
     const r = await w.exited;

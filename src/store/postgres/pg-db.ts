@@ -21,6 +21,10 @@ const types = {
 /** Ids of advisory locks Wave takes (one bigint namespace per database). */
 export const ADVISORY = {
   migrate: 0x57415645_01, // 'WAVE' 1
+  /** Held from a transaction's start to its commit by every writer of events: seq order is commit order. */
+  seq: 0x57415645_02,
+  /** Held by claims that count runs over all owners (server.global_max_concurrent). */
+  claim: 0x57415645_03,
 } as const;
 
 /** The URL without its password, for messages and /api/health. */
@@ -47,12 +51,17 @@ export function describeTarget(url: string): string {
 /** A pool with Wave's type parsing; `tx` runs a function in one transaction on one client. */
 export class PgDb implements Queryable {
   readonly pool: pg.Pool;
+  /** Where Wave's tables are, when not the default schema (created by `migrate`). */
+  readonly schema: string | null;
+  private opened: Promise<void> | null = null;
 
   constructor(
     readonly url: string,
-    opts: { max?: number; applicationName?: string } = {},
+    opts: { max?: number; applicationName?: string; schema?: string } = {},
   ) {
+    this.schema = opts.schema ?? null;
     this.pool = new pg.Pool({
+      ...(this.schema ? { options: `-c search_path=${quoteIdent(this.schema)}` } : {}),
       connectionString: url,
       max: opts.max ?? 10,
       types,
@@ -64,14 +73,29 @@ export class PgDb implements Queryable {
     this.pool.on('error', () => {});
   }
 
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  /**
+   * Connects and migrates once; from then on every query and transaction waits for it (and fails
+   * as it did), so a store can be built synchronously and used at once.
+   */
+  open(): Promise<void> {
+    this.opened ??= this.migrate().then(() => undefined);
+    return this.opened;
+  }
+
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     sql: string,
     params?: readonly unknown[],
   ): Promise<pg.QueryResult<R>> {
-    return this.pool.query<R>(sql, params as unknown[] | undefined);
+    if (this.opened) await this.opened;
+    return await this.pool.query<R>(sql, params as unknown[] | undefined);
   }
 
   async tx<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
+    if (this.opened) await this.opened;
+    return await this.txNow(fn);
+  }
+
+  private async txNow<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -88,8 +112,9 @@ export class PgDb implements Queryable {
 
   /** Applies pending migrations in one transaction under an advisory lock; returns those applied. */
   async migrate(): Promise<number[]> {
-    return await this.tx(async (c) => {
+    return await this.txNow(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY.migrate]);
+      if (this.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
       await c.query(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
       );
@@ -113,6 +138,11 @@ export class PgDb implements Queryable {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** A name as an SQL identifier, quoted. */
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** Connection-level failures (the database is away), as opposed to a bad statement. */

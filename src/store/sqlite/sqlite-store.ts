@@ -20,6 +20,7 @@ import type {
   StoredEvent,
 } from '../records.js';
 import type { CancelResult, GateAnswerInput, InstanceRecord, SideEffects, Store } from '../store.js';
+import { decodeCursor, encodeCursor, IDEMPOTENCY_TTL_MS } from '../store-rules.js';
 import { EventNames } from './event-names.js';
 import { EVENT_COLUMNS, EventRowDecoder, pageOf } from './event-rows.js';
 import { type Db, openDatabase, storeError } from './open-database.js';
@@ -49,8 +50,6 @@ export interface SqliteStoreOptions {
   onCommit?: (events: WaveEvent[]) => void;
   now?: () => Date;
 }
-
-const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The Store on better-sqlite3. Every write is a `BEGIN IMMEDIATE` transaction, so two processes
@@ -155,6 +154,11 @@ export class SqliteStore implements Store {
       activeServerRuns: db
         .prepare(
           `SELECT COUNT(*) FROM runs WHERE mode = 'server' AND parent_run_id IS NULL AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`,
+        )
+        .pluck(),
+      ownedServerRuns: db
+        .prepare(
+          `SELECT COUNT(*) FROM runs WHERE owner = ? AND mode = 'server' AND parent_run_id IS NULL AND (status = 'running' OR (status = 'queued' AND owner IS NOT NULL))`,
         )
         .pluck(),
       oldestQueued: db.prepare(
@@ -495,6 +499,11 @@ export class SqliteStore implements Store {
     return this.read(() => (this.s.artifacts.all(runId) as ArtifactRow[]).map(toArtifact));
   }
 
+  /** SQLite keeps no content: one machine, the file at the record's path is the artifact. */
+  async readArtifactContent(_runId: string, _step: string, _name: string): Promise<Buffer | null> {
+    return null;
+  }
+
   async append(runId: string, drafts: readonly EventDraft[], side?: SideEffects): Promise<WaveEvent[]> {
     return this.write((emit) => {
       const events = emit(drafts);
@@ -647,9 +656,15 @@ export class SqliteStore implements Store {
     }).result;
   }
 
-  async claimNextRun(owner: string, leaseMs: number, cap: number): Promise<RunRecord | null> {
+  async claimNextRun(
+    owner: string,
+    leaseMs: number,
+    cap: number,
+    globalCap: number | null = null,
+  ): Promise<RunRecord | null> {
     return this.write(() => {
-      if ((this.s.activeServerRuns.get() as number) >= cap) return null;
+      if ((this.s.ownedServerRuns.get(owner) as number) >= cap) return null;
+      if (globalCap !== null && (this.s.activeServerRuns.get() as number) >= globalCap) return null;
       const row = this.s.oldestQueued.get() as RunRow | undefined;
       if (!row) return null;
       this.s.claim.run(owner, this.now().getTime() + leaseMs, row.id);
@@ -724,20 +739,10 @@ export class SqliteStore implements Store {
     this.write(() => this.s.deleteKey.run(scope, key));
   }
 
+  /** Opened in the constructor: usable at once (an unusable file already threw there). */
+  async ready(): Promise<void> {}
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-function encodeCursor(num: number): string {
-  return Buffer.from(`r${num}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number | undefined {
-  const text = Buffer.from(cursor, 'base64url').toString();
-  const m = /^r(\d+)$/.exec(text);
-  // Node decodes base64 loosely: only a cursor that re-encodes to itself is one we issued.
-  if (!m || encodeCursor(Number(m[1])) !== cursor)
-    throw new WaveError('invalid_request', `cursor "${cursor}" is not one this server issued`, { cursor });
-  return Number(m[1]);
 }

@@ -6,7 +6,7 @@ import type { StoreFactory } from './store-factory.js';
 
 export function claimsContract(openStore: StoreFactory): void {
   describe('Store.claimNextRun: FIFO under a cap', () => {
-    it('claims the oldest queued server run while fewer than cap are running or claimed', async () => {
+    it('claims the oldest queued server run while its owner holds fewer than cap running or claimed', async () => {
       const clock = new TestClock();
       const store = openStore({ now: clock.now });
       const ids: string[] = [];
@@ -23,7 +23,6 @@ export function claimsContract(openStore: StoreFactory): void {
       // Claimed but not started yet still takes a slot.
       expect((await store.claimNextRun('srv', 30_000, 2))?.id).toBe(ids[1]);
       expect(await store.claimNextRun('srv', 30_000, 2)).toBeNull();
-      expect(await store.claimNextRun('other', 30_000, 2)).toBeNull();
 
       await store.append(ids[0]!, [draft.runStarted(ids[0]!)]);
       expect(await store.claimNextRun('srv', 30_000, 2)).toBeNull();
@@ -33,6 +32,23 @@ export function claimsContract(openStore: StoreFactory): void {
       await store.append(ids[0]!, [draft.runCompleted(ids[0]!)]);
       expect((await store.claimNextRun('srv', 30_000, 3))?.id).toBe(ids[3]);
       expect(await store.claimNextRun('srv', 30_000, 10)).toBeNull(); // the queue is empty
+    });
+
+    it("counts the owner's own runs against cap, and every owner's against globalCap", async () => {
+      const store = openStore();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await store.createRun(newRun())).run.id);
+      expect((await store.claimNextRun('a', 30_000, 1))?.id).toBe(ids[0]);
+      await store.append(ids[0]!, [draft.runStarted(ids[0]!)]);
+      expect(await store.claimNextRun('a', 30_000, 1)).toBeNull();
+      // Another worker has a cap of its own.
+      expect((await store.claimNextRun('b', 30_000, 1))?.id).toBe(ids[1]);
+      // Two held over all owners: a global cap of 2 leaves no room for a third worker.
+      expect(await store.claimNextRun('c', 30_000, 5, 2)).toBeNull();
+      expect((await store.claimNextRun('c', 30_000, 5, 3))?.id).toBe(ids[2]);
+      expect((await store.claimNextRun('c', 30_000, 5, null))?.id).toBe(ids[3]);
+      await store.append(ids[0]!, [draft.runCompleted(ids[0]!)]);
+      expect((await store.claimNextRun('a', 30_000, 1, 4))?.id).toBe(ids[4]);
     });
 
     it('does not count waiting runs against the cap, and skips cancelled ones', async () => {
@@ -103,13 +119,13 @@ export function claimsContract(openStore: StoreFactory): void {
       const store = openStore({ now: clock.now });
       await store.registerInstance({ id: 'a', host: 'h1', pid: 1 });
       await store.registerInstance({ id: 'b', host: 'h2', pid: 2 });
-      expect(await store.listInstances()).toEqual([
+      expect(await store.listInstances()).toMatchObject([
         { id: 'a', host: 'h1', pid: 1, heartbeatAt: clock.ms, dead: false },
         { id: 'b', host: 'h2', pid: 2, heartbeatAt: clock.ms, dead: false },
       ]);
       clock.advance(5000);
       await store.renewLeases('a', 30_000);
-      expect(await store.listInstances('h1')).toEqual([
+      expect(await store.listInstances('h1')).toMatchObject([
         { id: 'a', host: 'h1', pid: 1, heartbeatAt: clock.ms, dead: false },
       ]);
       await store.markInstanceDead('a');
