@@ -31,6 +31,7 @@ import {
 } from '../sqlite/row-mappers.js';
 import type { CancelResult, GateAnswerInput, InstanceRecord, SideEffects, Store } from '../store.js';
 import { decodeCursor, encodeCursor, IDEMPOTENCY_TTL_MS } from '../store-rules.js';
+import { PgAdapterPlaces } from './pg-adapter-places.js';
 import { type ArtifactPayload, artifactPayloads } from './pg-artifacts.js';
 import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db.js';
 import { PgDeliveries } from './pg-deliveries.js';
@@ -80,6 +81,7 @@ export class PostgresStore implements StoreCore {
   readonly schedules: PgScheduleStore;
   readonly retention: PgRetention;
   readonly deliveries: PgDeliveries;
+  readonly adapterPlaces: PgAdapterPlaces;
   private readonly db: PgDb;
   private readonly origin: string;
   private readonly onCommit: (events: WaveEvent[]) => void;
@@ -101,6 +103,7 @@ export class PostgresStore implements StoreCore {
     this.schedules = new PgScheduleStore(this.db, this.location, this.now);
     this.retention = new PgRetention(this.db, this.location, this.now);
     this.deliveries = new PgDeliveries(this.db, this.location, this.now);
+    this.adapterPlaces = new PgAdapterPlaces(this.db, this.location, this.now);
     this.inlineLimit = opts.artifactInlineLimit ?? DEFAULT_ARTIFACT_INLINE_LIMIT;
     this.artifactDir = opts.artifactDir ?? null;
     this.started = this.db.open();

@@ -38,6 +38,7 @@ import {
   toStep,
 } from './row-mappers.js';
 import { SqliteScheduleStore } from './schedule-store.js';
+import { SqliteAdapterPlaces } from './sqlite-adapter-places.js';
 import { SqliteDeliveries } from './sqlite-deliveries.js';
 import { SqliteInsights } from './sqlite-insights.js';
 import { SqliteRetention } from './sqlite-retention.js';
@@ -62,6 +63,7 @@ export class SqliteStore implements Store {
   readonly schedules: SqliteScheduleStore;
   readonly retention: SqliteRetention;
   readonly deliveries: SqliteDeliveries;
+  readonly adapterPlaces: SqliteAdapterPlaces;
   readonly insights: SqliteInsights;
   private readonly db: Db;
   private readonly projection: Projection;
@@ -89,6 +91,7 @@ export class SqliteStore implements Store {
     const guard = <T>(fn: () => T): Promise<T> => this.read(fn);
     this.retention = new SqliteRetention(db, opts.path, guard);
     this.deliveries = new SqliteDeliveries(db, guard, this.now);
+    this.adapterPlaces = new SqliteAdapterPlaces(db, guard, this.now);
     this.insights = new SqliteInsights(db, guard);
     const tx = db.transaction((fn: () => unknown) => fn());
     this.transaction = (fn) => tx.immediate(fn);
