@@ -31,6 +31,7 @@ export async function waitForAdapterPlace(
   try {
     lease = await limits.acquire(adapter, {
       signal: ctx.signal,
+      who: { runId: ctx.run.id, step },
       onWait: (position) => {
         announced = announced.then(async () => {
           await ctx.recorder.emit({ type: 'step_throttled', run_id: ctx.run.id, step, adapter, position });

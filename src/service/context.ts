@@ -5,7 +5,7 @@ import { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import { RunSupervisor } from '../runs/supervisor.js';
 import { type Clock, systemClock } from '../scheduler/clock.js';
-import { newOwnerId } from '../scheduler/leases.js';
+import { LEASE_MS, newOwnerId } from '../scheduler/leases.js';
 import { RunScheduler } from '../scheduler/run-scheduler.js';
 import { ScheduleTicker } from '../scheduler/schedule-ticker.js';
 import { ChangeFeed } from '../store/change-feed.js';
@@ -75,7 +75,17 @@ export async function createContext(
     await supervisor.start();
     releases.push(() => supervisor.stop());
     const server = project.config.server;
-    const adapterLimits = AdapterLimits.fromConfig(project.config.adapters);
+    const adapterLimits = AdapterLimits.fromConfig(project.config.adapters, {
+      places: store.adapterPlaces,
+      owner,
+      leaseMs: LEASE_MS,
+      // Another process's step ending or run being cancelled commits events; joining a line
+      // does not, so waiting processes do not wake each other up for nothing.
+      onChange: (fn) =>
+        changes.subscribe((n) => {
+          if (n.foreign && n.events.length > 0) fn();
+        }),
+    });
     const scheduler = new RunScheduler(
       { store, bus, changes, project, supervisor, logger, adapterLimits },
       { maxConcurrent: server.max_concurrent, recovery: server.recovery, mock: server.mock, logger },
