@@ -45,6 +45,8 @@ export interface SharedPlaces {
   leaseMs: number;
   /** Calls `fn` when any process committed (a place may be free); returns an unsubscribe. */
   onChange(fn: () => void): () => void;
+  /** Before looking again without news: marks owners known to be gone dead (frees their places). */
+  reap?: () => Promise<void>;
 }
 
 /** While steps wait on places other processes hold: how often to look again without news. */
@@ -232,7 +234,13 @@ class AdapterQueue {
     this.unwatch ??= this.shared!.onChange(() => this.pump());
     if (!this.recheck) {
       // Places of an owner that died free up without a commit: its lease just runs out.
-      this.recheck = setInterval(() => this.pump(), RECHECK_MS);
+      const reap = this.shared!.reap;
+      this.recheck = setInterval(() => {
+        if (!reap) return this.pump();
+        void reap()
+          .catch(() => undefined)
+          .then(() => this.pump());
+      }, RECHECK_MS);
       this.recheck.unref();
     }
   }

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { RunSupervisor } from '../runs/supervisor.js';
 import { type Clock, systemClock } from '../scheduler/clock.js';
 import { LEASE_MS, newOwnerId } from '../scheduler/leases.js';
+import { markGoneLocalInstances } from '../scheduler/owner-liveness.js';
 import { RunScheduler } from '../scheduler/run-scheduler.js';
 import { ScheduleTicker } from '../scheduler/schedule-ticker.js';
 import { ChangeFeed } from '../store/change-feed.js';
@@ -85,6 +86,8 @@ export async function createContext(
         changes.subscribe((n) => {
           if (n.foreign && n.events.length > 0) fn();
         }),
+      // A killed process of this host frees its places at once, not when its lease runs out.
+      reap: () => markGoneLocalInstances(store),
     });
     const scheduler = new RunScheduler(
       { store, bus, changes, project, supervisor, logger, adapterLimits },

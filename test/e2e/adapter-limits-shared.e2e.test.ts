@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +54,33 @@ function mostAtOnce(events: WaveEvent[]): number {
   return most;
 }
 
+/** One place, held by a run until the test writes `release`. */
+const heldFiles = {
+  'wave.yaml': yaml`
+    kind: WaveManifest
+    adapters:
+      mock: { max_concurrent: 1 }
+    personas:
+      thinker: { adapter: mock }
+  `,
+  '.wave/pipelines/think.yaml': yaml`
+    kind: WavePipeline
+    metadata: { name: think }
+    steps:
+      - id: think
+        persona: thinker
+        exec: { type: prompt, source: "think" }
+        handover:
+          contract: { type: test_suite, command: 'while [ ! -f "$WAVE_PROJECT_ROOT/release" ]; do sleep 0.05; done' }
+  `,
+};
+
+async function eventsOf(store: ReturnType<typeof openStore>, runId: string): Promise<WaveEvent[]> {
+  return (await store.readEvents({ runId, afterSeq: 0, limit: 1000 })).map(
+    (r) => JSON.parse(r.json) as WaveEvent,
+  );
+}
+
 describe('max_concurrent across processes', { timeout: 120_000 }, () => {
   it('two wave serve on one store never run more than the cap of prompt steps together', async () => {
     const cwd = tempProject(files);
@@ -88,5 +116,39 @@ describe('max_concurrent across processes', { timeout: 120_000 }, () => {
     expect(events.filter((e) => e.type === 'step_throttled').length).toBeGreaterThan(0);
     // Every place was given back.
     expect((await store.adapterPlaces.positions('mock', 30_000)).size).toBe(0);
+  });
+
+  it("a killed server's place is free for the other at once, not after its lease", async () => {
+    const cwd = tempProject(heldFiles);
+    const a = await spawnServer(cwd);
+    const store = openStore({ path: join(cwd, '.wave/state.db') });
+    try {
+      const holder = await submit(a.url);
+      await eventually(
+        async () => (await eventsOf(store, holder)).some((e) => e.type === 'step_started'),
+        30_000,
+        'the first server holding the place',
+      );
+      const b = await spawnServer(cwd);
+      const waiter = await submit(b.url);
+      await eventually(
+        async () => (await eventsOf(store, waiter)).some((e) => e.type === 'step_throttled'),
+        30_000,
+        'the second server waiting for it',
+      );
+      a.proc.child.kill('SIGKILL');
+      await a.proc.exited;
+      // Its lease would last 30 s; the other server sees the process gone and takes the place.
+      const killedAt = Date.now();
+      await eventually(
+        async () => (await eventsOf(store, waiter)).some((e) => e.type === 'step_started'),
+        20_000,
+        'the waiter starting',
+      );
+      expect(Date.now() - killedAt).toBeLessThan(20_000);
+    } finally {
+      // The killed server's contract loop (and the waiter's) end.
+      writeFileSync(join(cwd, 'release'), '');
+    }
   });
 });
