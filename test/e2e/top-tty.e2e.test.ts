@@ -133,7 +133,8 @@ describe('wave top in a terminal', () => {
       }),
     );
     const server = await spawnServer(cwd);
-    const pane = top(cwd);
+    // Wide enough for the STEP cell whole, whatever the length of the run ids.
+    const pane = top(cwd, [], { cols: 120 });
     await pane.waitFor(/● live/, 'the dashboard to be live');
     const holder = await submit(server.url, 'held');
     await pane.waitFor(
