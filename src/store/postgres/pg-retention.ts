@@ -1,3 +1,5 @@
+import { rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { RunStatus } from '../../events/catalogue.js';
 import type {
   LogPruneCandidate,
@@ -41,6 +43,11 @@ export class PgRetention implements RetentionStore {
     private readonly location: string,
     // The same construction as the other sub-stores; cutoffs arrive from the caller.
     _now: () => Date,
+    /**
+     * storage.artifact_dir: the store copied large artifacts to `<dir>/<run id>/…`, so deleting
+     * a run removes that folder too (the project's own artifact folder is the caller's).
+     */
+    private readonly artifactDir: string | null = null,
   ) {}
 
   private guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -105,10 +112,18 @@ export class PgRetention implements RetentionStore {
       // Children come after their parent in `runIds`: delete from the end.
       for (const id of [...runIds].reverse()) {
         await this.deleteLines(id, last);
-        if (await this.deleteRun(id, last)) deleted.add(id);
+        if (!(await this.deleteRun(id, last))) continue;
+        deleted.add(id);
+        await this.removeSharedArtifacts(id);
       }
       return runIds.filter((id) => deleted.has(id));
     });
+  }
+
+  private async removeSharedArtifacts(runId: string): Promise<void> {
+    // A run id is one path segment; anything else is not a folder this store made.
+    if (this.artifactDir === null || runId !== basename(runId) || runId.startsWith('.')) return;
+    await rm(join(this.artifactDir, runId), { recursive: true, force: true });
   }
 
   private deleteRun(id: string, last: number): Promise<boolean> {

@@ -101,7 +101,7 @@ export class PostgresStore implements StoreCore {
     this.now = opts.now ?? (() => new Date());
     // The sub-stores share the pool; its queries wait for the migration like this store's.
     this.schedules = new PgScheduleStore(this.db, this.location, this.now);
-    this.retention = new PgRetention(this.db, this.location, this.now);
+    this.retention = new PgRetention(this.db, this.location, this.now, opts.artifactDir ?? null);
     this.deliveries = new PgDeliveries(this.db, this.location, this.now);
     this.adapterPlaces = new PgAdapterPlaces(this.db, this.location, this.now);
     this.inlineLimit = opts.artifactInlineLimit ?? DEFAULT_ARTIFACT_INLINE_LIMIT;

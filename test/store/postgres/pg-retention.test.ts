@@ -1,7 +1,10 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { PgRetention } from '../../../src/store/postgres/pg-retention.js';
 import { eventually } from '../../helpers/eventually.js';
 import { migratedPg, seedEvents, seedRun } from '../../helpers/pg-seed.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const pg = await migratedPg();
 afterAll(() => pg.close());
@@ -126,6 +129,23 @@ describe('PgRetention', () => {
     const [x, y] = await Promise.all([server().deleteRuns(ids), server().deleteRuns(ids)]);
     expect([...x!, ...y!].sort()).toEqual(ids);
     expect(await count('runs')).toBe(1);
+  });
+
+  it('with a shared artifact folder, a deleted run’s copies there go with it; others stay', async () => {
+    const shared = tempDir('wave-shared-artifacts-');
+    const file = (run: string) => join(shared, run, 'build', 'report.bin');
+    for (const run of ['gone', 'queued', 'kept']) {
+      mkdirSync(dirname(file(run)), { recursive: true });
+      writeFileSync(file(run), 'x');
+    }
+    await seedRun(db, { id: 'gone' });
+    await seedRun(db, { id: 'queued', status: 'queued' });
+    await seedRun(db, { id: 'kept' });
+    const retention = new PgRetention(pg.open(), pg.url, () => new Date(), shared);
+    expect(await retention.deleteRuns(['gone', 'queued'])).toEqual(['gone']);
+    expect(existsSync(join(shared, 'gone'))).toBe(false);
+    expect(existsSync(file('queued'))).toBe(true);
+    expect(existsSync(file('kept'))).toBe(true);
   });
 
   it('reclaiming space vacuums the pruned tables and reports the database size around it', async () => {
