@@ -32,8 +32,10 @@ export async function runChanges(deps: ServiceDeps, runId: string, step?: string
           (a) => a.step === RUN_ARTIFACT_STEP && a.name === DIFF_ARTIFACT,
         )
       : undefined;
+  // A store that keeps artifacts' content (PostgreSQL) answers on any server; else the file.
+  const stored = kept ? await deps.store.readArtifactContent(runId, RUN_ARTIFACT_STEP, DIFF_ARTIFACT) : null;
   const file = kept?.path ?? join(dir, step === undefined ? 'run.diff' : `${step}.diff`);
-  const diff = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const diff = stored ? stored.toString('utf8') : existsSync(file) ? readFileSync(file, 'utf8') : '';
   if (diff === '') {
     const what = step === undefined ? `run "${runId}"` : `step "${step}" of run "${runId}"`;
     throw new WaveError('no_changes', `${what} changed no files in a worktree`);
