@@ -51,6 +51,11 @@ export interface SharedPlaces {
 
 /** While steps wait on places other processes hold: how often to look again without news. */
 const RECHECK_MS = 1000;
+/**
+ * A place given back is deleted with this process's next take (one transaction less per step)
+ * or after this long, whichever comes first: other processes see it free at most this late.
+ */
+const RELEASE_DELAY_MS = 50;
 
 interface Waiter {
   ticket: AdapterTicket | null;
@@ -75,6 +80,9 @@ class AdapterQueue {
   private lastReady = 0;
   private unwatch: (() => void) | null = null;
   private recheck: NodeJS.Timeout | null = null;
+  /** Tickets whose places were given back here but not yet in the store. */
+  private released: string[] = [];
+  private releaseTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly adapter: string,
@@ -173,10 +181,12 @@ class AdapterQueue {
           const mayTake = i === 0 && this.rateDelay() === 0;
           if (!mayTake && w.inLine) continue;
           let result: Awaited<ReturnType<AdapterPlaceStore['take']>>;
+          const released = this.released.splice(0);
           try {
             // A cap of 0 only joins the line.
-            result = await shared.places.take(w.ticket!, mayTake ? cap : 0, shared.leaseMs);
+            result = await shared.places.take(w.ticket!, mayTake ? cap : 0, shared.leaseMs, released);
           } catch (err) {
+            this.released.push(...released);
             this.drop(w);
             w.reject(err);
             i = -1;
@@ -201,6 +211,20 @@ class AdapterQueue {
     }
     this.watch();
     this.armRateTimer();
+  }
+
+  /** Deletes given-back places no take has carried within RELEASE_DELAY_MS. */
+  private releaseSoon(): void {
+    if (this.releaseTimer) return;
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = null;
+      const ids = this.released.splice(0);
+      void Promise.all(
+        // Not given back (store unreachable): it frees when this process's heartbeat stops.
+        ids.map((id) => this.shared!.places.remove(id).catch(() => undefined)),
+      ).then(() => this.pump());
+    }, RELEASE_DELAY_MS);
+    this.releaseTimer.unref();
   }
 
   private drop(w: Waiter): void {
@@ -282,13 +306,11 @@ class AdapterQueue {
         if (released) return;
         released = true;
         this.running--;
-        if (ticket && this.shared)
-          void this.shared.places
-            .remove(ticket.id)
-            // Not given back (store unreachable): it frees when this process's heartbeat stops.
-            .catch(() => undefined)
-            .finally(() => this.pump());
-        else this.pump();
+        if (ticket && this.shared) {
+          this.released.push(ticket.id);
+          this.releaseSoon();
+        }
+        this.pump();
       },
     };
   }

@@ -20,10 +20,16 @@ export type TakeResult = { granted: true } | { granted: false; position: number 
 
 export interface AdapterPlaceStore {
   /**
-   * In one transaction: records the ticket if new, then grants it a place when fewer than `cap`
-   * live tickets of its adapter hold one and no live waiting ticket is ahead of it.
+   * In one transaction: gives back the places of `released` tickets first (a process folds its
+   * steps' ends into its next take), records the ticket if new, then grants it a place when
+   * fewer than `cap` live tickets of its adapter hold one and no live waiting ticket is ahead.
    */
-  take(ticket: AdapterTicket, cap: number, leaseMs: number): Promise<TakeResult>;
+  take(
+    ticket: AdapterTicket,
+    cap: number,
+    leaseMs: number,
+    released?: readonly string[],
+  ): Promise<TakeResult>;
   /** Gives a place back, or leaves the line (a step ended, or its run was cancelled). */
   remove(id: string): Promise<void>;
   /** 1-based positions of waiting tickets of `adapter` among live ones, by ticket id. */

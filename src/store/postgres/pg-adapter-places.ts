@@ -16,10 +16,16 @@ export class PgAdapterPlaces implements AdapterPlaceStore {
     private readonly now: () => Date,
   ) {}
 
-  take(t: AdapterTicket, cap: number, leaseMs: number): Promise<TakeResult> {
+  take(
+    t: AdapterTicket,
+    cap: number,
+    leaseMs: number,
+    released: readonly string[] = [],
+  ): Promise<TakeResult> {
     return pgGuard(this.location, () =>
       this.db.tx(async (c) => {
         await c.query('SELECT pg_advisory_xact_lock((hashtext($1)::bigint << 8) | 4)', [t.adapter]);
+        if (released.length) await c.query('DELETE FROM adapter_tickets WHERE id = ANY($1)', [[...released]]);
         await c.query(`DELETE FROM adapter_tickets WHERE adapter = $1 AND owner NOT IN (${LIVE_OWNERS})`, [
           t.adapter,
           this.now().getTime() - leaseMs,

@@ -39,10 +39,16 @@ export class SqliteAdapterPlaces implements AdapterPlaceStore {
     };
   }
 
-  take(t: AdapterTicket, cap: number, leaseMs: number): Promise<TakeResult> {
+  take(
+    t: AdapterTicket,
+    cap: number,
+    leaseMs: number,
+    released: readonly string[] = [],
+  ): Promise<TakeResult> {
     return this.guard(() =>
       this.db
         .transaction((): TakeResult => {
+          for (const id of released) this.s.remove.run(id);
           this.s.forgetDead.run(t.adapter, this.now().getTime() - leaseMs);
           this.s.insert.run(t.id, t.adapter, t.owner, t.runId, t.step, t.readyAt);
           if (this.s.granted.get(t.id) === 1) return { granted: true };

@@ -61,6 +61,14 @@ export function adapterPlacesContract(openStore: StoreFactory): void {
       await b.adapterPlaces.remove('2');
       expect(await b.adapterPlaces.take(ticket('4', 'pb', t0 + 3), 2, LEASE)).toEqual({ granted: true });
       expect((await a.adapterPlaces.positions('claude', LEASE)).size).toBe(0);
+      // Full again; places given back in the same transaction as the next take free it.
+      expect(await a.adapterPlaces.take(ticket('5', 'pa', t0 + 5), 2, LEASE)).toMatchObject({
+        granted: false,
+      });
+      expect(await a.adapterPlaces.take(ticket('5', 'pa', t0 + 5), 2, LEASE, ['3', '4'])).toEqual({
+        granted: true,
+      });
+      expect(await b.adapterPlaces.take(ticket('6', 'pb', t0 + 6), 2, LEASE)).toEqual({ granted: true });
     });
 
     it("a dead or silent owner's places count for nothing", async () => {
