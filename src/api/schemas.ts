@@ -96,6 +96,11 @@ export const RunDetail = Run.extend({
     z.string(),
     z.object({ step: z.string(), artifact: z.string(), type: z.string().nullable(), value: z.unknown() }),
   ),
+  artifacts: z
+    .array(z.object({ name: z.string(), size: z.number().int(), sha256: z.string() }))
+    .describe(
+      'Artifacts of the run itself rather than of a step (its `diff`): step `_run` in the artifacts route.',
+    ),
 }).meta({ id: 'RunDetail' });
 
 export const Pipeline = z

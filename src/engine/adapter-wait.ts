@@ -9,25 +9,32 @@ import { promptAdapterName } from './executors/prompt.js';
  * cancelled while waiting: its place is gone from the line already.
  */
 export async function waitForAdapter(ctx: RunContext, step: StepSpec): Promise<AdapterLease | null> {
+  if (step.kind !== 'prompt') return NO_LIMIT;
+  return waitForAdapterPlace(ctx, step.id, promptAdapterName(ctx, step));
+}
+
+/**
+ * Waits for a place on `adapter` for an agent that `step` runs: the step's own, or a review
+ * contract's (which hits the same provider). Positions are announced as `step_throttled` of
+ * `step`. Null when the run was cancelled while waiting.
+ */
+export async function waitForAdapterPlace(
+  ctx: RunContext,
+  step: string,
+  adapter: string,
+): Promise<AdapterLease | null> {
   const limits = ctx.adapterLimits;
-  if (step.kind !== 'prompt' || !limits) return NO_LIMIT;
-  const adapter = promptAdapterName(ctx, step);
-  if (!limits.limited(adapter)) return NO_LIMIT;
+  if (!limits?.limited(adapter)) return NO_LIMIT;
   // Positions arrive synchronously from the queue; their events are written in that order.
   let announced: Promise<void> = Promise.resolve();
   let lease: AdapterLease | null;
   try {
     lease = await limits.acquire(adapter, {
       signal: ctx.signal,
+      who: { runId: ctx.run.id, step },
       onWait: (position) => {
         announced = announced.then(async () => {
-          await ctx.recorder.emit({
-            type: 'step_throttled',
-            run_id: ctx.run.id,
-            step: step.id,
-            adapter,
-            position,
-          });
+          await ctx.recorder.emit({ type: 'step_throttled', run_id: ctx.run.id, step, adapter, position });
         });
       },
     });

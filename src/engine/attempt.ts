@@ -43,6 +43,8 @@ export async function runAttempt(
   attempt: number,
   feedback: string | null,
   rework?: ReworkRunner,
+  /** The adapter this attempt already holds a place on (a prompt step's own, for its whole attempt). */
+  heldAdapter: string | null = null,
 ): Promise<AttemptResult> {
   // Read only what this step can use: gate answers exist only in pipelines with gates, and
   // artifacts matter only to a step that injects some, depends on some (they are copied in,
@@ -202,7 +204,7 @@ export async function runAttempt(
     step,
     {
       ...contractContext,
-      agent: reviewAgent(ctx, step, workspace, env, (u) => {
+      agent: reviewAgent(ctx, step, { attempt, heldAdapter }, workspace, env, (u) => {
         reviewUsage = addUsage(reviewUsage, u);
       }),
       artifactPath: async (name) =>

@@ -1,14 +1,20 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { RUN_ARTIFACT_STEP } from '../events/run-artifact-step.js';
 import type { StepSpec } from '../pipeline/model.js';
 import type { RunRecord } from '../store/store.js';
+import { artifactPath } from './artifacts.js';
 import type { RunContext } from './context.js';
 import { DEPS_DIR, DEPS_OUTPUT_DIR } from './dep-inject.js';
+import { hashFile } from './fs-utils.js';
 import { INJECT_DIR } from './template-values.js';
 
 const exec = promisify(execFile);
+
+/** The run artifact that keeps the run's diff once its worktree is gone. */
+export const DIFF_ARTIFACT = 'diff';
 
 /**
  * `.wave/artifacts/<run>/.changes/`: the run's `diff` artifact (`run.diff`), each step's commit
@@ -79,4 +85,30 @@ async function commitAndDiff(ctx: RunContext, step: StepSpec, worktree: string):
   const base = readFileSync(baseFile, 'utf8').trim();
   const { stdout } = await git('diff', '--no-color', '--no-ext-diff', base, 'HEAD');
   writeFileSync(join(dirOf(ctx), 'run.diff'), stdout);
+}
+
+/**
+ * At the run's end: a run that changed code keeps its diff as the run artifact `_run/diff`,
+ * recorded in the store like a step's artifact, so it is listed, downloadable, and what the
+ * diff route answers from once the worktree is removed.
+ */
+export async function keepRunDiff(ctx: RunContext): Promise<void> {
+  await commitChains.get(ctx.run);
+  const file = join(dirOf(ctx), 'run.diff');
+  if (!existsSync(file) || statSync(file).size === 0) return;
+  const kept = artifactPath(ctx, RUN_ARTIFACT_STEP, DIFF_ARTIFACT);
+  mkdirSync(dirname(kept), { recursive: true });
+  copyFileSync(file, kept);
+  const { sha256, size } = await hashFile(kept);
+  await ctx.recorder.emit(
+    {
+      type: 'artifact_written',
+      run_id: ctx.run.id,
+      step: RUN_ARTIFACT_STEP,
+      name: DIFF_ARTIFACT,
+      size,
+      sha256,
+    },
+    { artifacts: [{ step: RUN_ARTIFACT_STEP, name: DIFF_ARTIFACT, path: kept, type: 'text' }] },
+  );
 }

@@ -3,7 +3,7 @@ import type { RunError } from '../events/catalogue.js';
 import type { StepSpec } from '../pipeline/model.js';
 import { renderTemplate } from '../pipeline/templates.js';
 import type { GateRecord, StepRecord } from '../store/store.js';
-import { commitStepChanges } from './changes.js';
+import { commitStepChanges, keepRunDiff } from './changes.js';
 import type { RunContext } from './context.js';
 import { runStep, type StepResult } from './step-runner.js';
 import { forgeOf } from './template-values.js';
@@ -184,6 +184,7 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
 
     if (ctx.signal.aborted && ctx.halted()) return { status: 'interrupted', error: null };
     if (ctx.signal.aborted) {
+      await keepDiff();
       await recorder.emit({
         type: 'run_cancelled',
         run_id: run.id,
@@ -198,6 +199,7 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
       return failRun({ ...failure.error, step: failure.step }, `the run failed at step "${failure.step}"`);
     }
     await skipUnusedReworkSteps();
+    await keepDiff();
     await recorder.emit({
       type: 'run_completed',
       run_id: run.id,
@@ -214,6 +216,7 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
   async function failRun(error: RunError, skipReason: string): Promise<RunResult> {
     await skipPending(skipReason);
     await skipUnusedReworkSteps();
+    await keepDiff();
     await recorder.emit({
       type: 'run_failed',
       run_id: run.id,
@@ -222,6 +225,12 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
       error,
     });
     return { status: 'failed', error };
+  }
+
+  /** Before the run's last event, so whoever sees the run end finds its diff artifact. */
+  async function keepDiff(): Promise<void> {
+    if (!spec.steps.some((s) => s.workspace.type === 'worktree')) return;
+    await keepRunDiff(ctx).catch((err: unknown) => ctx.logger.warn({ err }, 'could not keep the run diff'));
   }
 
   /** Rework steps nobody needed end `skipped`, so a completed run has no step left pending. */

@@ -12,9 +12,10 @@ import { addUsage } from './usage.js';
  * Runs `rework_only` steps as rework targets (GOWAVE.md §6): once, with their contracts but
  * without their own retry, announced with their own step_started / step_completed /
  * step_failed (`attempt` counts the rounds). A rework target's own `on_failure: rework`
- * contracts may rework in turn.
+ * contracts may rework in turn. It runs within the place on an adapter its reworked step holds
+ * (`heldAdapter`), so its review agents on that adapter do not wait for that very place.
  */
-export function reworkRunner(ctx: RunContext): ReworkRunner {
+export function reworkRunner(ctx: RunContext, heldAdapter: string | null = null): ReworkRunner {
   // The store keeps a step's usage whole: rounds add up here.
   const spent = new Map<string, Usage | null>();
   const run: ReworkRunner = async (target, feedback, round) => {
@@ -27,7 +28,7 @@ export function reworkRunner(ctx: RunContext): ReworkRunner {
       persona: target.persona,
       attempt: round,
     });
-    const result = await runAttempt(ctx, target, round, feedback, run);
+    const result = await runAttempt(ctx, target, round, feedback, run, heldAdapter);
     if (result.kind === 'cancelled') return { kind: 'cancelled' };
     const usage = addUsage(spent.get(target.id) ?? null, result.kind === 'skipped' ? null : result.usage);
     spent.set(target.id, usage);

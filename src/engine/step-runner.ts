@@ -9,6 +9,7 @@ import { type AttemptResult, runAttempt } from './attempt.js';
 import { runCompositionStep } from './composition/run-composition.js';
 import type { RunContext } from './context.js';
 import { reworkFailureCode } from './contract-phase.js';
+import { promptAdapterName } from './executors/prompt.js';
 import { runGateStep } from './gate.js';
 import { adoptReworkOutputs, reworkRunner, stepReworkFeedback } from './rework.js';
 import { forgeOf } from './template-values.js';
@@ -105,7 +106,10 @@ export async function runStep(
     });
     let result: AttemptResult;
     try {
-      result = await runAttempt(ctx, step, attempt, feedback, reworkRunner(ctx));
+      // The place is held for the whole attempt, contracts included: the step counts as running
+      // on its adapter until it ends, and its review agents on that adapter use the same place.
+      const held = step.kind === 'prompt' ? promptAdapterName(ctx, step) : null;
+      result = await runAttempt(ctx, step, attempt, feedback, reworkRunner(ctx, held), held);
     } finally {
       lease.release();
     }

@@ -7,6 +7,7 @@ import { NarrativeWriter } from '../runs/narratives.js';
 import { RunSupervisor } from '../runs/supervisor.js';
 import { type Clock, systemClock } from '../scheduler/clock.js';
 import { newOwnerId } from '../scheduler/leases.js';
+import { markGoneLocalInstances } from '../scheduler/owner-liveness.js';
 import { RunScheduler } from '../scheduler/run-scheduler.js';
 import { ScheduleTicker } from '../scheduler/schedule-ticker.js';
 import { ChangeFeed } from '../store/change-feed.js';
@@ -84,7 +85,19 @@ export async function createContext(
     });
     await supervisor.start();
     releases.push(() => supervisor.stop());
-    const adapterLimits = AdapterLimits.fromConfig(project.config.adapters);
+    const adapterLimits = AdapterLimits.fromConfig(project.config.adapters, {
+      places: store.adapterPlaces,
+      owner,
+      leaseMs: server.lease_timeout_ms,
+      // Another process's step ending or run being cancelled commits events; joining a line
+      // does not, so waiting processes do not wake each other up for nothing.
+      onChange: (fn) =>
+        changes.subscribe((n) => {
+          if (n.foreign && n.events.length > 0) fn();
+        }),
+      // A killed process of this host frees its places at once, not when its lease runs out.
+      reap: () => markGoneLocalInstances(store),
+    });
     const narratives = new NarrativeWriter({ store, project, logger });
     releases.push(() => narratives.stop());
     const scheduler = new RunScheduler(

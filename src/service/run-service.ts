@@ -25,6 +25,7 @@ import {
   pipelineOutputs,
   type RunDetailView,
   type RunView,
+  runArtifacts,
   toGateView,
   toRunView,
   toStepView,
@@ -223,6 +224,7 @@ export class RunService {
       gates: gates.map(toGateView),
       outcomes: run.outcomes,
       outputs: pipelineOutputs(spec, artifacts),
+      artifacts: runArtifacts(artifacts),
     };
   }
 

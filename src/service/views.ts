@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Usage } from '../engine/adapters/types.js';
 import { readJsonPath } from '../engine/artifacts.js';
 import type { RunError, RunStatus, StepError, StepStatus, Trigger } from '../events/catalogue.js';
+import { RUN_ARTIFACT_STEP } from '../events/run-artifact-step.js';
 import type { GateChoice, PipelineSpec, StepKind } from '../pipeline/model.js';
 import type { ArtifactRecord, GateRecord, Outcome, RunRecord, StepRecord } from '../store/store.js';
 
@@ -55,10 +56,13 @@ export interface RunView {
   /** Go Wave compatibility: `outcomes` values and named `pipeline_outputs` (detail only). */
   outcomes?: Outcome[];
   outputs?: Record<string, { step: string; artifact: string; type: string | null; value: unknown }>;
+  /** Artifacts of the run itself, not of a step (its `diff`): step `_run` in the artifacts route. */
+  artifacts?: { name: string; size: number; sha256: string }[];
 }
 
 /** A run with everything GET /api/runs/:id returns. */
-export type RunDetailView = RunView & Required<Pick<RunView, 'steps' | 'gates' | 'outcomes' | 'outputs'>>;
+export type RunDetailView = RunView &
+  Required<Pick<RunView, 'steps' | 'gates' | 'outcomes' | 'outputs' | 'artifacts'>>;
 
 export function toRunView(run: RunRecord, queuePosition: number | null): RunView {
   return {
@@ -100,6 +104,13 @@ export function toStepView(step: StepRecord, artifacts: readonly ArtifactRecord[
     usage: step.usage,
     children: step.children,
   };
+}
+
+/** The artifacts that belong to the run, not to one of its steps. */
+export function runArtifacts(artifacts: readonly ArtifactRecord[]): NonNullable<RunView['artifacts']> {
+  return artifacts
+    .filter((a) => a.step === RUN_ARTIFACT_STEP)
+    .map((a) => ({ name: a.name, size: a.size, sha256: a.sha256 }));
 }
 
 export function toGateView(g: GateRecord): GateView {

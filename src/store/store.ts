@@ -1,6 +1,7 @@
 import type { Usage } from '../engine/adapters/types.js';
 import type { EventDraft, WaveEvent } from '../events/catalogue.js';
 import type { PipelineSpec } from '../pipeline/model.js';
+import type { AdapterPlaceStore } from './adapter-places.js';
 import type { DeliveryStore } from './deliveries.js';
 import type { InsightsStore } from './insights-records.js';
 import type {
@@ -19,6 +20,7 @@ import type {
 import type { RetentionStore } from './retention.js';
 import type { ScheduleStore } from './schedule-records.js';
 
+export type * from './adapter-places.js';
 export type * from './deliveries.js';
 export type * from './insights-records.js';
 export type * from './records.js';
@@ -87,6 +89,8 @@ export interface Store {
   readonly deliveries: DeliveryStore;
   /** Facts over a window of runs for GET /api/insights. */
   readonly insights: InsightsStore;
+  /** Places on capped adapters, shared by every process on this store. */
+  readonly adapterPlaces: AdapterPlaceStore;
 
   createRun(run: NewRun): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }>;
   getRun(id: string): Promise<RunRecord | null>;

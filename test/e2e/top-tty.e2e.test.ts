@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SECRET } from '../helpers/auth.js';
 import { type RunningWave, runWave, startWave, WAVE_BIN } from '../helpers/cli.js';
@@ -110,6 +112,48 @@ describe('wave top in a terminal', () => {
     await pane.waitFor(row(gated, 'completed'), 'the gated run completed');
     const gate = (await runOf(server.url, gated)).gates[0]!;
     expect(gate.answer).toMatchObject({ choice: 'yes', text: 'ship it today' });
+  });
+
+  it('a step waiting for its adapter shows as throttled, with its place in line in the details', async () => {
+    // One place on the mock adapter, held by the first run until the test writes `release`.
+    const cwd = tempProject(
+      projectFiles({
+        'wave.yaml':
+          'kind: WaveManifest\nadapters:\n  mock: { max_concurrent: 1 }\npersonas:\n  thinker: { adapter: mock }\n',
+        '.wave/pipelines/held.yaml': [
+          'kind: WavePipeline',
+          'steps:',
+          '  - id: think',
+          '    persona: thinker',
+          '    exec: { type: prompt, source: "think" }',
+          '    handover:',
+          `      contract: { type: test_suite, command: 'while [ ! -f "$WAVE_PROJECT_ROOT/release" ]; do sleep 0.05; done' }`,
+          '',
+        ].join('\n'),
+      }),
+    );
+    const server = await spawnServer(cwd);
+    // Wide enough for the STEP cell whole, whatever the length of the run ids.
+    const pane = top(cwd, [], { cols: 120 });
+    await pane.waitFor(/● live/, 'the dashboard to be live');
+    const holder = await submit(server.url, 'held');
+    await pane.waitFor(
+      new RegExp(`${holder}\\s+\\S+\\s+\\S running\\s+think\\b`),
+      'the holder running think',
+    );
+    const waiter = await submit(server.url, 'held');
+    await pane.waitFor(
+      new RegExp(`${waiter}\\s+\\S+\\s+\\S running\\s+think \\(wait\\)`),
+      'the waiter throttled',
+    );
+    searchFor(pane, waiter);
+    pane.keys('Enter');
+    const details = await pane.waitFor(/waiting for the mock adapter/, 'the details pane');
+    expect(details).toMatch(/think\s+pending\s+waiting for the mock adapter, next in line/);
+    writeFileSync(join(cwd, 'release'), '');
+    // Its place free, the waiter's step starts and the note is gone.
+    const done = await pane.waitFor(/✓ think\s+completed/, 'the waiter completed its step');
+    expect(done).not.toMatch(/waiting for the mock adapter/);
   });
 
   it('f cycles the status filters; r retries the selected failed run on the server', async () => {

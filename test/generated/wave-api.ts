@@ -241,7 +241,7 @@ export interface paths {
         };
         /**
          * What a run changed in code
-         * @description A unified diff of the run's worktree branch against the commit it started from (one commit per worktree step, `wave: <run-id> <step>`); kept as the `diff` artifact once the run ends.
+         * @description A unified diff of the run's worktree branch against the commit it started from (one commit per worktree step, `wave: <run-id> <step>`); kept as the run artifact `diff` once the run ends (step `_run`: GET /api/runs/:id/artifacts/_run/diff; listed in the run's `artifacts`).
          */
         get: operations["getRunDiff"];
         put?: never;
@@ -668,6 +668,12 @@ export interface components {
                     value: unknown;
                 };
             };
+            /** @description Artifacts of the run itself rather than of a step (its `diff`): step `_run` in the artifacts route. */
+            artifacts: {
+                name: string;
+                size: number;
+                sha256: string;
+            }[];
         };
         Pipeline: {
             name: string;

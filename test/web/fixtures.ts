@@ -73,6 +73,7 @@ export function runDetail(extra: Partial<RunDetail> = {}): RunDetail {
     gates: [],
     outcomes: [],
     outputs: {},
+    artifacts: [],
     ...extra,
   };
 }

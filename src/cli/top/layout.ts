@@ -1,7 +1,7 @@
 import type { RunStatus, StepStatus } from '../../events/catalogue.js';
 import { COLOR, formatDuration, PLAIN, type Styles } from '../render/format.js';
 import type { Mode, UiState } from './controller.js';
-import { ACTIVE, currentStep, elapsedMs, type RunRow, type StatusCounts } from './model.js';
+import { ACTIVE, currentStep, elapsedMs, type RunRow, type StatusCounts, throttledStep } from './model.js';
 import { cell, cellTail, printable, textWidth, truncate } from './text.js';
 
 export interface Paint extends Styles {
@@ -137,7 +137,7 @@ function columns(f: FrameInput): { col: Column; width: number }[] {
       value: (r) =>
         `${RUN_SYMBOL[r.status]} ${r.cancelRequested && ACTIVE.has(r.status) ? 'cancelling' : r.status}`,
     },
-    { title: 'STEP', min: 6, max: 18, value: (r) => currentStep(r) ?? '-' },
+    { title: 'STEP', min: 6, max: 18, value: (r) => currentStep(r) ?? throttledCell(r) ?? '-' },
     { title: 'ELAPSED', min: 7, max: 7, value: (r) => formatDuration(elapsedMs(r, f.now)) },
     {
       title: 'TRIGGER',
@@ -223,10 +223,11 @@ function detailsPane(f: FrameInput, height: number): string[] {
         : s.status === 'running' && s.startedAt
           ? formatDuration(Math.max(0, f.now - Date.parse(s.startedAt)))
           : '';
+    const note = s.throttled ? `${took ? `${took} · ` : ''}${s.throttled}` : took;
     return tint(
       p,
       s.status,
-    )(truncate(`  ${STEP_SYMBOL[s.status]} ${cell(s.id, 20)} ${cell(s.status, 9)} ${took}`, f.cols));
+    )(truncate(`  ${STEP_SYMBOL[s.status]} ${cell(s.id, 20)} ${cell(s.status, 9)} ${note}`, f.cols));
   });
   // Steps take up to half the room; the output gets the rest.
   const avail = Math.max(0, height - head.length - 2);
@@ -285,4 +286,10 @@ function statusLine(f: FrameInput): string {
       if (!ui.message) return '';
       return (ui.message.error ? p.red : p.cyan)(truncate(ui.message.text, cols));
   }
+}
+
+/** A run with no busy step but one waiting for its adapter: that step, marked (the details say why). */
+function throttledCell(r: RunRow): string | null {
+  const s = throttledStep(r);
+  return s ? `${s.id} (wait)` : null;
 }

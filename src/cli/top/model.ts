@@ -1,4 +1,5 @@
 import type { RunStatus, StepStatus, Trigger, WaveEvent } from '../../events/catalogue.js';
+import { throttledText } from '../../events/throttle-text.js';
 import type { RunDetailView, RunView } from '../../service/views.js';
 
 /** What `wave top` knows of one step. */
@@ -7,6 +8,8 @@ export interface StepRow {
   status: StepStatus;
   startedAt: string | null;
   durationMs: number | null;
+  /** "waiting for the claude adapter, 2 ahead" while it waits for a place on its adapter. */
+  throttled: string | null;
 }
 
 export interface LogLine {
@@ -78,13 +81,17 @@ export class TopModel {
     this.applyListing([d]);
     const row = this.runs.get(d.id)!;
     const steps = new Map<string, StepRow>();
-    for (const s of d.steps)
+    for (const s of d.steps) {
+      const known = row.steps.get(s.id);
       steps.set(s.id, {
         id: s.id,
         status: s.status,
         startedAt: s.started_at,
         durationMs: s.duration_ms,
+        // The detail does not say a step waits for its adapter; the events did.
+        throttled: known?.status === s.status ? known.throttled : null,
       });
+    }
     // A step that an event made known since the detail was read keeps its newer state.
     for (const [id, s] of row.steps) if (!steps.has(id) || s.status !== 'pending') steps.set(id, s);
     row.steps = steps;
@@ -182,23 +189,36 @@ function applyRunEvent(r: RunRow, e: WaveEvent): void {
       r.status = e.status;
       r.finishedAt = e.ts;
       r.durationMs = e.duration_ms;
-      for (const s of r.steps.values())
+      for (const s of r.steps.values()) {
         if (s.status === 'running' || s.status === 'waiting') s.status = 'cancelled';
+        s.throttled = null;
+      }
+      return;
+    case 'step_throttled':
+      setStep(r, e.step, { throttled: throttledText(e.adapter, e.position) });
       return;
     case 'step_started':
       // A gate starting does not make a waiting run run (as the store's projection says).
       if (e.kind !== 'gate' && r.status === 'waiting') r.status = 'running';
-      setStep(r, e.step, { status: 'running', startedAt: e.ts, durationMs: null });
+      setStep(r, e.step, { status: 'running', startedAt: e.ts, durationMs: null, throttled: null });
+      return;
+    case 'contract_passed':
+    case 'contract_failed':
+      // A review that waited for its adapter has had its turn.
+      setStep(r, e.step, { throttled: null });
       return;
     case 'step_completed':
-      setStep(r, e.step, { status: 'completed', durationMs: e.duration_ms });
+      setStep(r, e.step, { status: 'completed', durationMs: e.duration_ms, throttled: null });
       return;
     case 'step_failed':
       if (!e.will_retry)
-        setStep(r, e.step, { status: e.error.code === 'cancelled' ? 'cancelled' : 'failed' });
+        setStep(r, e.step, {
+          status: e.error.code === 'cancelled' ? 'cancelled' : 'failed',
+          throttled: null,
+        });
       return;
     case 'step_skipped':
-      setStep(r, e.step, { status: 'skipped' });
+      setStep(r, e.step, { status: 'skipped', throttled: null });
       return;
     case 'gate_waiting':
       setStep(r, e.step, { status: 'waiting' });
@@ -216,7 +236,13 @@ function applyRunEvent(r: RunRow, e: WaveEvent): void {
 }
 
 function setStep(r: RunRow, id: string, change: Partial<StepRow>): void {
-  const step = r.steps.get(id) ?? { id, status: 'pending', startedAt: null, durationMs: null };
+  const step = r.steps.get(id) ?? {
+    id,
+    status: 'pending',
+    startedAt: null,
+    durationMs: null,
+    throttled: null,
+  };
   r.steps.set(id, { ...step, ...change });
 }
 
@@ -231,6 +257,12 @@ export function currentStep(r: RunRow): string | null {
   if (busy.length === 0) return null;
   busy.sort((a, b) => ((a.startedAt ?? '') < (b.startedAt ?? '') ? 1 : -1));
   return busy.length > 1 ? `${busy[0]!.id} +${busy.length - 1}` : busy[0]!.id;
+}
+
+/** A step of an active run waiting for a place on its adapter (the first, in pipeline order). */
+export function throttledStep(r: RunRow): StepRow | null {
+  if (TERMINAL.has(r.status)) return null;
+  return [...r.steps.values()].find((s) => s.throttled !== null) ?? null;
 }
 
 /** How long the run has taken so far, or took. */

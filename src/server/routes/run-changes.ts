@@ -13,7 +13,8 @@ export function registerRunChangesRoutes(app: App, ctx: ServerContext): void {
         summary: 'What a run changed in code',
         description:
           "A unified diff of the run's worktree branch against the commit it started from (one commit " +
-          'per worktree step, `wave: <run-id> <step>`); kept as the `diff` artifact once the run ends.',
+          'per worktree step, `wave: <run-id> <step>`); kept as the run artifact `diff` once the run ends ' +
+          "(step `_run`: GET /api/runs/:id/artifacts/_run/diff; listed in the run's `artifacts`).",
         tags: ['runs'],
         params: RunIdParams,
         querystring: DiffQuery,

@@ -281,4 +281,22 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       ${rollupWrites(POSTGRES, FINISHED, '1').join(';\n')};
     `,
   },
+  {
+    version: 6,
+    name: 'adapter places shared by servers',
+    // As SQLite migration 12: a ticket per step waiting for or holding a place on a capped
+    // adapter, across every server on this database.
+    sql: `
+      CREATE TABLE adapter_tickets (
+        id TEXT PRIMARY KEY,
+        adapter TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        ready_at BIGINT NOT NULL,
+        granted BOOLEAN NOT NULL DEFAULT FALSE
+      );
+      CREATE INDEX adapter_tickets_line ON adapter_tickets (adapter, granted, ready_at, id);
+    `,
+  },
 ];

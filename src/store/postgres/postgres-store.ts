@@ -33,6 +33,7 @@ import {
 } from '../sqlite/row-mappers.js';
 import type { CancelResult, GateAnswerInput, InstanceRecord, SideEffects, Store } from '../store.js';
 import { decodeCursor, encodeCursor, IDEMPOTENCY_TTL_MS } from '../store-rules.js';
+import { PgAdapterPlaces } from './pg-adapter-places.js';
 import { type ArtifactPayload, artifactPayloads } from './pg-artifacts.js';
 import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db.js';
 import { PgDeliveries } from './pg-deliveries.js';
@@ -83,6 +84,7 @@ export class PostgresStore implements Store {
   readonly retention: PgRetention;
   readonly deliveries: PgDeliveries;
   readonly insights: PgInsights;
+  readonly adapterPlaces: PgAdapterPlaces;
   private readonly db: PgDb;
   private readonly origin: string;
   private readonly onCommit: (events: WaveEvent[]) => void;
@@ -107,6 +109,7 @@ export class PostgresStore implements Store {
     this.retention = new PgRetention(this.db, this.location, this.now, opts.artifactDir ?? null);
     this.deliveries = new PgDeliveries(this.db, this.location, this.now);
     this.insights = new PgInsights(this.db, this.location, this.now);
+    this.adapterPlaces = new PgAdapterPlaces(this.db, this.location, this.now);
     this.inlineLimit = opts.artifactInlineLimit ?? DEFAULT_ARTIFACT_INLINE_LIMIT;
     this.artifactDir = opts.artifactDir ?? null;
     this.started = this.db.open();

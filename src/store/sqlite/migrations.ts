@@ -394,4 +394,23 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ${rollupWrites(SQLITE, FINISHED, '1').join(';\n')};
     `,
   },
+  {
+    version: 12,
+    name: 'adapter places shared by processes',
+    // A ticket per step waiting for or holding a place on a capped adapter (max_concurrent across
+    // every process on this store), in the order the steps became ready; owner liveness comes
+    // from instances, as for run leases.
+    sql: `
+      CREATE TABLE adapter_tickets (
+        id TEXT PRIMARY KEY,
+        adapter TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        step TEXT NOT NULL,
+        ready_at INTEGER NOT NULL,
+        granted INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX adapter_tickets_line ON adapter_tickets (adapter, granted, ready_at, id);
+    `,
+  },
 ];

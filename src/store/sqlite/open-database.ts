@@ -78,21 +78,24 @@ function migrate(db: Db): readonly { version: number; name: string }[] {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
   );
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map(
-      (r) => r.version,
-    ),
-  );
-  const pending = MIGRATIONS.filter((m) => !applied.has(m.version));
-  if (pending.length === 0) return [];
+  const pending = () => {
+    const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    return MIGRATIONS.filter((m) => !applied.has(m.version));
+  };
+  if (pending().length === 0) return [];
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-  db.transaction(() => {
-    for (const m of pending) {
-      db.exec(m.sql);
-      record.run(m.version, m.name, new Date().toISOString());
-    }
-  }).immediate();
-  return pending;
+  return db
+    .transaction(() => {
+      // Read again under the write lock: two processes opening a new file at once must not both
+      // apply the same migrations (the second would find its tables already there).
+      const todo = pending();
+      for (const m of todo) {
+        db.exec(m.sql);
+        record.run(m.version, m.name, new Date().toISOString());
+      }
+      return todo;
+    })
+    .immediate();
 }
 
 /** Translates SQLite's errors into one a user can act on. */

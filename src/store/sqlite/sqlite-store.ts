@@ -45,6 +45,7 @@ import {
   toStep,
 } from './row-mappers.js';
 import { SqliteScheduleStore } from './schedule-store.js';
+import { SqliteAdapterPlaces } from './sqlite-adapter-places.js';
 import { SqliteDeliveries } from './sqlite-deliveries.js';
 import { SqliteInsights } from './sqlite-insights.js';
 import { SqliteRetention } from './sqlite-retention.js';
@@ -74,6 +75,7 @@ export class SqliteStore implements Store {
   readonly schedules: SqliteScheduleStore;
   readonly retention: SqliteRetention;
   readonly deliveries: SqliteDeliveries;
+  readonly adapterPlaces: SqliteAdapterPlaces;
   readonly insights: SqliteInsights;
   private readonly db: Db;
   private readonly projection: Projection;
@@ -103,6 +105,7 @@ export class SqliteStore implements Store {
     const guard = <T>(fn: () => T): Promise<T> => this.read(fn);
     this.retention = new SqliteRetention(db, opts.path, guard, this.rollups);
     this.deliveries = new SqliteDeliveries(db, guard, this.now);
+    this.adapterPlaces = new SqliteAdapterPlaces(db, guard, this.now);
     this.insights = new SqliteInsights(db, guard);
     const tx = db.transaction((fn: () => unknown) => fn());
     this.transaction = (fn) => tx.immediate(fn);

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { RUN_ARTIFACT_STEP } from '../../events/run-artifact-step.js';
 import { fetchArtifact } from '../api/endpoints.js';
 import { errorMessage } from '../api/http.js';
 import type { Step } from '../api/types.js';
@@ -9,9 +10,21 @@ import { formatBytes } from '../state/format.js';
  * The run's artifacts, each downloadable. Downloads go through fetch so they carry the bearer
  * token (the artifact route does not take one in the URL), then are saved from a blob.
  */
-export function ArtifactList({ runId, steps }: { runId: string; steps: readonly Step[] }) {
+export function ArtifactList({
+  runId,
+  steps,
+  runArtifacts,
+}: {
+  runId: string;
+  steps: readonly Step[];
+  /** The run's own artifacts (its diff), step `_run` in the artifacts route. */
+  runArtifacts: readonly Step['artifacts'][number][];
+}) {
   const [error, setError] = useState<string | null>(null);
-  const rows = steps.flatMap((s) => s.artifacts.map((a) => ({ step: s.id, ...a })));
+  const rows = [
+    ...steps.flatMap((s) => s.artifacts.map((a) => ({ step: s.id, ...a }))),
+    ...runArtifacts.map((a) => ({ step: RUN_ARTIFACT_STEP, ...a })),
+  ];
   if (rows.length === 0) return <p class="muted">No artifacts yet.</p>;
 
   const download = async (step: string, name: string) => {
@@ -32,12 +45,23 @@ export function ArtifactList({ runId, steps }: { runId: string; steps: readonly 
               type="button"
               class="button-link"
               onClick={() => download(a.step, a.name)}
-              aria-label={`Download ${a.name} from step ${a.step}`}
+              aria-label={
+                a.step === RUN_ARTIFACT_STEP
+                  ? `Download ${a.name} of the run`
+                  : `Download ${a.name} from step ${a.step}`
+              }
             >
               {a.name}
             </button>{' '}
             <span class="muted">
-              from <code>{a.step}</code>, {formatBytes(a.size)}
+              {a.step === RUN_ARTIFACT_STEP ? (
+                'of the run'
+              ) : (
+                <>
+                  from <code>{a.step}</code>
+                </>
+              )}
+              , {formatBytes(a.size)}
             </span>{' '}
             <code class="sha" title={`sha256 ${a.sha256}`}>
               {a.sha256.slice(0, 12)}

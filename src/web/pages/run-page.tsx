@@ -143,7 +143,7 @@ export function RunPage({ id }: { id: string }) {
         </section>
         <section aria-labelledby="artifacts-title" class="panel">
           <h2 id="artifacts-title">Artifacts</h2>
-          <ArtifactList runId={run.id} steps={run.steps} />
+          <ArtifactList runId={run.id} steps={run.steps} runArtifacts={run.artifacts} />
         </section>
       </div>
     </>

@@ -1,3 +1,4 @@
+import { RUN_ARTIFACT_STEP } from '../../events/run-artifact-step.js';
 import type { Gate, Run, RunDetail, RunStatus, Step, WaveEvent } from '../api/types.js';
 
 /**
@@ -101,6 +102,11 @@ export function applyEventToDetail(detail: RunDetail, e: WaveEvent): RunDetail {
       out = updateStep(out, e.step, (s) => ({ ...s, status: 'skipped', finished_at: e.ts, error: null }));
       break;
     case 'artifact_written':
+      if (e.step === RUN_ARTIFACT_STEP) {
+        if (!out.artifacts.some((a) => a.name === e.name))
+          out = { ...out, artifacts: [...out.artifacts, { name: e.name, size: e.size, sha256: e.sha256 }] };
+        break;
+      }
       out = updateStep(out, e.step, (s) =>
         s.artifacts.some((a) => a.name === e.name)
           ? s

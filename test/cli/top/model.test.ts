@@ -1,6 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { currentStep, elapsedMs, LOG_LINES, MAX_RUNS, TopModel } from '../../../src/cli/top/model.js';
+import {
+  currentStep,
+  elapsedMs,
+  LOG_LINES,
+  MAX_RUNS,
+  TopModel,
+  throttledStep,
+} from '../../../src/cli/top/model.js';
+import type { RunDetailView } from '../../../src/service/views.js';
 import { ev, queued, runView } from './fixtures.js';
+
+const stepView = (id: string) => ({
+  id,
+  kind: 'prompt' as const,
+  persona: null,
+  status: 'pending' as const,
+  attempts: 0,
+  dependencies: [],
+  started_at: null,
+  finished_at: null,
+  duration_ms: null,
+  error: null,
+  artifacts: [],
+  usage: null,
+  children: [],
+});
 
 const T0 = Date.UTC(2026, 10, 30, 12, 0, 0);
 
@@ -78,6 +102,39 @@ describe('the model of wave top', () => {
     expect(currentStep(r)).toBeNull();
     expect(elapsedMs(r, T0 + 60_000)).toBe(9000);
     expect(m.counts()).toMatchObject({ completed: 1, running: 0 });
+  });
+
+  it('a step waiting for its adapter says so, moves up, and stops saying so once it starts', () => {
+    const m = new TopModel();
+    m.applyEvents([
+      queued('t-1', 'think'),
+      ev({ type: 'run_started', run_id: 't-1', pipeline: 'think', resumed: false }, 1),
+      ev({ type: 'step_throttled', run_id: 't-1', step: 'think', adapter: 'claude', position: 3 }, 1),
+    ]);
+    const r = m.runs.get('t-1')!;
+    expect(r.steps.get('think')).toMatchObject({
+      status: 'pending',
+      throttled: 'waiting for the claude adapter, 2 ahead',
+    });
+    expect(throttledStep(r)?.id).toBe('think');
+    // A detail read meanwhile (still pending) keeps what the events said.
+    m.applyDetail({ ...runView('t-1', { status: 'running' }), steps: [stepView('think')] } as RunDetailView);
+    expect(m.runs.get('t-1')!.steps.get('think')!.throttled).toBe('waiting for the claude adapter, 2 ahead');
+    m.applyEvents([
+      ev({ type: 'step_throttled', run_id: 't-1', step: 'think', adapter: 'claude', position: 1 }, 2),
+    ]);
+    expect(m.runs.get('t-1')!.steps.get('think')!.throttled).toBe(
+      'waiting for the claude adapter, next in line',
+    );
+    m.applyEvents([
+      ev(
+        { type: 'step_started', run_id: 't-1', step: 'think', kind: 'prompt', persona: null, attempt: 1 },
+        3,
+      ),
+    ]);
+    const started = m.runs.get('t-1')!;
+    expect(started.steps.get('think')).toMatchObject({ status: 'running', throttled: null });
+    expect(throttledStep(started)).toBeNull();
   });
 
   it('a listing then the events after it converge, whatever the listing already showed', () => {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../helpers/eventually.js';
@@ -60,6 +61,37 @@ describe('GET /api/runs/:id/diff', () => {
     expect(second.body).not.toContain('README.md');
   });
 
+  it('the ended run keeps its diff as the run artifact _run/diff: listed, downloadable, and what the route serves', async () => {
+    const root = gitEditProject(serverProject());
+    const server = await startTestServer({}, { root });
+    const run = await createRun(server, 'edit');
+    await waitForStatus(server, run.id, ['completed']);
+    const diff = (await api<string>(server, 'GET', `/api/runs/${run.id}/diff`)).body;
+
+    const detail = await api<{ artifacts: { name: string; size: number; sha256: string }[] }>(
+      server,
+      'GET',
+      `/api/runs/${run.id}`,
+    );
+    expect(detail.body.artifacts).toEqual([
+      {
+        name: 'diff',
+        size: Buffer.byteLength(diff),
+        sha256: createHash('sha256').update(diff).digest('hex'),
+      },
+    ]);
+    const download = await api<string>(server, 'GET', `/api/runs/${run.id}/artifacts/_run/diff`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(download.body).toBe(diff);
+
+    // The working diff files are gone: the route answers from the recorded artifact alone.
+    rmSync(join(root, '.wave/artifacts', run.id, '.changes', 'run.diff'));
+    const kept = await api<string>(server, 'GET', `/api/runs/${run.id}/diff`);
+    expect(kept.status).toBe(200);
+    expect(kept.body).toBe(diff);
+  });
+
   it('404 no_changes for a run without a worktree step, or whose worktree step changed nothing', async () => {
     const root = gitEditProject(serverProject());
     const server = await startTestServer({}, { root });
@@ -72,6 +104,10 @@ describe('GET /api/runs/:id/diff', () => {
     expectError(await api(server, 'GET', `/api/runs/${untouched.id}/diff`), 404, 'no_changes');
     expectError(await api(server, 'GET', `/api/runs/${untouched.id}/diff?step=look`), 404, 'no_changes');
     expect(git(root, 'log', '--format=%s', `main..wave/${untouched.id}`).trim()).toBe('');
+    for (const id of [plain.id, untouched.id]) {
+      const detail = await api<{ artifacts: unknown[] }>(server, 'GET', `/api/runs/${id}`);
+      expect(detail.body.artifacts).toEqual([]);
+    }
   });
 
   it('404 run_not_found and step_not_found; 400 for a stat that is not a boolean', async () => {

@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { adapterPlacesContract } from './adapter-places.js';
 import { appendContract } from './append.js';
 import { claimsContract } from './claims.js';
 import { deliveriesContract } from './deliveries.js';
@@ -33,6 +34,7 @@ const PARTS = {
   schedules: schedulesContract,
   retention: retentionContract,
   deliveries: deliveriesContract,
+  adapterPlaces: adapterPlacesContract,
 } as const;
 
 /** A part of the contract (a store still being built may be checked without some). */

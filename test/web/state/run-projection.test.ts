@@ -77,6 +77,26 @@ describe('run projection', () => {
     expect(d.steps.every((s) => s.status === 'completed')).toBe(true);
   });
 
+  it("the run's own artifact (_run/diff) joins the run's artifacts, not a step's", () => {
+    const { upToGate, afterGate } = gatedRun();
+    const make = eventFactory();
+    const diff = make({
+      type: 'artifact_written',
+      step: '_run',
+      name: 'diff',
+      size: 40,
+      sha256: 'cd'.repeat(32),
+    });
+    const d = applyEventsToDetail(runDetail(), [
+      ...upToGate,
+      ...afterGate.slice(0, -1),
+      diff,
+      afterGate.at(-1)!,
+    ]);
+    expect(d.artifacts).toEqual([{ name: 'diff', size: 40, sha256: 'cd'.repeat(32) }]);
+    expect(d.steps.flatMap((s) => s.artifacts.map((a) => a.name))).toEqual(['out.txt']);
+  });
+
   it('does not mutate its input', () => {
     const { upToGate } = gatedRun();
     const before = runDetail();
