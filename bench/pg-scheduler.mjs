@@ -1,6 +1,10 @@
 // Scheduler throughput on PostgreSQL: one server on SQLite (the baseline), one on PostgreSQL
 // (goal ≥ 0.5× SQLite) and three workers on one PostgreSQL database (goal ≥ 1.5× one worker).
+// Beside each rate: the CPU its processes used per run (servers, PostgreSQL, this process) and
+// how busy the machine was, since on a few shared cores a rate is capped by CPU, not the store:
+// the cores divided by CPU per run is the most any number of workers could reach.
 import { rmSync } from 'node:fs';
+import { CORES, cpuMeter } from './cpu-tree.mjs';
 import { report, startServe } from './lib.mjs';
 import { createDatabase, startPgCluster } from './pg-cluster.mjs';
 import { benchProject, submitRuns } from './pg-watch.mjs';
@@ -49,7 +53,10 @@ async function measure(count, env) {
         await startServe(root, { args: ['--mock', '--max-concurrent', String(MAX_CONCURRENT)], env }),
       );
     }
-    return await throughput(servers);
+    const meter = cpuMeter();
+    const result = await throughput(servers);
+    const cpu = meter.stop();
+    return { ...result, cpuPerRun: cpu.treeMs / RUNS, busy: cpu.machineBusy };
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     for (const root of roots) rmSync(root, { recursive: true, force: true });
@@ -64,6 +71,11 @@ try {
     WAVE_STORAGE_URL: await createDatabase(cluster.adminUrl, 'bench_three'),
   });
   const one = pgOne.rate / sqlite.rate;
+  const cpu = (m) =>
+    `${m.cpuPerRun.toFixed(1)} ms CPU/run, ceiling ${((CORES * 1000) / m.cpuPerRun).toFixed(0)} runs/s on ${CORES} cores; machine ${(m.busy * 100).toFixed(0)}% busy`;
+  // What 1.5× one worker would take, against what the cores allow at three workers' CPU per run.
+  const needed = 1.5 * pgOne.rate;
+  const ceiling = (CORES * 1000) / pgThree.cpuPerRun;
   const three = pgThree.rate / pgOne.rate;
   report(
     `scheduler on PostgreSQL: ${RUNS} one-step mock runs, max_concurrent ${MAX_CONCURRENT} per server`,
@@ -73,6 +85,13 @@ try {
       ['ratio (PostgreSQL / SQLite)', one.toFixed(2)],
       ['three workers on one PostgreSQL', `${pgThree.rate.toFixed(0)} runs/s`],
       ['ratio (three / one worker)', three.toFixed(2)],
+      ['  SQLite', cpu(sqlite)],
+      ['  PostgreSQL, one server', cpu(pgOne)],
+      ['  PostgreSQL, three workers', cpu(pgThree)],
+      [
+        'three workers: 1.5× one needs',
+        `${needed.toFixed(0)} runs/s; ${needed > ceiling ? 'above' : 'within'} the CPU ceiling of ${ceiling.toFixed(0)} runs/s`,
+      ],
       ['runs not completed', sqlite.failed + pgOne.failed + pgThree.failed],
     ],
     {

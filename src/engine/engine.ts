@@ -26,8 +26,10 @@ type Live = 'pending' | 'running' | 'done';
  */
 export async function executeRun(ctx: RunContext): Promise<RunResult> {
   const { run, spec, recorder } = ctx;
-  const records = new Map((await ctx.store.listSteps(run.id)).map((r) => [r.id, r]));
-  const gates = new Map((await ctx.store.listGates(run.id)).map((g) => [g.step, g]));
+  // Read side by side: on PostgreSQL each is a round trip before the run can start.
+  const [stepRows, gateRows] = await Promise.all([ctx.store.listSteps(run.id), ctx.store.listGates(run.id)]);
+  const records = new Map(stepRows.map((r) => [r.id, r]));
+  const gates = new Map(gateRows.map((g) => [g.step, g]));
   const byId = new Map(spec.steps.map((s) => [s.id, s]));
   const outcome = new Map<string, StepResult>();
   const live = new Map<string, Live>();

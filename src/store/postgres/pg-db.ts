@@ -98,21 +98,24 @@ export class PgDb implements Queryable {
   /**
    * `tx` with its own opening and closing scripts, each several statements sent in one round
    * trip (no parameters: literals only). `fn` gets the opening script's results; `close` is
-   * asked for the closing script after `fn`, which must end with COMMIT.
+   * asked for the closing script after `fn`, which must end with COMMIT; `closed` gets its
+   * results once it committed.
    */
   async txScripted<T>(
     open: string,
     fn: (client: Queryable, opened: pg.QueryResult[]) => Promise<T>,
     close: () => string,
+    closed?: (results: pg.QueryResult[]) => void,
   ): Promise<T> {
     if (this.opened) await this.opened;
-    return await this.txNow(fn, open, close);
+    return await this.txNow(fn, open, close, closed);
   }
 
   private async txNow<T>(
     fn: (client: Queryable, opened: pg.QueryResult[]) => Promise<T>,
     open = 'BEGIN',
     close: () => string = () => 'COMMIT',
+    closed?: (results: pg.QueryResult[]) => void,
   ): Promise<T> {
     const client = await this.pool.connect();
     // A checked-out client whose connection drops between two statements emits 'error': with no
@@ -123,7 +126,8 @@ export class PgDb implements Queryable {
     try {
       const opened = (await client.query(open)) as pg.QueryResult | pg.QueryResult[];
       const result = await fn(client, Array.isArray(opened) ? opened : [opened]);
-      await client.query(close());
+      const results = (await client.query(close())) as pg.QueryResult | pg.QueryResult[];
+      closed?.(Array.isArray(results) ? results : [results]);
       return result;
     } catch (err) {
       if (isConnectionError(err)) broken = err as Error;

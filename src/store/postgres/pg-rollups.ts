@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { POSTGRES, rollupEmptiesRemoved, rollupWrites } from '../insight-rollup-sql.js';
 import type { Queryable } from './pg-db.js';
 
@@ -12,10 +13,21 @@ const REMOVES = [...rollupWrites(POSTGRES, ONE_RUN, '-1'), ...rollupEmptiesRemov
 export const pgRollups = {
   /** A run that has just finished (its steps' usage written). */
   async add(c: Queryable, runId: string): Promise<void> {
-    for (const sql of ADDS) await c.query(sql, [runId]);
+    await c.query(script(ADDS, runId));
   },
   /** A finished run about to be deleted. */
   async remove(c: Queryable, runId: string): Promise<void> {
-    for (const sql of REMOVES) await c.query(sql, [runId]);
+    await c.query(script(REMOVES, runId));
   },
 };
+
+/**
+ * The statements as one script, the run id a literal: one round trip instead of one each. They
+ * stay separate statements (not one WITH) because several upsert the same rollup row, and
+ * their row locks are held until COMMIT, so every run finishing on the same pipeline waits
+ * for them: the fewer round trips before COMMIT, the shorter that wait.
+ */
+function script(statements: readonly string[], runId: string): string {
+  const id = pg.escapeLiteral(runId);
+  return statements.map((sql) => sql.replace(/\$1(?!\d)/g, id)).join(';\n');
+}

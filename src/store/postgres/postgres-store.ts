@@ -44,6 +44,7 @@ import { projectPg } from './pg-projection.js';
 import { PgRetention } from './pg-retention.js';
 import { pgRollups } from './pg-rollups.js';
 import { PgScheduleStore } from './pg-schedules.js';
+import { SEALED_EVENTS_MAX, sealedBase, sealScript } from './pg-seal.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -155,8 +156,9 @@ export class PostgresStore implements Store {
   /**
    * Runs `fn` in one transaction, announces the commit (NOTIFY), then publishes the events it
    * wrote. Events get their seq last, under the seq lock held until COMMIT: that lock is the
-   * one point every writer of events passes in turn, so it is held for three round trips only
-   * (lock, insert, commit), and taken after every row lock the transaction needs, so a holder
+   * one point every writer of events passes in turn, so it is held for one round trip only
+   * (the closing script: lock, insert, commit; three for a burst past SEALED_EVENTS_MAX), and
+   * taken after every row lock the transaction needs, so a holder
    * never waits for anything another writer holds (no deadlock). `lock`: an advisory lock taken
    * with BEGIN, before the first statement's snapshot.
    */
@@ -168,9 +170,17 @@ export class PostgresStore implements Store {
     const written: WaveEvent[] = [];
     let result: T;
     const open = lock !== undefined ? `BEGIN; SELECT pg_advisory_xact_lock(${lock})` : 'BEGIN';
+    // Few events (the usual write): numbered, inserted and committed by the closing script.
+    const sealed = () => written.length > 0 && written.length <= SEALED_EVENTS_MAX;
     const close = () => {
+      if (sealed()) return sealScript(written, this.origin, ADVISORY.seq, EVENTS_CHANNEL);
       const last = written[written.length - 1];
       return `SELECT pg_notify('${EVENTS_CHANNEL}', '${last ? last.seq : ''}'); COMMIT`;
+    };
+    const closed = (results: pg.QueryResult[]) => {
+      if (!sealed()) return;
+      let seq = sealedBase(results);
+      for (const event of written) (event as { seq: number }).seq = ++seq;
     };
     try {
       result = await this.db.txScripted(
@@ -194,7 +204,7 @@ export class PostgresStore implements Store {
           const value = await fn(c, emit);
           // After fn: the usage of a run's last step may be written with its terminal event.
           for (const runId of finished) await pgRollups.add(c, runId);
-          if (written.length > 0) {
+          if (written.length > SEALED_EVENTS_MAX) {
             const [, max] = (await c.query(
               `SELECT pg_advisory_xact_lock(${ADVISORY.seq}); SELECT COALESCE(MAX(seq), 0) AS seq FROM events`,
             )) as unknown as [unknown, { rows: { seq: number }[] }];
@@ -205,6 +215,7 @@ export class PostgresStore implements Store {
           return value;
         },
         close,
+        closed,
       );
     } catch (err) {
       throw err instanceof WaveError ? err : pgStoreError(this.db.url, err);
