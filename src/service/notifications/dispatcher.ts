@@ -38,6 +38,8 @@ export class NotificationDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** Which schedule() call is the newest: only its reading of the store may set the timer. */
+  private scheduling = 0;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly abort = new AbortController();
@@ -101,8 +103,12 @@ export class NotificationDispatcher {
    */
   private async schedule(): Promise<void> {
     if (this.stopped) return;
+    const call = ++this.scheduling;
     const due = await this.store.deliveries.nextDueAt(this.now());
-    if (this.stopped || due === null) return;
+    // Calls overlap (a pass and finished attempts); on a pool their reads may answer out of
+    // order, and an older reading (a row still leased to us) must not replace a newer one (its
+    // retry due now) with a sleep of up to maxSleepMs.
+    if (this.stopped || call !== this.scheduling || due === null) return;
     // Never spin: a row due now that the claim did not get is looked at again shortly.
     const delay = Math.min(Math.max(due - this.now(), 250), this.maxSleepMs);
     clearTimeout(this.timer);

@@ -222,4 +222,45 @@ describe('NotificationDispatcher (a real receiver on a loopback port)', () => {
       });
     });
   });
+
+  it('a stale reading of the queue never replaces a newer one: a retry due soon is not put off', async () => {
+    // A pool answers overlapping reads in any order. Two deliveries are sent at once; the first
+    // to finish reads the queue while the other is still leased to this server (due in about
+    // 40 s), and that reading is made to arrive after the second's (its retry, due in 2 s). The
+    // older reading must not set the wake-up.
+    const receiver = await startReceiver((i) => (i === 1 ? 503 : 200));
+    const n: NotificationConfig = {
+      name: 'ops',
+      url: receiver.url,
+      events: ['run_completed'],
+      allow_private: true,
+    };
+    const ctx = await createContext(loadProject({ cwd: tempProject({}), env: {} }), silentLogger);
+    const real = ctx.store.deliveries;
+    const deliveriesView = Object.create(real) as typeof real;
+    deliveriesView.nextDueAt = async (nowMs: number) => {
+      const due = await real.nextDueAt(nowMs);
+      if (due !== null && due - nowMs > 10_000) await new Promise((r) => setTimeout(r, 1500));
+      return due;
+    };
+    const store = Object.create(ctx.store) as typeof ctx.store;
+    Object.defineProperty(store, 'deliveries', { value: deliveriesView });
+    const dispatcher = new NotificationDispatcher(store, ctx.changes, {
+      notifications: [n],
+      owner: ctx.owner,
+      logger: silentLogger,
+      backoffMs: [2000],
+    });
+    dispatcher.start();
+    try {
+      await completedRun(ctx);
+      await completedRun(ctx);
+      // Without the guard the retry waits out the stale 40 s sleep.
+      await eventually(async () => (await deliveries(ctx, 'delivered')).length === 2, 20_000, 'the retry');
+      expect(receiver.received).toHaveLength(3);
+    } finally {
+      await dispatcher.stop();
+      await ctx.close();
+    }
+  });
 });
