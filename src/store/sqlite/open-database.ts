@@ -88,12 +88,12 @@ function migrate(db: Db): readonly { version: number; name: string }[] {
     .transaction(() => {
       // Read again under the write lock: two processes opening a new file at once must not both
       // apply the same migrations (the second would find its tables already there).
-      const todo = pending();
-      for (const m of todo) {
+      const due = pending();
+      for (const m of due) {
         db.exec(m.sql);
         record.run(m.version, m.name, new Date().toISOString());
       }
-      return todo;
+      return due;
     })
     .immediate();
 }
