@@ -37,7 +37,7 @@ export function FindRun() {
             id="find-run-id"
             type="search"
             value={id}
-            placeholder="e.g. hello-20261121-100000-3f9a1c"
+            placeholder="e.g. hello-20261121-100000-3f9a1c07d2"
             spellcheck={false}
             autocomplete="off"
             onInput={(e) => setId(e.currentTarget.value)}
