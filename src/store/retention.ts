@@ -55,3 +55,42 @@ export interface RetentionStore {
    */
   reclaimSpace(): Promise<SpaceReport>;
 }
+
+/** A row of a prunable run tree: its top-level run's facts beside one member's id and status. */
+export interface RunTreeRow {
+  root: string;
+  pipeline: string;
+  root_status: RunStatus;
+  finished_at: string;
+  id: string;
+  status: RunStatus;
+}
+
+export function isActiveStatus(status: RunStatus): boolean {
+  return status === 'queued' || status === 'running' || status === 'waiting';
+}
+
+/**
+ * Groups run-tree rows (ordered by root, then member) into prunable runs, leaving out a tree any
+ * member of which is still active: both stores read the same rows, each in its own dialect.
+ */
+export function prunableTrees(rows: readonly RunTreeRow[]): PrunableRun[] {
+  const byRoot = new Map<string, PrunableRun & { active: boolean }>();
+  for (const row of rows) {
+    let entry = byRoot.get(row.root);
+    if (!entry) {
+      entry = {
+        id: row.root,
+        pipeline: row.pipeline,
+        status: row.root_status,
+        finishedAt: row.finished_at,
+        runIds: [],
+        active: false,
+      };
+      byRoot.set(row.root, entry);
+    }
+    entry.runIds.push(row.id);
+    if (isActiveStatus(row.status)) entry.active = true;
+  }
+  return [...byRoot.values()].filter((e) => !e.active).map(({ active: _, ...run }) => run);
+}

@@ -1,12 +1,15 @@
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { RunStatus } from '../../events/catalogue.js';
-import type {
-  LogPruneCandidate,
-  PrunableRun,
-  PruneCutoffs,
-  RetentionStore,
-  SpaceReport,
+import {
+  isActiveStatus,
+  type LogPruneCandidate,
+  type PrunableRun,
+  type PruneCutoffs,
+  prunableTrees,
+  type RetentionStore,
+  type RunTreeRow,
+  type SpaceReport,
 } from '../retention.js';
 import type { PgDb, Queryable } from './pg-db.js';
 import { pgGuard } from './pg-guard.js';
@@ -59,14 +62,7 @@ export class PgRetention implements RetentionStore {
     return this.guard(async () => {
       // Top-level finished runs past their status's cutoff with every descendant; a tree with
       // any active member is left out below.
-      const { rows } = await this.db.query<{
-        root: string;
-        pipeline: string;
-        root_status: RunStatus;
-        finished_at: string;
-        id: string;
-        status: RunStatus;
-      }>(
+      const { rows } = await this.db.query<RunTreeRow>(
         `WITH RECURSIVE roots AS (
            SELECT id, pipeline, status, finished_at, num FROM runs
            WHERE parent_run_id IS NULL AND finished_at IS NOT NULL AND (
@@ -85,24 +81,7 @@ export class PgRetention implements RetentionStore {
          ORDER BY roots.finished_at, roots.num, r.num`,
         [cutoffs.completed, cutoffs.failed, cutoffs.cancelled, limit],
       );
-      const byRoot = new Map<string, PrunableRun & { active: boolean }>();
-      for (const row of rows) {
-        let entry = byRoot.get(row.root);
-        if (!entry) {
-          entry = {
-            id: row.root,
-            pipeline: row.pipeline,
-            status: row.root_status,
-            finishedAt: row.finished_at,
-            runIds: [],
-            active: false,
-          };
-          byRoot.set(row.root, entry);
-        }
-        entry.runIds.push(row.id);
-        if (isActive(row.status)) entry.active = true;
-      }
-      return [...byRoot.values()].filter((e) => !e.active).map(({ active: _, ...run }) => run);
+      return prunableTrees(rows);
     });
   }
 
@@ -134,7 +113,7 @@ export class PgRetention implements RetentionStore {
         [id],
       );
       const status = rows[0]?.status;
-      if (status === undefined || isActive(status)) return false;
+      if (status === undefined || isActiveStatus(status)) return false;
       await c.query('DELETE FROM events WHERE run_id = $1 AND seq < $2', [id, last]);
       await c.query('DELETE FROM remembered_keys WHERE run_id = $1', [id]);
       // Deliveries still pending are left to finish: they carry their body with them.
@@ -217,8 +196,4 @@ export class PgRetention implements RetentionStore {
     );
     return rows[0]?.bytes ?? 0;
   }
-}
-
-function isActive(status: RunStatus): boolean {
-  return status === 'queued' || status === 'running' || status === 'waiting';
 }

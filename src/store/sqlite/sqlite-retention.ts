@@ -1,11 +1,14 @@
 import { statSync } from 'node:fs';
 import type { RunStatus } from '../../events/catalogue.js';
-import type {
-  LogPruneCandidate,
-  PrunableRun,
-  PruneCutoffs,
-  RetentionStore,
-  SpaceReport,
+import {
+  isActiveStatus,
+  type LogPruneCandidate,
+  type PrunableRun,
+  type PruneCutoffs,
+  prunableTrees,
+  type RetentionStore,
+  type RunTreeRow,
+  type SpaceReport,
 } from '../retention.js';
 import type { Db } from './open-database.js';
 import type { SqliteRollups } from './sqlite-rollups.js';
@@ -70,32 +73,8 @@ export class SqliteRetention implements RetentionStore {
 
   findPrunableRuns(cutoffs: PruneCutoffs, limit: number): Promise<PrunableRun[]> {
     return this.guard(() => {
-      const rows = this.s.candidates.all({ ...cutoffs, limit }) as {
-        root: string;
-        pipeline: string;
-        root_status: RunStatus;
-        finished_at: string;
-        id: string;
-        status: RunStatus;
-      }[];
-      const byRoot = new Map<string, PrunableRun & { active: boolean }>();
-      for (const row of rows) {
-        let entry = byRoot.get(row.root);
-        if (!entry) {
-          entry = {
-            id: row.root,
-            pipeline: row.pipeline,
-            status: row.root_status,
-            finishedAt: row.finished_at,
-            runIds: [],
-            active: false,
-          };
-          byRoot.set(row.root, entry);
-        }
-        entry.runIds.push(row.id);
-        if (isActive(row.status)) entry.active = true;
-      }
-      return [...byRoot.values()].filter((e) => !e.active).map(({ active: _, ...run }) => run);
+      const rows = this.s.candidates.all({ ...cutoffs, limit }) as RunTreeRow[];
+      return prunableTrees(rows);
     });
   }
 
@@ -107,7 +86,7 @@ export class SqliteRetention implements RetentionStore {
           const deleted: string[] = [];
           for (const id of runIds) {
             const status = this.s.runStatus.get(id) as RunStatus | undefined;
-            if (status === undefined || isActive(status)) continue;
+            if (status === undefined || isActiveStatus(status)) continue;
             const num = this.s.nameNum.get(id) as number | undefined;
             if (num !== undefined) this.s.deleteEvents.run(num, last);
             this.s.deleteKeys.run(id);
@@ -142,7 +121,7 @@ export class SqliteRetention implements RetentionStore {
           let n = 0;
           for (const id of runIds) {
             const status = this.s.runStatus.get(id) as RunStatus | undefined;
-            if (status === undefined || isActive(status)) continue;
+            if (status === undefined || isActiveStatus(status)) continue;
             const num = this.s.nameNum.get(id) as number | undefined;
             if (num !== undefined) n += this.s.deleteLogs.run(num, type, last).changes;
           }
@@ -181,8 +160,4 @@ export class SqliteRetention implements RetentionStore {
     }
     return total;
   }
-}
-
-function isActive(status: RunStatus): boolean {
-  return status === 'queued' || status === 'running' || status === 'waiting';
 }
