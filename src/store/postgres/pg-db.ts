@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { WaveError } from '../../errors.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
@@ -26,6 +27,28 @@ export const ADVISORY = {
   /** Held by claims that count runs over all owners (server.global_max_concurrent). */
   claim: 0x57415645_03,
 } as const;
+
+const names = new Map<string, string>();
+/** Texts built from filters (label lists) could be many: past this many, new ones go unprepared. */
+const MAX_PREPARED = 1000;
+
+/**
+ * A statement with parameters goes as a named prepared statement: each connection parses and
+ * plans it once and then only binds and executes it, which is most of what PostgreSQL spends
+ * on Wave's short statements. The name is a digest of the text, so one text is one statement on
+ * every connection. Without parameters the text may be a script of several statements, which
+ * cannot be prepared: it goes as it is.
+ */
+function statement(sql: string, params: readonly unknown[] | undefined): pg.QueryConfig {
+  if (params === undefined) return { text: sql };
+  let name = names.get(sql);
+  if (name === undefined) {
+    if (names.size >= MAX_PREPARED) return { text: sql, values: params as unknown[] };
+    name = `w${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`;
+    names.set(sql, name);
+  }
+  return { name, text: sql, values: params as unknown[] };
+}
 
 /** The URL without its password, for messages and /api/health. */
 export function redactUrl(url: string): string {
@@ -87,7 +110,7 @@ export class PgDb implements Queryable {
     params?: readonly unknown[],
   ): Promise<pg.QueryResult<R>> {
     if (this.opened) await this.opened;
-    return await this.pool.query<R>(sql, params as unknown[] | undefined);
+    return await this.pool.query<R>(statement(sql, params));
   }
 
   async tx<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
@@ -125,7 +148,11 @@ export class PgDb implements Queryable {
     let broken: Error | undefined;
     try {
       const opened = (await client.query(open)) as pg.QueryResult | pg.QueryResult[];
-      const result = await fn(client, Array.isArray(opened) ? opened : [opened]);
+      const prepared: Queryable = {
+        query: <R extends pg.QueryResultRow>(sql: string, params?: readonly unknown[]) =>
+          client.query<R>(statement(sql, params)),
+      };
+      const result = await fn(prepared, Array.isArray(opened) ? opened : [opened]);
       const results = (await client.query(close())) as pg.QueryResult | pg.QueryResult[];
       closed?.(Array.isArray(results) ? results : [results]);
       return result;

@@ -1,4 +1,5 @@
 import { FINISHED, POSTGRES, rollupWrites } from '../insight-rollup-sql.js';
+import { functionsSql } from './pg-functions.js';
 
 /**
  * PostgreSQL's numbered schema migrations, applied at start (and by `wave db migrate`) in one
@@ -298,5 +299,12 @@ export const PG_MIGRATIONS: readonly { version: number; name: string; sql: strin
       );
       CREATE INDEX adapter_tickets_line ON adapter_tickets (adapter, granted, ready_at, id);
     `,
+  },
+  {
+    version: 7,
+    name: 'functions for the statements every run passes through',
+    // pg-functions.ts: the rollups of a finished run and the numbering of events, planned once
+    // per connection instead of at every call.
+    sql: functionsSql(),
   },
 ];

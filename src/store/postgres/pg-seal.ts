@@ -12,13 +12,11 @@ export const SEALED_EVENTS_MAX = 200;
 const UNNUMBERED_PREFIX = '{"seq":0,';
 
 /**
- * The closing script of a transaction that wrote events, sent in one round trip: take the seq
- * lock, number and insert the events after the highest seq, announce the last one, commit. The
- * lock is thus held from its grant to COMMIT within one round trip, not across three, which is
- * what every concurrent writer of events waits for. The lock is its own statement so that the
- * insert's snapshot (READ COMMITTED: one per statement) sees every commit made before the grant.
- * The stored JSON gets its seq from the same expression as the column. The last statement before
- * COMMIT answers with the seq before the first event (see `sealedBase`).
+ * The closing script of a transaction that wrote events, sent in one round trip: `wave_seal`
+ * (pg-functions.ts) takes the seq lock, numbers and inserts the events after the highest seq and
+ * announces the last one; then COMMIT. The lock is thus held from its grant to COMMIT within one
+ * round trip, not across three, which is what every concurrent writer of events waits for. The
+ * statement before COMMIT answers with the seq before the first event (see `sealedBase`).
  */
 export function sealScript(
   events: readonly WaveEvent[],
@@ -35,16 +33,9 @@ export function sealScript(
   const array = (values: readonly (string | null)[]) =>
     `ARRAY[${values.map((v) => (v === null ? 'NULL' : pg.escapeLiteral(v))).join(', ')}]::text[]`;
   const steps = events.map((e) => ('step' in e && typeof e.step === 'string' ? e.step : null));
-  return `SELECT pg_advisory_xact_lock(${lock});
-WITH top AS (SELECT COALESCE(MAX(seq), 0) AS seq FROM events),
-ins AS (
-  INSERT INTO events (seq, run_id, type, step, origin, json)
-  SELECT top.seq + t.n, t.run_id, t.type, t.step, ${pg.escapeLiteral(origin)},
-    '{"seq":' || (top.seq + t.n) || substr(t.json, ${UNNUMBERED_PREFIX.length})
-  FROM top, unnest(${array(events.map((e) => e.run_id))}, ${array(events.map((e) => e.type))},
-    ${array(steps)}, ${array(jsons)}) WITH ORDINALITY AS t (run_id, type, step, json, n)
-  RETURNING seq)
-SELECT MIN(seq) - 1 AS base, pg_notify(${pg.escapeLiteral(channel)}, MAX(seq)::text) AS notified FROM ins;
+  return `SELECT wave_seal(${lock}, ${pg.escapeLiteral(origin)}, ${pg.escapeLiteral(channel)},
+  ${array(events.map((e) => e.run_id))}, ${array(events.map((e) => e.type))},
+  ${array(steps)}, ${array(jsons)}) AS base;
 COMMIT`;
 }
 
