@@ -2,6 +2,7 @@ import { forgeValues } from '../config/forge.js';
 import type { RunError } from '../events/catalogue.js';
 import type { StepSpec } from '../pipeline/model.js';
 import { renderTemplate } from '../pipeline/templates.js';
+import { neverStarted } from '../store/records.js';
 import type { GateRecord, StepRecord } from '../store/store.js';
 import { commitStepChanges, keepRunDiff } from './changes.js';
 import type { RunContext } from './context.js';
@@ -26,8 +27,11 @@ type Live = 'pending' | 'running' | 'done';
  */
 export async function executeRun(ctx: RunContext): Promise<RunResult> {
   const { run, spec, recorder } = ctx;
-  // Read side by side: on PostgreSQL each is a round trip before the run can start.
-  const [stepRows, gateRows] = await Promise.all([ctx.store.listSteps(run.id), ctx.store.listGates(run.id)]);
+  // Read side by side (on PostgreSQL each is a round trip before the run starts), unless there
+  // is nothing to read.
+  const [stepRows, gateRows] = neverStarted(run)
+    ? [[], []]
+    : await Promise.all([ctx.store.listSteps(run.id), ctx.store.listGates(run.id)]);
   const records = new Map(stepRows.map((r) => [r.id, r]));
   const gates = new Map(gateRows.map((g) => [g.step, g]));
   const byId = new Map(spec.steps.map((s) => [s.id, s]));

@@ -41,10 +41,17 @@ export class OutageAppender {
   /** Every event of the run up to here was committed before the pending write began. */
   private seenSeq: number | null = null;
 
+  /**
+   * `neverStarted`: the run has no event but run_queued, which no writer appends, so the search
+   * for a lost batch can start at the run's beginning and no read of the last seq is needed.
+   */
   constructor(
     private readonly store: Store,
     private readonly runId: string,
-  ) {}
+    opts: { neverStarted?: boolean } = {},
+  ) {
+    if (opts.neverStarted) this.seenSeq = 0;
+  }
 
   async append(drafts: readonly EventDraft[], side?: SideEffects): Promise<WaveEvent[]> {
     this.seenSeq ??= await this.retrying(() => this.store.lastSeq());

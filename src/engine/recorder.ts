@@ -22,11 +22,13 @@ export class EventRecorder {
   private failure: unknown;
   private readonly writer: OutageAppender;
 
+  /** `neverStarted`: the run has no event but run_queued yet (records.ts `neverStarted`). */
   constructor(
     store: Store,
     private readonly runId: string,
+    opts: { neverStarted?: boolean } = {},
   ) {
-    this.writer = new OutageAppender(store, runId);
+    this.writer = new OutageAppender(store, runId, opts);
   }
 
   /** Queues an output line; it is written within FLUSH_DELAY_MS. */

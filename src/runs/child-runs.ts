@@ -6,6 +6,7 @@ import { WaveError } from '../errors.js';
 import { TERMINAL_RUN_STATUSES } from '../events/catalogue.js';
 import { claimRun } from '../scheduler/leases.js';
 import { newRunId } from '../service/run-ids.js';
+import { neverStarted } from '../store/records.js';
 import type { RunRecord } from '../store/store.js';
 import type { ExecutorDeps } from './executor.js';
 import { killRunProcesses } from './orphan-processes.js';
@@ -108,7 +109,7 @@ export function createChildRuns(deps: ExecutorDeps): ChildRuns {
         store: req.lineage.scopeOf ? passStore(parent.store, child.id, req.lineage.scopeOf) : parent.store,
         bus: parent.bus,
         changes: parent.changes,
-        recorder: new EventRecorder(parent.store, child.id),
+        recorder: new EventRecorder(parent.store, child.id, { neverStarted: neverStarted(child) }),
         signal: AbortSignal.any([req.signal, tracked.signal]),
         cancelledBy: () => tracked.cancelledBy() ?? parent.cancelledBy(),
         halted: () => parent.halted() || tracked.halted(),

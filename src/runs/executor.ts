@@ -7,6 +7,7 @@ import { WaveError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { ChangeSource } from '../store/change-feed.js';
+import { neverStarted } from '../store/records.js';
 import type { RunRecord, Store } from '../store/store.js';
 import { createChildRuns } from './child-runs.js';
 import type { NarrativeWriter } from './narratives.js';
@@ -46,6 +47,7 @@ export async function executeClaimedRun(
   const tracked = deps.supervisor.track(run.id);
   if (run.cancelRequested) tracked.cancel(run.cancelBy);
   const mock = opts.mock ?? run.options.mock ?? false;
+  let ended = false;
   try {
     const result = await executeRun({
       run,
@@ -61,7 +63,7 @@ export async function executeClaimedRun(
       store: deps.store,
       bus: deps.bus,
       changes: deps.changes,
-      recorder: new EventRecorder(deps.store, run.id),
+      recorder: new EventRecorder(deps.store, run.id, { neverStarted: neverStarted(run) }),
       signal: tracked.signal,
       cancelledBy: tracked.cancelledBy,
       halted: tracked.halted,
@@ -76,9 +78,11 @@ export async function executeClaimedRun(
     });
     // The terminal event is stored by now: the narrative comes after it, never before.
     if (result.status !== 'interrupted') deps.narratives?.start(run.id, mock);
+    ended = result.status !== 'interrupted';
     return result;
   } finally {
     deps.supervisor.untrack(run.id);
-    await deps.store.releaseRun(run.id, deps.supervisor.owner).catch(() => undefined);
+    // A terminal event frees the run's lease with it; a halted or crashed run is let go here.
+    if (!ended) await deps.store.releaseRun(run.id, deps.supervisor.owner).catch(() => undefined);
   }
 }

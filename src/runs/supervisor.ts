@@ -4,6 +4,9 @@ import { LEASE_MS, renewEveryMs, renewLeases } from '../scheduler/leases.js';
 import type { ChangeNotice, ChangeSource } from '../store/change-feed.js';
 import type { InstanceRole, Store } from '../store/store.js';
 
+/** Far longer than a claim takes to be tracked; short enough that stale entries do not pile up. */
+const PENDING_CANCEL_MS = 60_000;
+
 export interface SupervisorOptions {
   /** server.role, recorded on this instance's row. */
   role: InstanceRole;
@@ -14,7 +17,8 @@ export interface SupervisorOptions {
 /**
  * The per-process watch over runs this process owns, for what other processes do to them:
  * - cancellations requested through the store (`wave cancel`, a server) abort the run: checked
- *   when the change feed reports a commit that could carry one;
+ *   when the change feed reports another process's commit (this process's own requests come
+ *   through `cancel`);
  * - the heartbeat renews leases and this instance's row so nobody takes a live run over.
  */
 export class RunSupervisor {
@@ -26,6 +30,13 @@ export class RunSupervisor {
   private unsubscribe: (() => void) | undefined;
   private checking = false;
   private again = false;
+  /**
+   * Cancels of runs not tracked (yet): a run claimed here is tracked a moment after its claim,
+   * and a request in between must still stop it. Kept for PENDING_CANCEL_MS.
+   */
+  private readonly pending = new Map<string, { by: string | null; at: number }>();
+  /** Another process committed while nothing was tracked: the next run tracked checks once. */
+  private unchecked = false;
 
   constructor(
     private readonly store: Store,
@@ -66,8 +77,17 @@ export class RunSupervisor {
   } {
     const entry = { controller: new AbortController(), by: null as string | null, halted: false };
     this.controllers.set(runId, entry);
-    // A cancel requested before tracking began finds no later commit to announce it.
-    void this.checkCancels();
+    const early = this.pending.get(runId);
+    this.pending.delete(runId);
+    if (early) {
+      entry.by = early.by;
+      entry.controller.abort();
+    }
+    if (this.unchecked) {
+      // That commit may have been a cancel of this very run, made after it was claimed.
+      this.unchecked = false;
+      void this.checkCancels();
+    }
     return {
       signal: entry.controller.signal,
       cancelledBy: () => entry.by,
@@ -82,12 +102,19 @@ export class RunSupervisor {
 
   untrack(runId: string): void {
     this.controllers.delete(runId);
+    this.pending.delete(runId);
   }
 
-  /** Cancels a tracked run in this process (no store round trip). */
+  /**
+   * Cancels a tracked run in this process (no store round trip); false when it is not tracked
+   * here, and then remembered for a while in case this process is about to track it.
+   */
   cancel(runId: string, by: string | null): boolean {
     const entry = this.controllers.get(runId);
-    if (!entry) return false;
+    if (!entry) {
+      this.remember(runId, by);
+      return false;
+    }
     if (!entry.controller.signal.aborted) {
       entry.by = by;
       entry.controller.abort();
@@ -108,10 +135,22 @@ export class RunSupervisor {
     return this.controllers.size;
   }
 
-  /** A cancel request is a state change without an event, by this process or another. */
+  /**
+   * A cancel request is a state change without an event. This process's own requests reach
+   * `cancel` directly, so only other processes' commits are checked.
+   */
   private onChange(notice: ChangeNotice): void {
-    if (this.controllers.size === 0) return;
-    if (notice.foreign || notice.events.length === 0) void this.checkCancels();
+    if (!notice.foreign) return;
+    if (this.controllers.size === 0) this.unchecked = true;
+    else void this.checkCancels();
+  }
+
+  private remember(runId: string, by: string | null): void {
+    const now = Date.now();
+    if (this.pending.size >= 100) {
+      for (const [id, p] of this.pending) if (now - p.at > PENDING_CANCEL_MS) this.pending.delete(id);
+    }
+    this.pending.set(runId, { by, at: now });
   }
 
   /** Aborts tracked runs whose cancellation was requested in the store. */

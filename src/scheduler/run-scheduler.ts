@@ -24,8 +24,6 @@ export interface SchedulerOptions {
   recovery: 'resume' | 'fail';
   mock: boolean;
   logger: Logger;
-  /** Told when a run ends (metrics). */
-  onRunEnded?: (run: RunRecord) => void;
 }
 
 interface SlotRequest {
@@ -192,11 +190,9 @@ export class RunScheduler implements SlotControl {
     })
       .then((result) => log.info({ status: result.status }, 'run ended'))
       .catch((err) => log.error({ err }, 'run crashed'))
-      .finally(async () => {
+      .finally(() => {
         this.holding.delete(run.id);
         this.executing.delete(run.id);
-        const ended = await this.deps.store.getRun(run.id).catch(() => null);
-        if (ended) this.opts.onRunEnded?.(ended);
         this.pump();
       });
     this.executing.set(run.id, done);

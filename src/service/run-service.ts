@@ -97,10 +97,20 @@ export class RunService {
   }
 
   /** Checks and queues a run; a server's scheduler is told at once. */
-  async submit(req: CreateRunRequest): Promise<{ run: RunRecord; created: boolean }> {
-    const result = await this.create(req);
-    if (result.created && req.mode === 'server') this.deps.scheduler.wake();
-    return result;
+  /**
+   * A new run (or, with an Idempotency-Key seen before, the run it made). `queuePosition`: where
+   * a run created now stood in line when created (its run_queued event), so answering with it
+   * costs no second count; undefined for a run found by its key.
+   */
+  async submit(
+    req: CreateRunRequest,
+  ): Promise<{ run: RunRecord; created: boolean; queuePosition?: number | null }> {
+    const { run, created, events } = await this.create(req);
+    if (created && req.mode === 'server') this.deps.scheduler.wake();
+    const queued = events.find((e) => e.type === 'run_queued' && e.run_id === run.id);
+    return queued?.type === 'run_queued'
+      ? { run, created, queuePosition: queued.queue_position }
+      : { run, created };
   }
 
   /**
@@ -145,7 +155,7 @@ export class RunService {
   private async create(
     req: CreateRunRequest,
     originOf?: (spec: PipelineSpec, id: string) => Promise<NonNullable<NewRun['origin']>>,
-  ): Promise<{ run: RunRecord; created: boolean }> {
+  ): Promise<{ run: RunRecord; created: boolean; events: WaveEvent[] }> {
     const spec = (await this.runnablePipeline(req.pipeline)).spec;
     if (spec.disabled) {
       throw new WaveError(
@@ -203,8 +213,9 @@ export class RunService {
     return run;
   }
 
-  async view(run: RunRecord): Promise<RunView> {
-    return toRunView(run, await this.store.queuePosition(run));
+  /** The run as the API shows it; `queuePosition` when known already (see `submit`). */
+  async view(run: RunRecord, queuePosition?: number | null): Promise<RunView> {
+    return toRunView(run, queuePosition !== undefined ? queuePosition : await this.store.queuePosition(run));
   }
 
   /** The run with its steps, gates, outcomes and named outputs. */

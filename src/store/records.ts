@@ -62,6 +62,14 @@ export interface RunRecord {
   origin: RunOrigin | null;
 }
 
+/**
+ * A run that never started and reuses no steps: it has no event but run_queued, every step
+ * pending and no gate, so whoever executes it has nothing to read first.
+ */
+export function neverStarted(run: RunRecord): boolean {
+  return run.startedAt === null && run.origin === null;
+}
+
 export interface RunOrigin {
   kind: 'retry' | 'fork';
   runId: string;

@@ -200,4 +200,27 @@ describe('EventRecorder', () => {
     // The caller gets the events as committed, seq included.
     expect(s).toEqual(stored[2]);
   });
+
+  it("a never-started run's first batch that lost its answer is found without reading the last seq", async () => {
+    const real = openStore();
+    // Other runs' events before this one's: the search must not need them to be few.
+    for (let i = 0; i < 3; i++) await real.createRun(newRun());
+    const { run } = await real.createRun(newRun());
+    const w = watched(real);
+    let lastSeqReads = 0;
+    const counted = new Proxy(w.store, {
+      get(target, prop, receiver) {
+        if (prop === 'lastSeq') lastSeqReads++;
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    const recorder = new EventRecorder(counted, run.id, { neverStarted: true });
+    w.control.loseAnswer = 1;
+    const [started] = await recorder.emit(draft.runStarted(run.id));
+    await recorder.emit(draft.stepStarted(run.id, 'build'));
+    const stored = await eventsOf(real, run.id);
+    expect(stored.map(describeEvent)).toEqual(['run_queued', 'run_started', 'step_started']);
+    expect(started).toEqual(stored[1]);
+    expect(lastSeqReads).toBe(0);
+  });
 });

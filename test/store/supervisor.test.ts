@@ -88,4 +88,37 @@ describe('RunSupervisor', () => {
     expect(await abortedWithin(tracked.signal, 5000)).toBe(true);
     expect(tracked.cancelledBy()).toBe('carol');
   });
+
+  it("reads nothing for this process's own commits, and its own cancel of a run about to be tracked stops it", async () => {
+    const { store, owner, supervisor } = await twoProcesses();
+    let reads = 0;
+    const cancelRequested = store.cancelRequested.bind(store);
+    store.cancelRequested = (o) => {
+      reads++;
+      return cancelRequested(o);
+    };
+    const claim = { owner, leaseMs: LEASE_MS };
+    const { run } = await store.createRun(newRun({ mode: 'local', claim }));
+    const { run: next } = await store.createRun(newRun({ mode: 'local', claim }));
+    await supervisor.start();
+    const tracked = supervisor.track(run.id);
+    // (Tracking may check once for what other processes did before; then nothing more.)
+    await new Promise((r) => setTimeout(r, 250));
+    const before = reads;
+    await store.append(run.id, [draft.runStarted(run.id)]);
+    // A cancel requested here reaches the supervisor directly (cancelRun), not through a read
+    // after the commit: this commit (without an event) alone stops nothing.
+    expect((await store.requestCancel(run.id, 'me'))?.kind).toBe('requested');
+    expect((await store.requestCancel(next.id, 'me'))?.kind).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(reads).toBe(before);
+    expect(tracked.signal.aborted).toBe(false);
+    expect(supervisor.cancel(run.id, 'me')).toBe(true);
+    expect(tracked.signal.aborted).toBe(true);
+    expect(supervisor.cancel(next.id, 'me')).toBe(false);
+    // Claimed, not yet tracked when the request came: tracking it now stops it at once.
+    const late = supervisor.track(next.id);
+    expect(late.signal.aborted).toBe(true);
+    expect(late.cancelledBy()).toBe('me');
+  });
 });

@@ -61,7 +61,7 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      const { run, created } = await ctx.runs.submit({
+      const { run, created, queuePosition } = await ctx.runs.submit({
         pipeline: request.body.pipeline,
         input: request.body.input ?? null,
         labels: request.body.labels ?? {},
@@ -72,7 +72,7 @@ export function registerRunRoutes(app: App, ctx: ServerContext): void {
       return reply
         .code(created ? 201 : 200)
         .header('location', `/api/runs/${run.id}`)
-        .send(await ctx.runs.view(run));
+        .send(await ctx.runs.view(run, queuePosition));
     },
   );
 

@@ -42,7 +42,11 @@ export class EventFeed {
   async start(): Promise<void> {
     this.seq = await this.store.lastSeq();
     this.unsubscribe = this.changes.subscribe(({ upToSeq }) => {
-      if (upToSeq > this.seq) this.poke();
+      if (upToSeq <= this.seq) return;
+      // Nobody listens (no SSE client): nothing to read. Everything up to upToSeq is committed,
+      // so a listener that comes later finds it in the store (the hub replays up to `position`).
+      if (this.listeners.size === 0 && !this.reading) this.seq = upToSeq;
+      else this.poke();
     });
   }
 

@@ -92,7 +92,8 @@ export class SseHub {
   private readonly clients = new Set<Client>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly sweeper: NodeJS.Timeout;
-  private readonly unlisten: () => void;
+  /** Listening to the feed while there are clients: with none, the feed reads nothing. */
+  private unlisten: (() => void) | null = null;
   private readonly replays = new ReplayCache(REPLAY_CACHE_BYTES);
   private stopped = false;
 
@@ -103,10 +104,6 @@ export class SseHub {
     private readonly logger: Logger,
     private readonly pacer: Pacer,
   ) {
-    this.unlisten = feed.listen((items) => {
-      const shared = new Map<string, Rendered>();
-      for (const client of this.clients) this.deliver(client, items, shared);
-    });
     this.heartbeat = setInterval(() => {
       // Only idle streams need it; a ping never queues behind unread bytes.
       for (const client of this.clients) if (client.raw.writableLength === 0) client.raw.write(': ping\n\n');
@@ -136,6 +133,10 @@ export class SseHub {
     stream.raw.flushHeaders();
     stream.raw.socket?.setNoDelay(true);
     this.clients.add(client);
+    this.unlisten ??= this.feed.listen((items) => {
+      const shared = new Map<string, Rendered>();
+      for (const c of this.clients) this.deliver(c, items, shared);
+    });
     stream.raw.on('close', () => this.drop(client));
     if (this.stopped) {
       this.end(client);
@@ -284,6 +285,10 @@ export class SseHub {
   private drop(client: Client): void {
     client.closed = true;
     this.clients.delete(client);
+    if (this.clients.size === 0) {
+      this.unlisten?.();
+      this.unlisten = null;
+    }
   }
 
   /** Shutdown: every stream ends (clients reconnect with Last-Event-ID elsewhere or later). */
@@ -292,6 +297,7 @@ export class SseHub {
     for (const client of [...this.clients]) this.end(client);
     clearInterval(this.heartbeat);
     clearInterval(this.sweeper);
-    this.unlisten();
+    this.unlisten?.();
+    this.unlisten = null;
   }
 }

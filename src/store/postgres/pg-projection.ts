@@ -6,9 +6,11 @@ const SQL = {
   stepStartedAt: 'SELECT started_at FROM steps WHERE run_id = $1 AND id = $2',
   runStarted: `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, $1) WHERE id = $2`,
   runWaiting: `UPDATE runs SET status = 'waiting', wants_slot = 0 WHERE id = $1`,
-  runStatus: 'SELECT status FROM runs WHERE id = $1',
-  runFinished:
-    'UPDATE runs SET status = $1, finished_at = $2, error = $3, cancel_by = COALESCE($4, cancel_by), wants_slot = 0, owner = NULL, lease_expires_at = NULL WHERE id = $5',
+  // Answers the status the run had (`was`), locked first: only the event that ends a run still
+  // going rolls it up, also when two try to end it at once.
+  runFinished: `UPDATE runs SET status = $1, finished_at = $2, error = $3, cancel_by = COALESCE($4, cancel_by), wants_slot = 0, owner = NULL, lease_expires_at = NULL
+     FROM (SELECT id, status FROM runs WHERE id = $5 FOR UPDATE) AS before WHERE runs.id = before.id
+     RETURNING before.status AS was`,
   gatesCancelled: `UPDATE gates SET status = 'cancelled' WHERE run_id = $1 AND status = 'waiting'`,
   stepsCancelled: `UPDATE steps SET status = 'cancelled', finished_at = CASE WHEN status = 'running' THEN $1 ELSE finished_at END
      WHERE run_id = $2 AND status IN ('pending', 'running', 'waiting')`,
@@ -43,16 +45,17 @@ export async function projectPg(c: Queryable, e: WaveEvent, finished: string[] =
     startedAt = rows[0]?.started_at ?? null;
   }
   const changes = projectEvent(e, { stepStartedAt: () => startedAt });
-  for (const change of changes)
-    if (change.op === 'runFinished' && (await finishesNow(c, change.runId))) finished.push(change.runId);
-  if (changes.length === 1) {
-    const [sql, params] = statementOf(changes[0]!);
-    await c.query(sql, params);
-  } else if (changes.length > 1) {
-    const [sql, params] = combined(changes.map(statementOf));
-    await c.query(sql, params);
-  }
+  if (changes.length === 0) return;
+  const ends = changes.findIndex((ch) => ch.op === 'runFinished');
+  const [sql, params] =
+    changes.length === 1 ? statementOf(changes[0]!) : combined(changes.map(statementOf), ends);
+  const { rows } = await c.query<{ was: string | null }>(sql, params);
+  const was = rows[0]?.was;
+  if (ends >= 0 && was != null && !TERMINAL.has(was))
+    finished.push((changes[ends] as { runId: string }).runId);
 }
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 type Statement = [sql: string, params: unknown[]];
 
@@ -61,21 +64,16 @@ type Statement = [sql: string, params: unknown[]];
  * data-modifying WITH query, its parameters renumbered. They run on one snapshot without
  * seeing each other's rows, which is right because one event's changes touch distinct tables.
  */
-function combined(statements: Statement[]): Statement {
+function combined(statements: Statement[], answering: number): Statement {
   const params: unknown[] = [];
   const parts = statements.map(([sql, ps], i) => {
     const offset = params.length;
     params.push(...ps);
     return `c${i} AS (${sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
   });
-  return [`WITH ${parts.join(', ')} SELECT 1`, params];
-}
-
-/** Whether the run is not finished yet: a second terminal event must not roll it up again. */
-async function finishesNow(c: Queryable, runId: string): Promise<boolean> {
-  const { rows } = await c.query<{ status: string }>(SQL.runStatus, [runId]);
-  const status = rows[0]?.status;
-  return status !== undefined && status !== 'completed' && status !== 'failed' && status !== 'cancelled';
+  // The answer of the statement that has one (runFinished's `was`), if any.
+  const answer = answering >= 0 ? `(SELECT was FROM c${answering}) AS was` : '1';
+  return [`WITH ${parts.join(', ')} SELECT ${answer}`, params];
 }
 
 /** A state change as one parameterised statement. */

@@ -287,9 +287,20 @@ export class PostgresStore implements Store {
         }
       }
       const createdAt = new Date(nowMs).toISOString();
-      const { rows } = await c.query<{ num: number }>(
-        `INSERT INTO runs (id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, mode, options, spec, owner, lease_expires_at, parent_run_id, parent_step, parent_index, origin_kind, origin_run_id, origin_step)
-         VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING num`,
+      const steps = run.spec.steps;
+      // The run, its steps and its place in line in one statement (one round trip): the count
+      // sees the runs committed before it, this one counted by the + 1.
+      const { rows } = await c.query<RunRow & { position: number }>(
+        `WITH r AS (
+           INSERT INTO runs (id, pipeline, status, input, labels, trigger_source, trigger_actor, created_at, mode, options, spec, owner, lease_expires_at, parent_run_id, parent_step, parent_index, origin_kind, origin_run_id, origin_step)
+           VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING *),
+         s AS (
+           INSERT INTO steps (run_id, id, idx, kind, persona, dependencies)
+           SELECT r.id, t.id, t.idx, t.kind, t.persona, t.deps
+           FROM r, unnest($19::text[], $20::int[], $21::text[], $22::text[], $23::text[]) AS t (id, idx, kind, persona, deps))
+         SELECT ${RUN_COLUMNS},
+           (SELECT COUNT(*) FROM runs q WHERE q.status = 'queued' AND q.mode = runs.mode AND q.num < runs.num) + 1 AS position
+         FROM r AS runs`,
         [
           run.id,
           run.pipeline,
@@ -309,33 +320,22 @@ export class PostgresStore implements Store {
           run.origin?.kind ?? null,
           run.origin?.runId ?? null,
           run.origin?.step ?? null,
+          steps.map((s) => s.id),
+          steps.map((_, i) => i),
+          steps.map((s) => s.kind),
+          steps.map((s) => s.persona),
+          steps.map((s) => JSON.stringify(s.dependencies)),
         ],
       );
-      const num = rows[0]!.num;
+      const { position, ...created } = rows[0]!;
       const labels = Object.entries(run.labels);
       if (labels.length)
         await c.query(
           'INSERT INTO run_labels (run_num, key, value) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS t (k, v)',
-          [num, labels.map(([k]) => k), labels.map(([, v]) => v)],
-        );
-      const steps = run.spec.steps;
-      if (steps.length)
-        await c.query(
-          `INSERT INTO steps (run_id, id, idx, kind, persona, dependencies)
-           SELECT $1, id, idx, kind, persona, deps FROM unnest($2::text[], $3::int[], $4::text[], $5::text[], $6::text[])
-             AS t (id, idx, kind, persona, deps)`,
-          [
-            run.id,
-            steps.map((s) => s.id),
-            steps.map((_, i) => i),
-            steps.map((s) => s.kind),
-            steps.map((s) => s.persona),
-            steps.map((s) => JSON.stringify(s.dependencies)),
-          ],
+          [created.num, labels.map(([k]) => k), labels.map(([, v]) => v)],
         );
       if (idem)
         await this.putKey(c, idemScope, idem.key, run.id, nowMs + IDEMPOTENCY_TTL_MS, idem.fingerprint);
-      const position = await this.queuePos(c, run.mode, num);
       await emit([
         {
           type: 'run_queued',
@@ -346,7 +346,9 @@ export class PostgresStore implements Store {
           trigger: run.trigger,
         },
       ]);
-      if (run.origin) await this.writeReused(c, run.id, run.origin.runId, run.origin.reuse, createdAt, emit);
+      if (!run.origin) return { record: toRun(created), created: true };
+      // Reused steps change the run's outcomes: read it again after them.
+      await this.writeReused(c, run.id, run.origin.runId, run.origin.reuse, createdAt, emit);
       return { record: toRun((await this.runRow(c, run.id))!), created: true };
     });
     return { run: result.record, created: result.created, events };

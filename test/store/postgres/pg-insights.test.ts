@@ -3,7 +3,7 @@ import { computeInsights, insightsFromRows } from '../../../src/service/insights
 import { PgInsights } from '../../../src/store/postgres/pg-insights.js';
 import { seedInsightRuns } from '../../helpers/insights-seed.js';
 import { pgStores } from '../../helpers/pg-store.js';
-import { openStore, TestClock } from '../../helpers/store.js';
+import { draft, newRun, openStore, TestClock } from '../../helpers/store.js';
 
 const openPg = pgStores();
 const WINDOW = { since: '2026-11-15T00:00:00.000Z', until: '2026-11-22T00:00:00.000Z' };
@@ -50,5 +50,27 @@ describe('insights on PostgreSQL', () => {
     const rolled = await computeInsights(insights, WINDOW);
     expect(rolled.pipelines[0]).toMatchObject({ runs: 3, failed: 1, usage: { cost_usd: 0.01 } });
     expect(rolled).toEqual(insightsFromRows(WINDOW, [await insights.scanned(WINDOW)]));
+  });
+
+  it('counts a run that two servers end at once once', async () => {
+    const a = openPg({ path: 'race' });
+    const b = openPg({ path: 'race', origin: 'other-server' });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const { run } = await a.createRun(newRun());
+      await a.append(run.id, [draft.runStarted(run.id)]);
+      ids.push(run.id);
+    }
+    // The owner completes each run while another server cancels it (its owner looked dead).
+    await Promise.all(
+      ids.flatMap((id) => [
+        a.append(id, [draft.runCompleted(id)]),
+        b.append(id, [draft.runCancelled(id, 'bob')]),
+      ]),
+    );
+    const { rows } = await a.database.query<{ runs: number }>(
+      "SELECT SUM(runs) AS runs FROM insight_runs WHERE span = 'd'",
+    );
+    expect(Number(rows[0]!.runs)).toBe(5);
   });
 });
