@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { WaveEvent } from '../../src/events/catalogue.js';
+import { killRunProcesses } from '../../src/runs/orphan-processes.js';
 import { eventually } from '../helpers/eventually.js';
 import { openStore } from '../helpers/store.js';
 import { tempProject, yaml } from '../helpers/tmp.js';
@@ -122,8 +123,10 @@ describe('max_concurrent across processes', { timeout: 120_000 }, () => {
     const cwd = tempProject(heldFiles);
     const a = await spawnServer(cwd);
     const store = openStore({ path: join(cwd, '.wave/state.db') });
+    const runs: string[] = [];
     try {
       const holder = await submit(a.url);
+      runs.push(holder);
       await eventually(
         async () => (await eventsOf(store, holder)).some((e) => e.type === 'step_started'),
         30_000,
@@ -131,6 +134,7 @@ describe('max_concurrent across processes', { timeout: 120_000 }, () => {
       );
       const b = await spawnServer(cwd);
       const waiter = await submit(b.url);
+      runs.push(waiter);
       await eventually(
         async () => (await eventsOf(store, waiter)).some((e) => e.type === 'step_throttled'),
         30_000,
@@ -147,8 +151,10 @@ describe('max_concurrent across processes', { timeout: 120_000 }, () => {
       );
       expect(Date.now() - killedAt).toBeLessThan(20_000);
     } finally {
-      // The killed server's contract loop (and the waiter's) end.
+      // The killed server's contract loop (and the waiter's) end; a loop that has not seen the
+      // file before the project folder goes would run on: stop what is left of both runs.
       writeFileSync(join(cwd, 'release'), '');
+      for (const id of runs) await killRunProcesses(id, 500);
     }
   });
 });
