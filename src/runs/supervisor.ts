@@ -62,7 +62,12 @@ export class RunSupervisor {
       pid: process.pid,
       role: this.opts.role,
     });
-    this.unsubscribe = this.changes.subscribe((notice) => this.onChange(notice));
+    // A store that announces cancel requests (PostgreSQL) spares a check after every other
+    // instance's commit; otherwise those commits are when to look.
+    const announced = this.store.onCancelRequest?.((owner) => {
+      if (owner === null || owner === this.owner) this.lookForCancels();
+    });
+    this.unsubscribe = announced ?? this.changes.subscribe((notice) => this.onChange(notice));
     // A heartbeat, not a poll: it writes liveness, it does not look for news.
     this.heartbeat = setInterval(() => void this.renew(), renewEveryMs(this.opts.leaseMs));
     this.heartbeat.unref();
@@ -140,7 +145,10 @@ export class RunSupervisor {
    * `cancel` directly, so only other processes' commits are checked.
    */
   private onChange(notice: ChangeNotice): void {
-    if (!notice.foreign) return;
+    if (notice.foreign) this.lookForCancels();
+  }
+
+  private lookForCancels(): void {
     if (this.controllers.size === 0) this.unchecked = true;
     else void this.checkCancels();
   }

@@ -108,7 +108,8 @@ export class ChangeFeed implements ChangeSource {
   private async checkOnce(): Promise<void> {
     const token = await this.store.changeToken();
     if (token === this.token) return;
-    const top = await this.store.lastSeq();
+    // What notifications announced, when the store can vouch for it (a read otherwise).
+    const top = this.store.knownTop?.(this.token) ?? (await this.store.lastSeq());
     const events: WaveEvent[] = [];
     // Seq order is commit order: once `top` is visible every event below it is too.
     let from = this.foreignSeq;

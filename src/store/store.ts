@@ -129,6 +129,18 @@ export interface Store {
    * the change feed need not wait for its next check. Absent: the feed's periodic check is all.
    */
   onChange?(listener: () => void): () => void;
+  /**
+   * A seq up to which every event is committed, known without a read, for a reader whose last
+   * look was at change token `since` (PostgreSQL: the highest seq its notifications announced);
+   * null (or absent) when only `lastSeq` can tell.
+   */
+  knownTop?(since: number): number | null;
+  /**
+   * Calls `listener` with the owner of a run another process requested to cancel, as soon as
+   * that commits, and with null when such news may have been missed (a reconnect). Absent: a
+   * cancel request is found by checking after other processes' commits.
+   */
+  onCancelRequest?(listener: (owner: string | null) => void): () => void;
 
   /** Queued → cancelled at once; running/waiting → cancel_requested; finished → unchanged. */
   requestCancel(runId: string, by: string | null): Promise<CancelResult | null>;

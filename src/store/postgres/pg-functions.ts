@@ -20,10 +20,14 @@ export const ROLLUP_REMOVE_BODY = body([
 ]);
 
 /**
- * The body of `wave_seal(lock, origin, channel, run_ids, types, steps, jsons)`: takes the seq
- * lock, numbers and inserts the events after the highest seq, announces the last one and answers
- * the seq before the first. The lock is its own statement so that the next one's snapshot (in a
- * VOLATILE function each statement takes one) sees every commit made before the grant. Each JSON
+ * The body of `wave_seal(lock, origin, channel, run_ids, types, steps, jsons, finished)`: takes
+ * the seq lock, rolls up the runs the transaction finished, numbers and inserts the events after
+ * the highest seq, announces the last one and answers the seq before the first. The lock is its
+ * own statement so that the next ones' snapshots (in a VOLATILE function each statement takes
+ * one) see every commit made before the grant. The rollups come after the lock: their rows are
+ * shared by every run of a pipeline, and their row locks, held until COMMIT, are then held for
+ * this one round trip instead of while waiting for the seq lock (which queued every finishing run
+ * of the pipeline behind them). Nothing that holds those rows waits for the seq lock. Each JSON
  * starts `{"seq":0,` (9 characters) and gets the seq its row gets.
  */
 export const SEAL_BODY = `
@@ -31,6 +35,7 @@ DECLARE
   base BIGINT;
 BEGIN
   PERFORM pg_advisory_xact_lock(p_lock);
+  PERFORM wave_rollup_add(f) FROM unnest(p_finished) AS f;
   SELECT COALESCE(MAX(seq), 0) INTO base FROM events;
   INSERT INTO events (seq, run_id, type, step, origin, json)
   SELECT base + t.n, t.run_id, t.type, t.step, p_origin, '{"seq":' || (base + t.n) || substr(t.json, 9)
@@ -50,6 +55,6 @@ export function functionsSql(): string {
     CREATE OR REPLACE FUNCTION wave_rollup_add(TEXT) RETURNS void LANGUAGE plpgsql AS $wave$${ROLLUP_ADD_BODY}$wave$;
     CREATE OR REPLACE FUNCTION wave_rollup_remove(TEXT) RETURNS void LANGUAGE plpgsql AS $wave$${ROLLUP_REMOVE_BODY}$wave$;
     CREATE OR REPLACE FUNCTION wave_seal(p_lock BIGINT, p_origin TEXT, p_channel TEXT, p_run_ids TEXT[],
-      p_types TEXT[], p_steps TEXT[], p_jsons TEXT[]) RETURNS BIGINT LANGUAGE plpgsql AS $wave$${SEAL_BODY}$wave$;
+      p_types TEXT[], p_steps TEXT[], p_jsons TEXT[], p_finished TEXT[]) RETURNS BIGINT LANGUAGE plpgsql AS $wave$${SEAL_BODY}$wave$;
   `;
 }

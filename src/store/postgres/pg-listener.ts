@@ -4,6 +4,8 @@ export interface PgListenerOptions {
   url: string;
   /** The channel every write notifies (PostgresStore's EVENTS_CHANNEL), the seq it wrote as payload. */
   channel: string;
+  /** The channel a cancel request notifies, the run's owner as payload (CANCELS_CHANNEL). */
+  cancelChannel?: string;
   /** First wait before reconnecting; it doubles on each failure up to `maxBackoffMs`. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -14,6 +16,8 @@ export interface PgListenerOptions {
 }
 
 export type WakeListener = () => void;
+/** `owner`: whose run a cancel was requested of; null after a reconnect (anyone's, maybe). */
+export type CancelListener = (owner: string | null) => void;
 
 /**
  * One dedicated connection (not from the pool: a pooled client would stop listening when
@@ -24,6 +28,7 @@ export type WakeListener = () => void;
 export class PgListener {
   private client: pg.Client | null = null;
   private readonly wakers = new Set<WakeListener>();
+  private readonly cancels = new Set<CancelListener>();
   private timer: NodeJS.Timeout | undefined;
   private backoff: number;
   private stopped = false;
@@ -36,6 +41,8 @@ export class PgListener {
   token = 0;
   /** Highest seq announced by a notification (0 until one arrives). */
   notifiedSeq = 0;
+  /** `token` right after the last (re)connect: commits before it may have gone unannounced. */
+  private connectedToken = 0;
 
   constructor(private readonly opts: PgListenerOptions) {
     this.backoff = opts.minBackoffMs ?? 100;
@@ -63,6 +70,12 @@ export class PgListener {
     return () => this.wakers.delete(entry);
   }
 
+  onCancel(listener: CancelListener): () => void {
+    const entry: CancelListener = (owner) => listener(owner);
+    this.cancels.add(entry);
+    return () => this.cancels.delete(entry);
+  }
+
   private async connect(): Promise<void> {
     if (this.stopped || this.connecting || this.client) return;
     this.connecting = true;
@@ -76,6 +89,10 @@ export class PgListener {
     client.on('error', lost);
     client.on('end', () => lost());
     client.on('notification', (msg) => {
+      if (msg.channel === this.opts.cancelChannel && !this.opts.isOwn?.(msg.processId)) {
+        for (const listener of [...this.cancels]) listener(msg.payload ?? '');
+        return;
+      }
       if (msg.channel !== this.opts.channel) return;
       const seq = Number(msg.payload);
       if (Number.isSafeInteger(seq) && seq > this.notifiedSeq) this.notifiedSeq = seq;
@@ -85,6 +102,8 @@ export class PgListener {
     try {
       await client.connect();
       await client.query(`LISTEN ${pg.escapeIdentifier(this.opts.channel)}`);
+      if (this.opts.cancelChannel)
+        await client.query(`LISTEN ${pg.escapeIdentifier(this.opts.cancelChannel)}`);
     } catch (err) {
       this.connecting = false;
       client.removeAllListeners();
@@ -106,6 +125,17 @@ export class PgListener {
     this.firstListen();
     // Commits made while no one listened are announced by no notification.
     this.wake();
+    this.connectedToken = this.token;
+    for (const listener of [...this.cancels]) listener(null);
+  }
+
+  /**
+   * A seq up to which every event is committed, known without a read: the highest one announced,
+   * provided the connection has not been re-established since the reader's last look (token
+   * `since`); null when it has, since commits made meanwhile were announced to nobody.
+   */
+  knownTop(since: number): number | null {
+    return this.client !== null && since >= this.connectedToken ? this.notifiedSeq : null;
   }
 
   private lost(client: pg.Client, err?: unknown): void {
@@ -136,6 +166,7 @@ export class PgListener {
     this.stopped = true;
     clearTimeout(this.timer);
     this.wakers.clear();
+    this.cancels.clear();
     const client = this.client;
     this.client = null;
     if (client) {

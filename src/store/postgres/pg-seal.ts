@@ -13,13 +13,15 @@ const UNNUMBERED_PREFIX = '{"seq":0,';
 
 /**
  * The closing script of a transaction that wrote events, sent in one round trip: `wave_seal`
- * (pg-functions.ts) takes the seq lock, numbers and inserts the events after the highest seq and
- * announces the last one; then COMMIT. The lock is thus held from its grant to COMMIT within one
- * round trip, not across three, which is what every concurrent writer of events waits for. The
- * statement before COMMIT answers with the seq before the first event (see `sealedBase`).
+ * (pg-functions.ts) takes the seq lock, rolls up the `finished` runs, numbers and inserts the
+ * events after the highest seq and announces the last one; then COMMIT. The lock is thus held
+ * from its grant to COMMIT within one round trip, not across three, which is what every
+ * concurrent writer of events waits for. The statement before COMMIT answers with the seq before
+ * the first event (see `sealedBase`).
  */
 export function sealScript(
   events: readonly WaveEvent[],
+  finished: readonly string[],
   origin: string,
   lock: number,
   channel: string,
@@ -35,7 +37,7 @@ export function sealScript(
   const steps = events.map((e) => ('step' in e && typeof e.step === 'string' ? e.step : null));
   return `SELECT wave_seal(${lock}, ${pg.escapeLiteral(origin)}, ${pg.escapeLiteral(channel)},
   ${array(events.map((e) => e.run_id))}, ${array(events.map((e) => e.type))},
-  ${array(steps)}, ${array(jsons)}) AS base;
+  ${array(steps)}, ${array(jsons)}, ${array(finished)}) AS base;
 COMMIT`;
 }
 

@@ -64,6 +64,8 @@ export interface PostgresStoreOptions {
 
 /** The channel every write is announced on, with the last seq written (empty: no events). */
 export const EVENTS_CHANNEL = 'wave_events';
+/** What a cancel request of a running or waiting run announces, its owner as payload. */
+export const CANCELS_CHANNEL = 'wave_cancels';
 export const DEFAULT_ARTIFACT_INLINE_LIMIT = 1024 * 1024;
 
 /** An instance as PostgreSQL keeps it: its role and how many runs it holds. */
@@ -125,6 +127,7 @@ export class PostgresStore implements Store {
     this.listener = new PgListener({
       url: opts.url,
       channel: EVENTS_CHANNEL,
+      cancelChannel: CANCELS_CHANNEL,
       isOwn: (backend) => ownBackends.has(backend),
     });
     this.listener.start();
@@ -157,9 +160,10 @@ export class PostgresStore implements Store {
    * Runs `fn` in one transaction, announces the commit (NOTIFY), then publishes the events it
    * wrote. Events get their seq last, under the seq lock held until COMMIT: that lock is the
    * one point every writer of events passes in turn, so it is held for one round trip only
-   * (the closing script: lock, insert, commit; three for a burst past SEALED_EVENTS_MAX), and
-   * taken after every row lock the transaction needs, so a holder
-   * never waits for anything another writer holds (no deadlock). `lock`: an advisory lock taken
+   * (the closing script: lock, rollups, insert, commit; three for a burst past
+   * SEALED_EVENTS_MAX), and taken after every row lock the transaction needs but the rollups',
+   * which only transactions that never wait for it hold otherwise (retention), so a holder
+   * never waits for anything that waits for it (no deadlock). `lock`: an advisory lock taken
    * with BEGIN, before the first statement's snapshot.
    */
   private async write<T>(
@@ -168,12 +172,14 @@ export class PostgresStore implements Store {
   ): Promise<{ result: T; events: WaveEvent[] }> {
     await this.ready();
     const written: WaveEvent[] = [];
+    /** Runs the transaction finishes, for the insight rollups. */
+    const finished: string[] = [];
     let result: T;
     const open = lock !== undefined ? `BEGIN; SELECT pg_advisory_xact_lock(${lock})` : 'BEGIN';
     // Few events (the usual write): numbered, inserted and committed by the closing script.
     const sealed = () => written.length > 0 && written.length <= SEALED_EVENTS_MAX;
     const close = () => {
-      if (sealed()) return sealScript(written, this.origin, ADVISORY.seq, EVENTS_CHANNEL);
+      if (sealed()) return sealScript(written, finished, this.origin, ADVISORY.seq, EVENTS_CHANNEL);
       const last = written[written.length - 1];
       return `SELECT pg_notify('${EVENTS_CHANNEL}', '${last ? last.seq : ''}'); COMMIT`;
     };
@@ -186,7 +192,6 @@ export class PostgresStore implements Store {
       result = await this.db.txScripted(
         open,
         async (c) => {
-          const finished: string[] = [];
           const emit: Emit = async (drafts) => {
             const fallbackTs = this.now().toISOString();
             const out = drafts.map((draft) => {
@@ -202,8 +207,9 @@ export class PostgresStore implements Store {
             return out;
           };
           const value = await fn(c, emit);
-          // After fn: the usage of a run's last step may be written with its terminal event.
-          for (const runId of finished) await pgRollups.add(c, runId);
+          // After fn (the usage of a run's last step may be written with its terminal event); the
+          // closing script rolls them up when it seals the events.
+          if (!sealed()) for (const runId of finished) await pgRollups.add(c, runId);
           if (written.length > SEALED_EVENTS_MAX) {
             const [, max] = (await c.query(
               `SELECT pg_advisory_xact_lock(${ADVISORY.seq}); SELECT COALESCE(MAX(seq), 0) AS seq FROM events`,
@@ -670,6 +676,14 @@ export class PostgresStore implements Store {
     return this.listener.token;
   }
 
+  onCancelRequest(listener: (owner: string | null) => void): () => void {
+    return this.listener.onCancel(listener);
+  }
+
+  knownTop(since: number): number | null {
+    return this.listener.knownTop(since);
+  }
+
   /** Wakes the change feed at each notification, so other instances' commits arrive at once. */
   onChange(listener: () => void): () => void {
     return this.listener.onWake(listener);
@@ -692,6 +706,8 @@ export class PostgresStore implements Store {
         'UPDATE runs SET cancel_requested = 1, cancel_by = COALESCE(cancel_by, $1) WHERE id = $2',
         [by, runId],
       );
+      // Its owner's supervisor checks on this alone, not on every other instance's commit.
+      await c.query('SELECT pg_notify($1, $2)', [CANCELS_CHANNEL, run.owner ?? '']);
       return { kind: 'requested', run: toRun((await this.runRow(c, runId))!) };
     });
     return result;

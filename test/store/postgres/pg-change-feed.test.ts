@@ -64,6 +64,25 @@ describe('change feed on PostgreSQL', () => {
     expect(a.received.map((e) => e.seq)).toEqual(written.map((e) => e.seq));
   });
 
+  it('takes how far to read from the notifications, without reading the last seq', async () => {
+    const url = await pgDatabase();
+    const a = await instance(url);
+    const b = store(url, 'b');
+    let lastSeqReads = 0;
+    const lastSeq = a.store.lastSeq.bind(a.store);
+    a.store.lastSeq = () => {
+      lastSeqReads++;
+      return lastSeq();
+    };
+    const { run, events } = await b.createRun(newRun());
+    const written = [...events];
+    for (let i = 0; i < 10; i++)
+      written.push(...(await b.append(run.id, [draft.line(run.id, 'build', `l${i}`)])));
+    await eventually(() => a.received.length >= written.length, 10_000, "B's events at A");
+    expect(a.received.map((e) => e.seq)).toEqual(written.map((e) => e.seq));
+    expect(lastSeqReads).toBe(0);
+  });
+
   it('a cancel requested on another instance aborts the owner’s run within 2 s', async () => {
     const url = await pgDatabase();
     const a = await instance(url);
@@ -79,6 +98,42 @@ describe('change feed on PostgreSQL', () => {
     await eventually(() => tracked.signal.aborted, 10_000, 'the run to be aborted');
     expect(Date.now() - asked).toBeLessThan(2000);
     expect(tracked.cancelledBy()).toBe('bob');
+  });
+
+  it("looks for cancels only when one is requested, not after each of another instance's commits", async () => {
+    const url = await pgDatabase();
+    const a = await instance(url);
+    const b = store(url, 'b');
+    let checks = 0;
+    const cancelRequested = a.store.cancelRequested.bind(a.store);
+    a.store.cancelRequested = (owner) => {
+      checks++;
+      return cancelRequested(owner);
+    };
+    const { run } = await a.store.createRun(
+      newRun({ mode: 'local', claim: { owner: a.owner, leaseMs: LEASE_MS } }),
+    );
+    await a.store.append(run.id, [draft.runStarted(run.id)]);
+    const tracked = a.supervisor.track(run.id);
+    await new Promise((r) => setTimeout(r, 200));
+    const before = checks;
+    const other = (await b.createRun(newRun())).run;
+    for (let i = 0; i < 5; i++) await b.append(other.id, [draft.line(other.id, 'build', `l${i}`)]);
+    await eventually(
+      () => a.received.some((e) => e.run_id === other.id && e.type === 'stream_activity'),
+      10_000,
+      "B's events at A",
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(checks).toBe(before);
+    // Another instance's cancel of someone else's run is not A's business either.
+    await b.append(other.id, [draft.runStarted(other.id)]);
+    expect((await b.requestCancel(other.id, 'bob'))?.kind).toBe('requested');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(checks).toBe(before);
+    expect((await b.requestCancel(run.id, 'bob'))?.kind).toBe('requested');
+    await eventually(() => tracked.signal.aborted, 10_000, 'the run to be aborted');
+    expect(checks).toBe(before + 1);
   });
 
   it('after losing the database, reads what others committed meanwhile once it is back', async () => {
