@@ -5,14 +5,18 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export function benchProject(prefix) {
+/** `thinkTime`: how long the mock agent takes per step (adapters.mock.think_time); none by default. */
+export function benchProject(prefix, { thinkTime } = {}) {
   const root = mkdtempSync(join(tmpdir(), prefix));
   mkdirSync(join(root, '.wave/pipelines'), { recursive: true });
   mkdirSync(join(root, '.wave/personas'), { recursive: true });
   writeFileSync(join(root, '.wave/personas/p.md'), 'You are a benchmark persona.\n');
   // A project of its own (without a wave.yaml the built-in one applies, and its storage.driver
   // would win over WAVE_STORAGE_URL).
-  writeFileSync(join(root, 'wave.yaml'), 'metadata: { name: bench }\n');
+  writeFileSync(
+    join(root, 'wave.yaml'),
+    `metadata: { name: bench }\n${thinkTime ? `adapters: { mock: { think_time: ${thinkTime} } }\n` : ''}`,
+  );
   writeFileSync(
     join(root, '.wave/pipelines/one.yaml'),
     'kind: WavePipeline\nsteps:\n  - id: think\n    persona: p\n    exec: { type: prompt, source: "one step" }\n',

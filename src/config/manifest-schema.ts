@@ -45,6 +45,11 @@ export const AdapterConfigSchema = z.strictObject({
   rate_limit: RateLimitSchema.optional(),
   /** Exit codes that mean "rate limited": retried with backoff without counting an attempt. */
   retry_on_exit: z.array(z.number().int().min(1).max(255)).optional(),
+  /**
+   * The mock adapter only: how long it takes to answer each prompt step (`--mock` rehearsals with
+   * a pace to watch, benchmarks of steps that take time). Default 0.
+   */
+  think_time: duration.optional(),
 });
 
 export const PersonaConfigSchema = z.strictObject({

@@ -4,7 +4,7 @@ import { parseConfig } from '../../src/config/parse-config.js';
 import { AdapterLimits } from '../../src/engine/adapter-limits.js';
 import { yaml } from '../helpers/tmp.js';
 
-// wave.yaml adapters.<name>.max_concurrent / rate_limit / retry_on_exit.
+// wave.yaml adapters.<name>.max_concurrent / rate_limit / retry_on_exit (and the mock's think_time).
 
 describe('adapter limits in wave.yaml', () => {
   it('reads the limits; an entry that only sets limits takes its name as its binary', () => {
@@ -13,7 +13,7 @@ describe('adapter limits in wave.yaml', () => {
       yaml`
         adapters:
           claude: { max_concurrent: 2, rate_limit: { requests: 50, per: 1m }, retry_on_exit: [75] }
-          mock: { max_concurrent: 1 }
+          mock: { max_concurrent: 1, think_time: 250ms }
       `,
       {},
     );
@@ -24,7 +24,7 @@ describe('adapter limits in wave.yaml', () => {
       max_concurrent: 2,
       retry_on_exit: [75],
     });
-    expect(config.adapters.mock?.binary).toBe('mock');
+    expect(config.adapters.mock).toMatchObject({ binary: 'mock', think_time: '250ms' });
     const limits = AdapterLimits.fromConfig(config.adapters);
     expect(limits.limited('claude')).toBe(true);
     expect(limits.limited('mock')).toBe(true);
@@ -40,12 +40,14 @@ describe('adapter limits in wave.yaml', () => {
       yaml`
         adapters:
           claude: { max_concurrent: 0, rate_limit: { requests: 5, per: 0s } }
+          mock: { think_time: a while }
       `,
       {},
     );
     expect(diagnostics.map((d) => d.path).sort()).toEqual([
       'adapters.claude.max_concurrent',
       'adapters.claude.rate_limit.per',
+      'adapters.mock.think_time',
     ]);
     expect(diagnostics.every((d) => d.severity === 'error')).toBe(true);
   });

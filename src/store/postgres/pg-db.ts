@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { WaveError } from '../../errors.js';
+import { withLiterals } from './pg-literals.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
 
 /** What runs a statement: the pool (its own transaction) or a client inside `tx`. */
@@ -9,6 +10,11 @@ export interface Queryable {
     sql: string,
     params?: readonly unknown[],
   ): Promise<pg.QueryResult<R>>;
+  /**
+   * Inside `tx`: a statement whose result nobody reads, sent with the transaction's next round
+   * trip (the next statement, or the closing script), in order. Absent on the pool.
+   */
+  defer?(sql: string, params: readonly unknown[]): void;
 }
 
 /** BIGINT (seq, epoch ms, counts) as a JS number: every value Wave stores fits in 2^53. */
@@ -119,14 +125,13 @@ export class PgDb implements Queryable {
   }
 
   /**
-   * `tx` with its own opening and closing scripts, each several statements sent in one round
-   * trip (no parameters: literals only). `fn` gets the opening script's results; `close` is
-   * asked for the closing script after `fn`, which must end with COMMIT; `closed` gets its
-   * results once it committed.
+   * `tx` with its own opening and closing scripts, each several statements (no parameters:
+   * literals only). `close` is asked for the closing script after `fn`, which must end with
+   * COMMIT; `closed` gets its results once it committed.
    */
   async txScripted<T>(
     open: string,
-    fn: (client: Queryable, opened: pg.QueryResult[]) => Promise<T>,
+    fn: (client: Queryable) => Promise<T>,
     close: () => string,
     closed?: (results: pg.QueryResult[]) => void,
   ): Promise<T> {
@@ -135,7 +140,7 @@ export class PgDb implements Queryable {
   }
 
   private async txNow<T>(
-    fn: (client: Queryable, opened: pg.QueryResult[]) => Promise<T>,
+    fn: (client: Queryable) => Promise<T>,
     open = 'BEGIN',
     close: () => string = () => 'COMMIT',
     closed?: (results: pg.QueryResult[]) => void,
@@ -147,13 +152,39 @@ export class PgDb implements Queryable {
     client.on('error', ignore);
     let broken: Error | undefined;
     try {
-      const opened = (await client.query(open)) as pg.QueryResult | pg.QueryResult[];
-      const prepared: Queryable = {
-        query: <R extends pg.QueryResultRow>(sql: string, params?: readonly unknown[]) =>
-          client.query<R>(statement(sql, params)),
+      // What has yet to be sent (the opening script, deferred statements) goes with the next
+      // statement, its parameters written in, or with the closing script: a transaction that
+      // only writes is one round trip.
+      let pending: string[] = [open];
+      // Deferred statements too large to write in: sent at once, awaited before what follows.
+      const sent: Promise<unknown>[] = [];
+      const query = async <R extends pg.QueryResultRow>(sql: string, params?: readonly unknown[]) => {
+        if (sent.length > 0) await Promise.all(sent.splice(0));
+        const inline = pending.length > 0 && params !== undefined ? withLiterals(sql, params) : null;
+        if (inline === null) {
+          if (pending.length > 0) await client.query(pending.join(';\n'));
+          pending = [];
+          return client.query<R>(statement(sql, params));
+        }
+        const script = [...pending, inline].join(';\n');
+        pending = [];
+        const results = (await client.query(script)) as unknown as pg.QueryResult<R>[];
+        return results[results.length - 1]!;
       };
-      const result = await fn(prepared, Array.isArray(opened) ? opened : [opened]);
-      const results = (await client.query(close())) as pg.QueryResult | pg.QueryResult[];
+      const defer = (sql: string, params: readonly unknown[]) => {
+        const inline = withLiterals(sql, params);
+        if (inline !== null) pending.push(inline);
+        else {
+          const running = query(sql, params);
+          running.catch(() => {});
+          sent.push(running);
+        }
+      };
+      const result = await fn({ query, defer });
+      await Promise.all(sent.splice(0));
+      const results = (await client.query([...pending, close()].join(';\n'))) as
+        | pg.QueryResult
+        | pg.QueryResult[];
       closed?.(Array.isArray(results) ? results : [results]);
       return result;
     } catch (err) {

@@ -49,6 +49,8 @@ export async function projectPg(c: Queryable, e: WaveEvent, finished: string[] =
   const ends = changes.findIndex((ch) => ch.op === 'runFinished');
   const [sql, params] =
     changes.length === 1 ? statementOf(changes[0]!) : combined(changes.map(statementOf), ends);
+  // Only a run's end needs an answer; the rest goes with the transaction's next round trip.
+  if (ends < 0 && c.defer) return c.defer(sql, params);
   const { rows } = await c.query<{ was: string | null }>(sql, params);
   const was = rows[0]?.was;
   if (ends >= 0 && was != null && !TERMINAL.has(was))

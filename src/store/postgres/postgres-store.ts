@@ -97,6 +97,8 @@ export class PostgresStore implements Store {
   private readonly started: Promise<void>;
   /** Every instance's commits, as they happen: the change token and the feed's wake-up. */
   private readonly listener: PgListener;
+  /** Snapshots (JSON) of runs this store claimed, until their executor reads them. */
+  private readonly claimedSpecs = new Map<string, string>();
 
   constructor(opts: PostgresStoreOptions) {
     this.location = redactUrl(opts.url);
@@ -457,6 +459,12 @@ export class PostgresStore implements Store {
   }
 
   getRunSpec(id: string): Promise<PipelineSpec | null> {
+    // A run's snapshot never changes once created: the one its claim brought is as good.
+    const claimed = this.claimedSpecs.get(id);
+    if (claimed !== undefined) {
+      this.claimedSpecs.delete(id);
+      return Promise.resolve(JSON.parse(claimed) as PipelineSpec);
+    }
     return this.read(async (c) => {
       const { rows } = await c.query<{ spec: string }>('SELECT spec FROM runs WHERE id = $1', [id]);
       return rows[0] ? (JSON.parse(rows[0].spec) as PipelineSpec) : null;
@@ -591,16 +599,19 @@ export class PostgresStore implements Store {
       : [];
     const { result } = await this.write(async (c, emit) => {
       const events = await emit(drafts);
+      // Nothing reads these writes' results: they go with the transaction's next round trip.
+      const later = (sql: string, params: unknown[]) =>
+        c.defer ? c.defer(sql, params) : c.query(sql, params);
       if (side?.usage)
-        await c.query('UPDATE steps SET usage = $1 WHERE run_id = $2 AND id = $3', [
+        await later('UPDATE steps SET usage = $1 WHERE run_id = $2 AND id = $3', [
           JSON.stringify(side.usage.usage),
           runId,
           side.usage.step,
         ]);
       if (side?.outcomes)
-        await c.query('UPDATE runs SET outcomes = $1 WHERE id = $2', [JSON.stringify(side.outcomes), runId]);
+        await later('UPDATE runs SET outcomes = $1 WHERE id = $2', [JSON.stringify(side.outcomes), runId]);
       if (side?.gateTimedOut)
-        await c.query(
+        await later(
           `UPDATE gates SET status = 'timed_out' WHERE run_id = $1 AND step = $2 AND status = 'waiting'`,
           [runId, side.gateTimedOut.step],
         );
@@ -760,17 +771,23 @@ export class PostgresStore implements Store {
                               AND ($4::bigint IS NULL OR (SELECT COUNT(*) FROM runs WHERE ${held}) < $4::bigint)
                             THEN 1 ELSE 0 END)
                      FOR UPDATE SKIP LOCKED)
-       RETURNING ${RUN_COLUMNS}`;
+       RETURNING ${RUN_COLUMNS}, spec`;
     const params = [owner, this.now().getTime() + leaseMs, cap, globalCap];
+    type Claimed = RunRow & { spec: string };
+    let row: Claimed | undefined;
     if (globalCap === null) {
-      const [row] = await this.writeOne<RunRow>(sql, params);
-      return row ? toRun(row) : null;
+      [row] = await this.writeOne<Claimed>(sql, params);
+    } else {
+      ({ result: row } = await this.write(
+        async (c) => (await c.query<Claimed>(sql, params)).rows[0],
+        ADVISORY.claim,
+      ));
     }
-    const { result } = await this.write(async (c) => {
-      const { rows } = await c.query<RunRow>(sql, params);
-      return rows[0] ? toRun(rows[0]) : null;
-    }, ADVISORY.claim);
-    return result;
+    if (!row) return null;
+    // Whoever claims a run reads its snapshot next (getRunSpec): it came with the claim.
+    if (this.claimedSpecs.size >= 1000) this.claimedSpecs.clear();
+    this.claimedSpecs.set(row.id, row.spec);
+    return toRun(row);
   }
 
   async renewLeases(owner: string, leaseMs: number): Promise<void> {

@@ -151,4 +151,22 @@ describe('mock adapter', () => {
     expect(result.error?.code).toBe('cancelled');
     expect(existsSync(join(req.cwd, 'plan.json'))).toBe(false);
   });
+
+  it('takes adapters.mock.think_time to answer, and stops thinking when cancelled', async () => {
+    const timed = request([artifact('plan', 'plan.md', 'markdown')], []);
+    timed.req.config = { binary: 'mock', think_time: '300ms' };
+    const started = Date.now();
+    const result = await mockAdapter.run(timed.req);
+    expect(result.ok).toBe(true);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+
+    const controller = new AbortController();
+    const cancelled = request([artifact('plan', 'plan.md', 'markdown')], [], controller.signal);
+    cancelled.req.config = { binary: 'mock', think_time: '1h' };
+    const pending = mockAdapter.run(cancelled.req);
+    setTimeout(() => controller.abort(), 50);
+    const outcome = await pending;
+    expect(outcome.error?.code).toBe('cancelled');
+    expect(existsSync(join(cancelled.req.cwd, 'plan.md'))).toBe(false);
+  });
 });
