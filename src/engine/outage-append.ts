@@ -45,10 +45,14 @@ export class OutageAppender {
    * `neverStarted`: the run has no event but run_queued, which no writer appends, so the search
    * for a lost batch can start at the run's beginning and no read of the last seq is needed.
    */
+  /**
+   * `halted`: the run was halted here (its leases lapsed, or a shutdown): writes stop waiting for
+   * the database, since another worker may own the run by the time it is back.
+   */
   constructor(
     private readonly store: Store,
     private readonly runId: string,
-    opts: { neverStarted?: boolean } = {},
+    private readonly opts: { neverStarted?: boolean; halted?: () => boolean } = {},
   ) {
     if (opts.neverStarted) this.seenSeq = 0;
   }
@@ -64,7 +68,7 @@ export class OutageAppender {
         }
         return this.saw(await this.store.append(this.runId, drafts, side));
       } catch (err) {
-        if (!isConnectionLost(err)) throw err;
+        if (!isConnectionLost(err) || this.opts.halted?.()) throw err;
         await wait(delay);
         delay = Math.min(delay * 2, MAX_WAIT_MS);
       }

@@ -22,11 +22,11 @@ export class EventRecorder {
   private failure: unknown;
   private readonly writer: OutageAppender;
 
-  /** `neverStarted`: the run has no event but run_queued yet (records.ts `neverStarted`). */
+  /** Options: OutageAppender's (`neverStarted`, `halted`). */
   constructor(
     store: Store,
     private readonly runId: string,
-    opts: { neverStarted?: boolean } = {},
+    opts: { neverStarted?: boolean; halted?: () => boolean } = {},
   ) {
     this.writer = new OutageAppender(store, runId, opts);
   }

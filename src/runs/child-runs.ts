@@ -109,7 +109,10 @@ export function createChildRuns(deps: ExecutorDeps): ChildRuns {
         store: req.lineage.scopeOf ? passStore(parent.store, child.id, req.lineage.scopeOf) : parent.store,
         bus: parent.bus,
         changes: parent.changes,
-        recorder: new EventRecorder(parent.store, child.id, { neverStarted: neverStarted(child) }),
+        recorder: new EventRecorder(parent.store, child.id, {
+          neverStarted: neverStarted(child),
+          halted: () => parent.halted() || tracked.halted(),
+        }),
         signal: AbortSignal.any([req.signal, tracked.signal]),
         cancelledBy: () => tracked.cancelledBy() ?? parent.cancelledBy(),
         halted: () => parent.halted() || tracked.halted(),

@@ -63,7 +63,10 @@ export async function executeClaimedRun(
       store: deps.store,
       bus: deps.bus,
       changes: deps.changes,
-      recorder: new EventRecorder(deps.store, run.id, { neverStarted: neverStarted(run) }),
+      recorder: new EventRecorder(deps.store, run.id, {
+        neverStarted: neverStarted(run),
+        halted: tracked.halted,
+      }),
       signal: tracked.signal,
       cancelledBy: tracked.cancelledBy,
       halted: tracked.halted,

@@ -37,6 +37,8 @@ export class RunSupervisor {
   private readonly pending = new Map<string, { by: string | null; at: number }>();
   /** Another process committed while nothing was tracked: the next run tracked checks once. */
   private unchecked = false;
+  /** When leases were last renewed (or this supervisor started). */
+  private renewedAt = Date.now();
 
   constructor(
     private readonly store: Store,
@@ -68,6 +70,7 @@ export class RunSupervisor {
       if (owner === null || owner === this.owner) this.lookForCancels();
     });
     this.unsubscribe = announced ?? this.changes.subscribe((notice) => this.onChange(notice));
+    this.renewedAt = Date.now();
     // A heartbeat, not a poll: it writes liveness, it does not look for news.
     this.heartbeat = setInterval(() => void this.renew(), renewEveryMs(this.opts.leaseMs));
     this.heartbeat.unref();
@@ -183,8 +186,20 @@ export class RunSupervisor {
   private async renew(): Promise<void> {
     try {
       await renewLeases(this.store, this.owner, this.opts.leaseMs);
+      this.renewedAt = Date.now();
     } catch (err) {
       this.logger.warn({ err }, 'lease renewal failed');
+      // Cut off from the store this long, its leases run out before the next heartbeat: another
+      // worker may then take its runs over. Stop them here first (halted, not cancelled), so
+      // that no step runs in two places; they resume from their last completed step.
+      const since = Date.now() - this.renewedAt;
+      if (since >= this.opts.leaseMs - renewEveryMs(this.opts.leaseMs) && this.controllers.size > 0) {
+        this.logger.error(
+          { runs: this.controllers.size, sinceMs: since },
+          'leases could not be renewed: halting this instance’s runs before others take them over',
+        );
+        this.haltAll();
+      }
     }
   }
 

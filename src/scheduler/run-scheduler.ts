@@ -206,9 +206,10 @@ export class RunScheduler implements SlotControl {
     const orphans = await findOrphans(this.deps.store, 'server');
     for (const orphan of orphans) {
       if (this.stopped) return;
-      // This process's own run (its lease lapsed while the database was away) is still running
-      // here: taking it again would run it twice.
-      if (this.executing.has(orphan.id) || orphan.owner === this.deps.supervisor.owner) continue;
+      // This process's own run (its lease lapsed while the database was away) may still run
+      // here: taking it again would run it twice. One it halted (the supervisor stops runs whose
+      // leases it could not renew) is taken again like anyone's.
+      if (this.executing.has(orphan.id)) continue;
       if (orphan.status === 'queued') {
         await this.deps.store.releaseRun(orphan.id, orphan.owner ?? '');
         continue;

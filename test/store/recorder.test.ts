@@ -223,4 +223,18 @@ describe('EventRecorder', () => {
     expect(started).toEqual(stored[1]);
     expect(lastSeqReads).toBe(0);
   });
+
+  it('a halted run stops waiting for the database: another worker may own it once it is back', async () => {
+    const real = openStore();
+    const { run } = await real.createRun(newRun());
+    const w = watched(real);
+    let halted = false;
+    const recorder = new EventRecorder(w.store, run.id, { halted: () => halted });
+    w.control.lose = 1_000_000;
+    const started = recorder.emit(draft.runStarted(run.id));
+    await eventually(() => w.appends.length >= 2, 5000, 'attempts while the database is away');
+    halted = true;
+    await expect(started).rejects.toMatchObject({ code: 'store_unavailable' });
+    expect(await eventsOf(real, run.id)).toHaveLength(1);
+  });
 });

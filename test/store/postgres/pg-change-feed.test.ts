@@ -151,4 +151,33 @@ describe('change feed on PostgreSQL', () => {
     await eventually(() => a.received.length === 3, 20_000, 'the events committed while away');
     expect(a.received.map((e) => e.seq)).toEqual([...events, ...missed].map((e) => e.seq));
   });
+
+  it('a worker cut off from the database past its lease halts its runs before others can take them', async () => {
+    const url = await pgDatabase();
+    const proxy = await startTcpProxy(Number(new URL(url).port));
+    stops.push(() => proxy.close());
+    const a = await instance(viaProxy(url, proxy));
+    const leaseMs = 1500;
+    const supervisor = new RunSupervisor(a.store as unknown as Store, a.feed, newOwnerId(), silentLogger, {
+      role: 'worker',
+      leaseMs,
+    });
+    await supervisor.start();
+    stops.push(() => supervisor.stop());
+    const { run } = await a.store.createRun(
+      newRun({ mode: 'local', claim: { owner: supervisor.owner, leaseMs } }),
+    );
+    const tracked = supervisor.track(run.id);
+    // Renewals keep it going while the database answers.
+    await new Promise((r) => setTimeout(r, leaseMs * 1.5));
+    expect(tracked.signal.aborted).toBe(false);
+    const cut = Date.now();
+    proxy.cut();
+    await eventually(() => tracked.signal.aborted, 10_000, 'the run to be halted');
+    // Halted (to resume elsewhere), not cancelled; and before its lease ran out.
+    expect(tracked.halted()).toBe(true);
+    expect(tracked.cancelledBy()).toBeNull();
+    expect(Date.now() - cut).toBeLessThan(leaseMs + 500);
+    proxy.restore();
+  });
 });
