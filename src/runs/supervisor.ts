@@ -17,9 +17,10 @@ export interface SupervisorOptions {
 /**
  * The per-process watch over runs this process owns, for what other processes do to them:
  * - cancellations requested through the store (`wave cancel`, a server) abort the run: checked
- *   when the change feed reports another process's commit (this process's own requests come
- *   through `cancel`);
- * - the heartbeat renews leases and this instance's row so nobody takes a live run over.
+ *   when the store announces one (PostgreSQL), else when the change feed reports another
+ *   process's commit (this process's own requests come through `cancel`);
+ * - the heartbeat renews leases and this instance's row so nobody takes a live run over; when it
+ *   cannot for nearly a lease, the runs are halted here before anyone else may take them.
  */
 export class RunSupervisor {
   private readonly controllers = new Map<

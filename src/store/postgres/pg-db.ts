@@ -162,8 +162,10 @@ export class PgDb implements Queryable {
         if (sent.length > 0) await Promise.all(sent.splice(0));
         const inline = pending.length > 0 && params !== undefined ? withLiterals(sql, params) : null;
         if (inline === null) {
-          if (pending.length > 0) await client.query(pending.join(';\n'));
+          // Taken before waiting: what is deferred meanwhile waits for the next round trip.
+          const before = pending;
           pending = [];
+          if (before.length > 0) await client.query(before.join(';\n'));
           return client.query<R>(statement(sql, params));
         }
         const script = [...pending, inline].join(';\n');
