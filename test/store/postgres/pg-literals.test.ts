@@ -47,4 +47,23 @@ describe('statements with their parameters written in', () => {
       await db.close();
     }
   });
+
+  it('deferred statements run in order with the next round trip, also past one too large to write in', async () => {
+    const db = new PgDb(await pgDatabase(), { max: 1 });
+    try {
+      await db.query('CREATE TABLE notes (n serial, v text)');
+      const big = 'x'.repeat(70_000);
+      await db.tx(async (c) => {
+        c.defer?.('INSERT INTO notes (v) VALUES ($1)', ['first']);
+        // Too large to write in: sent at once (after what was deferred before it)...
+        c.defer?.('INSERT INTO notes (v) VALUES ($1)', [big]);
+        // ...while it is on its way, this one waits for the next round trip.
+        c.defer?.('INSERT INTO notes (v) VALUES ($1)', ['last']);
+      });
+      const { rows } = await db.query<{ v: string }>('SELECT v FROM notes ORDER BY n');
+      expect(rows.map((r) => (r.v === big ? 'big' : r.v))).toEqual(['first', 'big', 'last']);
+    } finally {
+      await db.close();
+    }
+  });
 });
