@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { WaveError } from '../../errors.js';
-import { withLiterals } from './pg-literals.js';
+import { literalsOf, withLiterals } from './pg-literals.js';
 import { PG_MIGRATIONS } from './pg-migrations.js';
 
 /** What runs a statement: the pool (its own transaction) or a client inside `tx`. */
@@ -47,13 +47,57 @@ const MAX_PREPARED = 1000;
  */
 function statement(sql: string, params: readonly unknown[] | undefined): pg.QueryConfig {
   if (params === undefined) return { text: sql };
+  const name = nameOf(sql);
+  return name === null
+    ? { text: sql, values: params as unknown[] }
+    : { name, text: sql, values: params as unknown[] };
+}
+
+function nameOf(sql: string): string | null {
   let name = names.get(sql);
   if (name === undefined) {
-    if (names.size >= MAX_PREPARED) return { text: sql, values: params as unknown[] };
-    name = `w${createHash('sha1').update(sql).digest('base64url').slice(0, 20)}`;
+    if (names.size >= MAX_PREPARED) return null;
+    // Lower case: SQL's PREPARE and EXECUTE fold unquoted names to it.
+    name = `w${createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
     names.set(sql, name);
   }
-  return { name, text: sql, values: params as unknown[] };
+  return name;
+}
+
+/** What node-postgres records as parsed on a connection (name → text); absent if it ever stops. */
+function parsedOn(client: pg.PoolClient): Record<string, string> | undefined {
+  return (client as unknown as { connection?: { parsedStatements?: Record<string, string> } }).connection
+    ?.parsedStatements;
+}
+
+/**
+ * A statement as part of a script (one round trip): `EXECUTE` of its prepared form when the
+ * connection has it (planned once, as `statement` would be), else `PREPARE` + `EXECUTE`, whose
+ * name is recorded in `prepares` (to mark it parsed once the script has run); else, without a
+ * name or with node-postgres' record unknown, the text with its parameters written in. Null:
+ * the values are too large to write in.
+ */
+function scripted(
+  client: pg.PoolClient,
+  sql: string,
+  params: readonly unknown[],
+  prepares: Map<string, string>,
+): string | null {
+  const literals = literalsOf(params);
+  if (literals === null) return null;
+  const name = nameOf(sql);
+  const parsed = parsedOn(client);
+  if (name === null || parsed === undefined || literals.length === 0) return withLiterals(sql, params);
+  const execute = `EXECUTE ${name}(${literals.join(', ')})`;
+  if (parsed[name] === sql || prepares.has(name)) return execute;
+  prepares.set(name, sql);
+  return `PREPARE ${name} AS ${sql};\n${execute}`;
+}
+
+/** Marks what a script that ran prepared as parsed, for node-postgres to use it from now on. */
+function markParsed(client: pg.PoolClient, prepared: Map<string, string>): void {
+  const parsed = parsedOn(client);
+  if (parsed) for (const [name, sql] of prepared) parsed[name] = sql;
 }
 
 /** The URL without its password, for messages and /api/health. */
@@ -151,30 +195,54 @@ export class PgDb implements Queryable {
     const ignore = () => {};
     client.on('error', ignore);
     let broken: Error | undefined;
+    // A script that failed may have prepared statements node-postgres does not know of: its
+    // connection is not reused then.
+    let unsure = false;
     try {
       // What has yet to be sent (the opening script, deferred statements) goes with the next
       // statement, its parameters written in, or with the closing script: a transaction that
       // only writes is one round trip.
       let pending: string[] = [open];
+      // Statements this transaction's scripts prepare, and those of the script being built.
+      const prepares = new Map<string, string>();
+      let preparing = new Map<string, string>();
+      const run = async (parts: string[]): Promise<pg.QueryResult[]> => {
+        const these = preparing;
+        preparing = new Map();
+        unsure ||= these.size > 0;
+        const results = (await client.query(parts.join(';\n'))) as pg.QueryResult | pg.QueryResult[];
+        markParsed(client, these);
+        return Array.isArray(results) ? results : [results];
+      };
+      const scriptOf = (sql: string, params: readonly unknown[]) => {
+        const known = prepares.size;
+        const text = scripted(client, sql, params, prepares);
+        // A PREPARE in this script: marked parsed once the script has run.
+        if (prepares.size > known) {
+          const [name, stmt] = [...prepares].at(-1)!;
+          preparing.set(name, stmt);
+        }
+        return text;
+      };
       // Deferred statements too large to write in: sent at once, awaited before what follows.
       const sent: Promise<unknown>[] = [];
       const query = async <R extends pg.QueryResultRow>(sql: string, params?: readonly unknown[]) => {
         if (sent.length > 0) await Promise.all(sent.splice(0));
-        const inline = pending.length > 0 && params !== undefined ? withLiterals(sql, params) : null;
+        const inline = pending.length > 0 && params !== undefined ? scriptOf(sql, params) : null;
         if (inline === null) {
           // Taken before waiting: what is deferred meanwhile waits for the next round trip.
           const before = pending;
           pending = [];
-          if (before.length > 0) await client.query(before.join(';\n'));
+          if (before.length > 0) await run(before);
           return client.query<R>(statement(sql, params));
         }
-        const script = [...pending, inline].join(';\n');
+        const parts = [...pending, inline];
         pending = [];
-        const results = (await client.query(script)) as unknown as pg.QueryResult<R>[];
-        return results[results.length - 1]!;
+        const results = await run(parts);
+        return results[results.length - 1] as pg.QueryResult<R>;
       };
       const defer = (sql: string, params: readonly unknown[]) => {
-        const inline = withLiterals(sql, params);
+        const inline = scriptOf(sql, params);
         if (inline !== null) pending.push(inline);
         else {
           const running = query(sql, params);
@@ -184,13 +252,12 @@ export class PgDb implements Queryable {
       };
       const result = await fn({ query, defer });
       await Promise.all(sent.splice(0));
-      const results = (await client.query([...pending, close()].join(';\n'))) as
-        | pg.QueryResult
-        | pg.QueryResult[];
-      closed?.(Array.isArray(results) ? results : [results]);
+      const results = await run([...pending, close()]);
+      unsure = false;
+      closed?.(results);
       return result;
     } catch (err) {
-      if (isConnectionError(err)) broken = err as Error;
+      if (isConnectionError(err) || unsure) broken = err as Error;
       else await client.query('ROLLBACK').catch(() => {});
       throw err;
     } finally {

@@ -7,6 +7,14 @@ import pg from 'pg';
  * the values are too large to be worth quoting (a big artifact): send the statement on its own.
  */
 export function withLiterals(sql: string, params: readonly unknown[]): string | null {
+  const literals = literalsOf(params);
+  if (literals === null) return null;
+  // $1 … $n, longest first matched by the one pattern ($12 is not $1 then 2).
+  return sql.replace(/\$(\d+)/g, (token, n: string) => literals[Number(n) - 1] ?? token);
+}
+
+/** The parameters as literals (for `EXECUTE name(…)` too); null when too large to be worth it. */
+export function literalsOf(params: readonly unknown[]): string[] | null {
   const literals: string[] = [];
   let size = 0;
   for (const value of params) {
@@ -15,8 +23,7 @@ export function withLiterals(sql: string, params: readonly unknown[]): string | 
     if (size > MAX_INLINE_BYTES) return null;
     literals.push(literal);
   }
-  // $1 … $n, longest first matched by the one pattern ($12 is not $1 then 2).
-  return sql.replace(/\$(\d+)/g, (token, n: string) => literals[Number(n) - 1] ?? token);
+  return literals;
 }
 
 const MAX_INLINE_BYTES = 64 * 1024;

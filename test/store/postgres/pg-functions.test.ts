@@ -32,11 +32,25 @@ describe('PostgreSQL: statements planned once per connection', () => {
         const { rows } = await db.query<{ n: number }>(sql, [status]);
         expect(rows[0]!.n).toBe(0);
       }
+      // In a transaction's scripts (its first statement, deferred ones) the same statement runs
+      // through SQL's EXECUTE of the one prepared form, prepared there on a connection that
+      // has none yet, and node-postgres then knows it: no second PREPARE, no second parse.
+      const other = 'SELECT COUNT(*) AS n FROM steps WHERE status = $1';
+      for (let i = 0; i < 3; i++) {
+        await db.tx(async (c) => {
+          const { rows } = await c.query<{ n: number }>(other, ['running']);
+          expect(rows[0]!.n).toBe(0);
+          c.defer?.(other, ['pending']);
+        });
+        expect((await db.query<{ n: number }>(other, ['done'])).rows[0]!.n).toBe(0);
+      }
       await db.tx((c) => c.query(sql, ['waiting']));
       // Without parameters the text goes as it is (it may be a script): never prepared.
       const { rows } = await db.query<{ statement: string }>('SELECT statement FROM pg_prepared_statements');
       const statements = rows.map((r) => r.statement);
       expect(statements.filter((s) => s === sql)).toHaveLength(1);
+      // (A statement PREPAREd by SQL shows the script that prepared it.)
+      expect(statements.filter((s) => s.includes(other))).toHaveLength(1);
       expect(statements.some((s) => s.includes('pg_prepared_statements'))).toBe(false);
     } finally {
       await db.close();
