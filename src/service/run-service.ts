@@ -96,11 +96,11 @@ export class RunService {
     }
   }
 
-  /** Checks and queues a run; a server's scheduler is told at once. */
   /**
-   * A new run (or, with an Idempotency-Key seen before, the run it made). `queuePosition`: where
-   * a run created now stood in line when created (its run_queued event), so answering with it
-   * costs no second count; undefined for a run found by its key.
+   * Checks and queues a run (or, with an Idempotency-Key seen before, finds the run it made); a
+   * server's scheduler is told at once. `queuePosition`: where a run created now stood in line
+   * (its run_queued event), so answering with it costs no second count; undefined for a run
+   * found by its key.
    */
   async submit(
     req: CreateRunRequest,
