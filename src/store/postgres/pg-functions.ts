@@ -9,9 +9,21 @@ import { POSTGRES, rollupEmptiesRemoved, rollupWrites } from '../insight-rollup-
  */
 
 const ONE_RUN = 'r.id = $1';
+/** A run's terminal events (events_run_end indexes them). */
+const RUN_END = `type IN ('run_completed', 'run_failed', 'run_cancelled')`;
 
-/** The body of `wave_rollup_add(run_id)`: a finished run counted into the insight rollups. */
-export const ROLLUP_ADD_BODY = body(rollupWrites(POSTGRES, ONE_RUN, '1'));
+/**
+ * The body of `wave_rollup_add(run_id)`: a finished run counted into the insight rollups, unless
+ * it had ended before (a terminal event stored already: this transaction's come after it), as
+ * when two servers end one run at once: the second waits for the first's row lock on the run,
+ * then finds its event. The index events_run_end makes that look one probe.
+ */
+export const ROLLUP_ADD_BODY = body(
+  rollupWrites(POSTGRES, ONE_RUN, '1'),
+  `IF EXISTS (SELECT 1 FROM events WHERE run_id = $1 AND ${RUN_END}) THEN
+    RETURN;
+  END IF;`,
+);
 
 /** The body of `wave_rollup_remove(run_id)`: a finished run about to be deleted taken out. */
 export const ROLLUP_REMOVE_BODY = body([
@@ -45,13 +57,14 @@ BEGIN
 END
 `;
 
-function body(statements: readonly string[]): string {
-  return `\nBEGIN\n${statements.map((s) => `  ${s};\n`).join('')}END\n`;
+function body(statements: readonly string[], first = ''): string {
+  return `\nBEGIN\n${first ? `  ${first}\n` : ''}${statements.map((s) => `  ${s};\n`).join('')}END\n`;
 }
 
 /** The migration that installs (or replaces) the functions. */
 export function functionsSql(): string {
   return `
+    CREATE INDEX IF NOT EXISTS events_run_end ON events (run_id) WHERE ${RUN_END};
     CREATE OR REPLACE FUNCTION wave_rollup_add(TEXT) RETURNS void LANGUAGE plpgsql AS $wave$${ROLLUP_ADD_BODY}$wave$;
     CREATE OR REPLACE FUNCTION wave_rollup_remove(TEXT) RETURNS void LANGUAGE plpgsql AS $wave$${ROLLUP_REMOVE_BODY}$wave$;
     CREATE OR REPLACE FUNCTION wave_seal(p_lock BIGINT, p_origin TEXT, p_channel TEXT, p_run_ids TEXT[],

@@ -6,11 +6,8 @@ const SQL = {
   stepStartedAt: 'SELECT started_at FROM steps WHERE run_id = $1 AND id = $2',
   runStarted: `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, $1) WHERE id = $2`,
   runWaiting: `UPDATE runs SET status = 'waiting', wants_slot = 0 WHERE id = $1`,
-  // Answers the status the run had (`was`), locked first: only the event that ends a run still
-  // going rolls it up, also when two try to end it at once.
-  runFinished: `UPDATE runs SET status = $1, finished_at = $2, error = $3, cancel_by = COALESCE($4, cancel_by), wants_slot = 0, owner = NULL, lease_expires_at = NULL
-     FROM (SELECT id, status FROM runs WHERE id = $5 FOR UPDATE) AS before WHERE runs.id = before.id
-     RETURNING before.status AS was`,
+  runFinished:
+    'UPDATE runs SET status = $1, finished_at = $2, error = $3, cancel_by = COALESCE($4, cancel_by), wants_slot = 0, owner = NULL, lease_expires_at = NULL WHERE id = $5',
   gatesCancelled: `UPDATE gates SET status = 'cancelled' WHERE run_id = $1 AND status = 'waiting'`,
   stepsCancelled: `UPDATE steps SET status = 'cancelled', finished_at = CASE WHEN status = 'running' THEN $1 ELSE finished_at END
      WHERE run_id = $2 AND status IN ('pending', 'running', 'waiting')`,
@@ -34,8 +31,8 @@ const SQL = {
 
 /**
  * The PostgreSQL side of `projectEvent`: the same state changes as SQLite's projection, written
- * inside the transaction that inserts the event. The runs it finishes are added to `finished`,
- * for the insight rollups.
+ * inside the transaction that inserts the event. The runs it ends are added to `finished`, for
+ * the insight rollups.
  */
 export async function projectPg(c: Queryable, e: WaveEvent, finished: string[] = []): Promise<void> {
   // step_failed alone needs state already written (its attempt's start): read it only then.
@@ -46,18 +43,13 @@ export async function projectPg(c: Queryable, e: WaveEvent, finished: string[] =
   }
   const changes = projectEvent(e, { stepStartedAt: () => startedAt });
   if (changes.length === 0) return;
-  const ends = changes.findIndex((ch) => ch.op === 'runFinished');
-  const [sql, params] =
-    changes.length === 1 ? statementOf(changes[0]!) : combined(changes.map(statementOf), ends);
-  // Only a run's end needs an answer; the rest goes with the transaction's next round trip.
-  if (ends < 0 && c.defer) return c.defer(sql, params);
-  const { rows } = await c.query<{ was: string | null }>(sql, params);
-  const was = rows[0]?.was;
-  if (ends >= 0 && was != null && !TERMINAL.has(was))
-    finished.push((changes[ends] as { runId: string }).runId);
+  // The rollups skip a run that had ended before (pg-functions.ts `wave_rollup_add`).
+  for (const ch of changes) if (ch.op === 'runFinished') finished.push(ch.runId);
+  const [sql, params] = changes.length === 1 ? statementOf(changes[0]!) : combined(changes.map(statementOf));
+  // Nobody reads the answer: it goes with the transaction's next round trip.
+  if (c.defer) c.defer(sql, params);
+  else await c.query(sql, params);
 }
-
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 type Statement = [sql: string, params: unknown[]];
 
@@ -66,16 +58,14 @@ type Statement = [sql: string, params: unknown[]];
  * data-modifying WITH query, its parameters renumbered. They run on one snapshot without
  * seeing each other's rows, which is right because one event's changes touch distinct tables.
  */
-function combined(statements: Statement[], answering: number): Statement {
+function combined(statements: Statement[]): Statement {
   const params: unknown[] = [];
   const parts = statements.map(([sql, ps], i) => {
     const offset = params.length;
     params.push(...ps);
     return `c${i} AS (${sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`)})`;
   });
-  // The answer of the statement that has one (runFinished's `was`), if any.
-  const answer = answering >= 0 ? `(SELECT was FROM c${answering}) AS was` : '1';
-  return [`WITH ${parts.join(', ')} SELECT ${answer}`, params];
+  return [`WITH ${parts.join(', ')} SELECT 1`, params];
 }
 
 /** A state change as one parameterised statement. */
