@@ -65,7 +65,8 @@ export async function executeRun(ctx: RunContext): Promise<RunResult> {
     return 'ready';
   };
 
-  await recorder.emit({ type: 'run_started', run_id: run.id, pipeline: spec.name, resumed: ctx.resumed });
+  // Committed with the first step's start (or whatever comes first): nothing waits for it alone.
+  recorder.soon({ type: 'run_started', run_id: run.id, pipeline: spec.name, resumed: ctx.resumed });
   const startedAt = Date.parse(run.startedAt ?? new Date().toISOString());
   const duration = () => Math.max(0, Date.now() - startedAt);
 

@@ -16,7 +16,7 @@ export type ActivityDraft = Extract<EventDraft, { type: 'stream_activity' }>;
  * cannot be reached, writes wait for it (OutageAppender) instead of failing the run.
  */
 export class EventRecorder {
-  private buffer: ActivityDraft[] = [];
+  private buffer: EventDraft[] = [];
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private failure: unknown;
@@ -33,7 +33,20 @@ export class EventRecorder {
 
   /** Queues an output line; it is written within FLUSH_DELAY_MS. */
   activity(draft: Omit<ActivityDraft, 'type' | 'run_id' | 'ts'>): void {
-    this.buffer.push({ type: 'stream_activity', run_id: this.runId, ts: new Date().toISOString(), ...draft });
+    this.queue({ type: 'stream_activity', run_id: this.runId, ts: new Date().toISOString(), ...draft });
+  }
+
+  /**
+   * Queues a state event that nothing waits for (run_started): it is committed with the next
+   * state event, in order, or within FLUSH_DELAY_MS, whichever comes first. One transaction
+   * fewer per run; its time is when it happened, not when it was written.
+   */
+  soon(draft: EventDraft): void {
+    this.queue({ ...draft, ts: draft.ts ?? new Date().toISOString() } as EventDraft);
+  }
+
+  private queue(draft: EventDraft): void {
+    this.buffer.push(draft);
     if (this.buffer.length >= MAX_BUFFERED) this.flushSoon(0);
     else this.flushSoon(FLUSH_DELAY_MS);
   }
@@ -82,7 +95,7 @@ export class EventRecorder {
     this.timer.unref?.();
   }
 
-  private takeBuffer(): ActivityDraft[] {
+  private takeBuffer(): EventDraft[] {
     clearTimeout(this.timer);
     this.timer = undefined;
     const lines = this.buffer;

@@ -237,4 +237,22 @@ describe('EventRecorder', () => {
     await expect(started).rejects.toMatchObject({ code: 'store_unavailable' });
     expect(await eventsOf(real, run.id)).toHaveLength(1);
   });
+
+  it('a state event nothing waits for goes with the next one, or on its own shortly after', async () => {
+    const { real, runId, recorder, appends } = await setup();
+    recorder.soon(draft.runStarted(runId));
+    recorder.activity(line('a1'));
+    const [started] = await recorder.emit(draft.stepStarted(runId, 'build'));
+    expect(appends).toEqual([['run_started', 'stream_activity', 'step_started']]);
+    expect(started?.type).toBe('step_started');
+    recorder.soon(draft.runStarted(runId, true));
+    await eventually(() => appends.length === 2, 5000, 'the lone event written on its own');
+    expect((await eventsOf(real, runId)).map(describeEvent)).toEqual([
+      'run_queued',
+      'run_started',
+      'a1',
+      'step_started',
+      'run_started',
+    ]);
+  });
 });
