@@ -12,27 +12,34 @@ import { spawnServer } from './remote-support.js';
 // adapters.<name>.max_concurrent holds across processes: two `wave serve` on one SQLite file
 // share the cap through the store's adapter places, not one cap each.
 
-const files = {
-  'wave.yaml': yaml`
-    kind: WaveManifest
-    server: { max_concurrent: 6 }
-    adapters:
-      mock: { max_concurrent: 2 }
-    personas:
-      thinker: { adapter: mock }
-  `,
-  // The prompt step holds its place until its contract's command ends.
-  '.wave/pipelines/think.yaml': yaml`
-    kind: WavePipeline
-    metadata: { name: think }
-    steps:
-      - id: think
-        persona: thinker
-        exec: { type: prompt, source: "think" }
-        handover:
-          contract: { type: test_suite, command: 'sleep 0.4' }
-  `,
-};
+/**
+ * A project whose prompt step `think` runs on the mock adapter, capped at `cap` places, and holds
+ * its place until its contract's `command` ends.
+ */
+function thinkProject(cap: number, command: string, server = '') {
+  return {
+    'wave.yaml': yaml`
+      kind: WaveManifest
+      ${server}
+      adapters:
+        mock: { max_concurrent: ${cap} }
+      personas:
+        thinker: { adapter: mock }
+    `,
+    '.wave/pipelines/think.yaml': yaml`
+      kind: WavePipeline
+      metadata: { name: think }
+      steps:
+        - id: think
+          persona: thinker
+          exec: { type: prompt, source: "think" }
+          handover:
+            contract: { type: test_suite, command: '${command}' }
+    `,
+  };
+}
+
+const files = thinkProject(2, 'sleep 0.4', 'server: { max_concurrent: 6 }');
 
 async function submit(url: string): Promise<string> {
   const res = await fetch(`${url}/api/runs`, {
@@ -56,25 +63,7 @@ function mostAtOnce(events: WaveEvent[]): number {
 }
 
 /** One place, held by a run until the test writes `release`. */
-const heldFiles = {
-  'wave.yaml': yaml`
-    kind: WaveManifest
-    adapters:
-      mock: { max_concurrent: 1 }
-    personas:
-      thinker: { adapter: mock }
-  `,
-  '.wave/pipelines/think.yaml': yaml`
-    kind: WavePipeline
-    metadata: { name: think }
-    steps:
-      - id: think
-        persona: thinker
-        exec: { type: prompt, source: "think" }
-        handover:
-          contract: { type: test_suite, command: 'while [ ! -f "$WAVE_PROJECT_ROOT/release" ]; do sleep 0.05; done' }
-  `,
-};
+const heldFiles = thinkProject(1, 'while [ ! -f "$WAVE_PROJECT_ROOT/release" ]; do sleep 0.05; done');
 
 async function eventsOf(store: ReturnType<typeof openStore>, runId: string): Promise<WaveEvent[]> {
   return (await store.readEvents({ runId, afterSeq: 0, limit: 1000 })).map(

@@ -1,5 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseDuration } from '../../pipeline/duration.js';
 import type { ArtifactSpec, ContractSpec } from '../../pipeline/model.js';
 import { formatKind } from '../contracts/format.js';
@@ -40,7 +41,10 @@ async function runMock(req: AdapterRequest): Promise<AdapterResult> {
   if (req.signal.aborted) return cancelled();
   say('agent', `mock agent: received prompt (${req.prompt.length} chars)`);
   const thinkMs = parseDuration(req.config.think_time ?? 0) ?? 0;
-  if (thinkMs > 0 && !(await pause(thinkMs, req.signal))) return cancelled();
+  if (thinkMs > 0) {
+    const thought = await sleep(thinkMs, true, { signal: req.signal }).catch(() => false);
+    if (!thought) return cancelled();
+  }
   if (req.purpose === 'agent_review' || req.purpose === 'llm_judge') {
     const text = mockVerdict(req.purpose, req.prompt);
     say('agent', text);
@@ -78,20 +82,6 @@ async function runMock(req: AdapterRequest): Promise<AdapterResult> {
     usage: { tokens_in: 0, tokens_out: 0, cost_usd: 0 },
     outputTail: tail.text(),
   };
-}
-
-/** Waits `ms` (adapters.mock.think_time); false when cancelled meanwhile. */
-function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (finished: boolean) => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', aborted);
-      resolve(finished);
-    };
-    const aborted = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal.addEventListener('abort', aborted, { once: true });
-  });
 }
 
 /** Declared file outputs, then contract sources no output declares; each with its contract. */

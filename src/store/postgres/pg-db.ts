@@ -17,6 +17,15 @@ export interface Queryable {
   defer?(sql: string, params: readonly unknown[]): void;
 }
 
+/**
+ * A write whose result nobody reads: deferred to the transaction's next round trip where `c` can
+ * (a `tx` client), else sent now.
+ */
+export async function writeLater(c: Queryable, sql: string, params: readonly unknown[]): Promise<void> {
+  if (c.defer) c.defer(sql, params);
+  else await c.query(sql, params);
+}
+
 /** BIGINT (seq, epoch ms, counts) as a JS number: every value Wave stores fits in 2^53. */
 const types = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {

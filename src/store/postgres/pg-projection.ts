@@ -1,6 +1,6 @@
 import type { WaveEvent } from '../../events/catalogue.js';
 import { projectEvent, type StateChange } from '../projection.js';
-import type { Queryable } from './pg-db.js';
+import { type Queryable, writeLater } from './pg-db.js';
 
 const SQL = {
   stepStartedAt: 'SELECT started_at FROM steps WHERE run_id = $1 AND id = $2',
@@ -46,9 +46,7 @@ export async function projectPg(c: Queryable, e: WaveEvent, finished: string[] =
   // The rollups skip a run that had ended before (pg-functions.ts `wave_rollup_add`).
   for (const ch of changes) if (ch.op === 'runFinished') finished.push(ch.runId);
   const [sql, params] = changes.length === 1 ? statementOf(changes[0]!) : combined(changes.map(statementOf));
-  // Nobody reads the answer: it goes with the transaction's next round trip.
-  if (c.defer) c.defer(sql, params);
-  else await c.query(sql, params);
+  await writeLater(c, sql, params);
 }
 
 type Statement = [sql: string, params: unknown[]];

@@ -35,7 +35,7 @@ import type { CancelResult, GateAnswerInput, InstanceRecord, SideEffects, Store 
 import { decodeCursor, encodeCursor, IDEMPOTENCY_TTL_MS } from '../store-rules.js';
 import { PgAdapterPlaces } from './pg-adapter-places.js';
 import { type ArtifactPayload, artifactPayloads } from './pg-artifacts.js';
-import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl } from './pg-db.js';
+import { ADVISORY, PgDb, pgStoreError, type Queryable, redactUrl, writeLater } from './pg-db.js';
 import { PgDeliveries } from './pg-deliveries.js';
 import { insertEvents, readEventRows, readOutputRows } from './pg-events.js';
 import { PgInsights } from './pg-insights.js';
@@ -599,9 +599,7 @@ export class PostgresStore implements Store {
       : [];
     const { result } = await this.write(async (c, emit) => {
       const events = await emit(drafts);
-      // Nothing reads these writes' results: they go with the transaction's next round trip.
-      const later = (sql: string, params: unknown[]) =>
-        c.defer ? c.defer(sql, params) : c.query(sql, params);
+      const later = (sql: string, params: unknown[]) => writeLater(c, sql, params);
       if (side?.usage)
         await later('UPDATE steps SET usage = $1 WHERE run_id = $2 AND id = $3', [
           JSON.stringify(side.usage.usage),
